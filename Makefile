@@ -1,0 +1,105 @@
+# Makefile -- qmail-remote. `make` builds it; `make check` runs every test
+# (unit tests, plain and under ASan+UBSan, then the integration suite,
+# which needs root for network namespaces); `make demo` delivers a sample
+# message to a local Postfix; `make bench` measures; `make fuzz` fuzzes.
+
+QMAIL_HOME ?= /var/qmail
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes
+CPPFLAGS += -I. -Isubstdio -DQMAIL_HOME='"$(QMAIL_HOME)"' -D_GNU_SOURCE
+LDLIBS ?=
+SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# O is the object directory: build/ for the real binary, build/san/ for
+# the sanitizer build that `make check` also runs.
+O ?= build
+
+LIBSRC = control.c dns.c ip.c ipme.c message.c report.c smtp.c stuff.c \
+	tcpconnect.c tcpto.c trace.c substdio/conn.c
+LIBOBJ = $(LIBSRC:%.c=$(O)/%.o)
+UNITS = test_stuff test_smtp test_dns test_control test_report
+UNITBIN = $(UNITS:%=$(O)/tests/%)
+
+all: qmail-remote
+
+qmail-remote: $(O)/qmail-remote
+	cp $(O)/qmail-remote qmail-remote
+
+$(O)/qmail-remote: $(O)/qmail-remote.o $(O)/libqr.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/libqr.a: $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(O)/%.o: %.c *.h substdio/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(O)/tests/%: tests/unit/%.c $(O)/libqr.a tests/unit/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DDNS_TESTING $(CFLAGS) $(WARN) -o $@ $< $(O)/libqr.a $(LDLIBS)
+
+units: $(UNITBIN)
+
+# One line per suite, then the totals line CI reads.
+unit: units
+	@pass=0; fail=0; for t in $(UNITBIN); do \
+		out=$$($$t 2>&1); rc=$$?; echo "$$out" | tail -n 20 | grep -v '^[0-9]* passed, [0-9]* failed$$' ; \
+		line=$$(echo "$$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$$' | tail -1); \
+		p=$${line%% passed*}; f=$${line#*passed, }; f=$${f%% failed*}; \
+		[ -n "$$line" ] || { p=0; f=1; echo "$$t: no result line"; }; \
+		[ $$rc -eq 0 ] || [ "$$f" != 0 ] || { f=1; echo "$$t: exit $$rc"; }; \
+		echo "$$t: $$p passed, $$f failed"; pass=$$((pass+p)); fail=$$((fail+f)); \
+	done; echo "unit ($(O)): $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+san:
+	$(MAKE) O=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" build/san/qmail-remote units
+
+check: all units san
+	$(MAKE) unit
+	ASAN_OPTIONS=detect_leaks=1 $(MAKE) O=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit
+	QR=$(CURDIR)/build/san/qmail-remote tests/integ/run
+
+integ: all san
+	QR=$(CURDIR)/build/san/qmail-remote tests/integ/run
+
+FUZZERS = fuzz_dns fuzz_control fuzz_reply
+FUZZ_SECONDS ?= 60
+FUZZCC = clang
+fuzz:
+	@mkdir -p build/fuzz
+	for f in $(FUZZERS); do \
+		$(FUZZCC) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -DDNS_TESTING \
+		  -o build/fuzz/$$f tests/fuzz/$$f.c $(LIBSRC) || exit 1; \
+	done
+	for f in $(FUZZERS); do \
+		c=tests/fuzz/corpus/$${f#fuzz_}; mkdir -p build/fuzz/work-$$f; \
+		build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/work-$$f $$c || exit 1; \
+	done
+
+demo: all
+	tests/integ/demo
+
+bench: all
+	tests/bench/run
+
+install: all
+	install -d $(DESTDIR)$(QMAIL_HOME)/bin $(DESTDIR)$(QMAIL_HOME)/man/man8
+	if [ -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote ]; then \
+		cp -p $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.orig; fi
+	install -m 711 qmail-remote $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.new
+	mv -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.new $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote
+	install -m 644 man/qmail-remote.8 $(DESTDIR)$(QMAIL_HOME)/man/man8/qmail-remote.8
+
+uninstall:
+	if [ -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.orig ]; then \
+		mv -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.orig $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote; \
+	else rm -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote; fi
+	rm -f $(DESTDIR)$(QMAIL_HOME)/man/man8/qmail-remote.8
+
+clean:
+	rm -rf build qmail-remote
+
+.PHONY: all units unit san check integ fuzz demo bench install uninstall clean

@@ -1,0 +1,160 @@
+/*
+ * control.h -- every control file, read once and validated into struct
+ * config. Nobody else opens CONTROLDIR. A malformed line is an error that
+ * names the file and line; the caller turns it into a Z report.
+ * Not here: acting on the settings (qmail-remote.c, smtp.c, tls.c).
+ */
+#ifndef CONTROL_H
+#define CONTROL_H
+
+#include <stddef.h>
+#include "ip.h"
+
+#define CTL_PATH_MAX	4096
+
+struct ctl_error {
+	char file[64];		/* control file name relative to CONTROLDIR */
+	unsigned line;		/* 1-based; 0 = the file as a whole */
+	char why[128];		/* e.g. "invalid port", "unreadable" */
+};
+
+/* A destination override: one line of smtproutes, qmtproutes or authsenders. */
+struct route {
+	const char *relay;	/* "" = look up MX records for the host as usual */
+	int relay_is_ip;	/* relay was an address ("1.2.3.4", "[v6]", bare v6 in ';' form) */
+	struct ip_address relay_ip;
+	unsigned port;		/* 0 = protocol default (25 SMTP, 209 QMTP) */
+	int smtps;		/* implicit TLS: "s<port>" or port 465 */
+	const char *user;	/* NULL when the line has no credentials */
+	const char *password;	/* NULL when absent; never printed anywhere */
+	int has_localip;	/* ";port|user|pass|localip" field given */
+	struct ip_address localip;
+	unsigned line;		/* where it came from, for the transcript */
+};
+
+/* One domainips line: domain:localip[%ifname]|helohost */
+struct ctl_domainip {
+	const char *domain;	/* "*" = any sender domain */
+	struct ip_address localip;	/* scope_id set from %ifname */
+	const char *ifname;	/* NULL when no %ifname */
+	const char *helohost;	/* NULL when no |helohost */
+};
+
+/* One domaincerts line: domain:certificate|keyfile|password */
+struct ctl_domaincert {
+	const char *domain;	/* "*" = default */
+	const char *certfile;
+	const char *keyfile;	/* NULL: the key is in certfile */
+	const char *password;	/* NULL when the key is not encrypted */
+};
+
+/*
+ * tlsdestinations (SPEC.md section 7; seed 000 and 003 forms):
+ *   destination:cafile|ciphers|verifydepth;[s]port|domain
+ *   destination:=fingerprint|ciphers|verifydepth;[s]port|domain
+ */
+enum tls_verify {
+	TLSV_NONE = 0,		/* accept any certificate */
+	TLSV_CHAIN,		/* chain must verify (cafile or default CA) */
+	TLSV_NAME_WILD,		/* '~': chain + name, wildcard/partial allowed */
+	TLSV_NAME_EXACT,	/* '=': chain + name equals the FQDN */
+	TLSV_PIN		/* '%': fingerprint pinning */
+};
+
+struct ctl_tlsdest {
+	const char *dest;	/* destination host or ".suffix"; "" for defaults */
+	char prefix;		/* 0 or one of = ~ - % / ! */
+	int mandatory;		/* TLS required (a named line, or a two-char default) */
+	int no_tlsa;		/* '/' prefix or '/' default, or '%' */
+	int allow_anon;		/* '-': aNULL ciphers allowed */
+	int no_starttls;	/* '!': never STARTTLS */
+	int plain_retry;	/* '?': retry in plaintext after a TLS protocol error */
+	enum tls_verify verify;
+	const char *cafile;	/* NULL = none; ends in '/' = hashed directory */
+	const char *fingerprint;	/* lowercase hex, colons removed, or NULL */
+	const char *ciphers;	/* NULL = OpenSSL default */
+	unsigned verifydepth;	/* 0 = OpenSSL default */
+	unsigned port;		/* 0 = unchanged */
+	int smtps;		/* 's' before the port, or port 465 */
+	const char *sender_domain;	/* NULL = any sender */
+	unsigned line;
+};
+
+struct config {
+	const char *me;
+	const char *helohost;		/* defaults to me */
+	unsigned timeoutconnect;	/* seconds, default 60 */
+	unsigned timeoutremote;		/* seconds, default 1200 */
+	unsigned timeoutdns;		/* seconds, default 30; 0 = resolver retries only */
+
+	struct ip_address *ipme;	/* control/ipme (interfaces are added elsewhere) */
+	size_t ipme_count;
+
+	/* Each list keeps file order; lookups below implement the matching rules. */
+	struct ctl_routeline { const char *domain; struct route route; } *smtproutes, *qmtproutes;
+	size_t smtproutes_count, qmtproutes_count;
+	struct ctl_authsender { const char *sender; struct route route; } *authsenders;
+	size_t authsenders_count;
+	struct ctl_domainip *domainips;
+	size_t domainips_count;
+	struct ctl_domaincert *domaincerts;
+	size_t domaincerts_count;
+
+	/* tlsdestinations: the single/two-char defaults are folded into tls_default. */
+	struct ctl_tlsdest tls_default;	/* '*' when the file is absent */
+	int has_tlsdestinations;
+	struct ctl_tlsdest *tlsdests;
+	size_t tlsdests_count;
+
+	/* netqmail TLS patch (seed 001) */
+	const char *clientcert_pem;	/* path of control/clientcert.pem if it exists */
+	const char *tlsclientciphers;	/* first line, or NULL */
+	/* tlshosts/<FQDN>.pem and notlshosts/<FQDN> are per-host: see ctl_tlshost() */
+	int tlshosts_exhaustive;	/* tlshosts/exhaustivelist exists */
+
+	/* skarnet (seed 004) */
+	const char *trustanchors;	/* path (ends in '/' = directory) or NULL */
+	const char *clientcert;		/* path or NULL */
+	const char *clientkey;		/* path or NULL */
+	int tlsstrictness;		/* 0, 1 or 2; -1 when the file is absent */
+
+	const char *controldir;
+};
+
+/*
+ * Reads everything from dir (CONTROLDIR). 0 on success; -1 with *err
+ * filled: a present but unreadable file, or a malformed line. Out of
+ * memory: -1 with err->why "out of memory" and line 0.
+ */
+int ctl_load(struct config *cfg, const char *dir, struct ctl_error *err);
+
+/*
+ * Route for host (already lower-case ASCII) and sender:
+ * "!@" when sender is empty wins; then exact host, then each parent
+ * ".suffix" from the longest, then the "" domain. NULL = none.
+ */
+const struct route *ctl_smtproute(const struct config *cfg, const char *host, const char *sender);
+const struct route *ctl_qmtproute(const struct config *cfg, const char *host, const char *sender);
+/* authsenders: exact address, then "@domain" or "domain", then "" (every sender). */
+const struct route *ctl_authsender(const struct config *cfg, const char *sender);
+/* domainips / domaincerts for the sender's domain, then "*". NULL = none. */
+const struct ctl_domainip *ctl_domainip(const struct config *cfg, const char *sender_domain);
+const struct ctl_domaincert *ctl_domaincert(const struct config *cfg, const char *sender_domain);
+/* tlsdestinations: exact host, then ".suffix" lines from the longest, honouring
+ * |domain bindings; NULL = none (use cfg->tls_default). */
+const struct ctl_tlsdest *ctl_tlsdest(const struct config *cfg, const char *host, const char *sender_domain);
+
+/* netqmail: 1 and *pem set (malloc'd path) when tlshosts/<fqdn>.pem exists;
+ * 0 when notlshosts/<fqdn> exists... see control.c for the exact contract. */
+int ctl_tlshost(const struct config *cfg, const char *fqdn, char **pem_path, int *no_tls);
+
+/* Parsers for single lines, exposed for unit tests and fuzzing.
+ * 0 on success, -1 with *why set to a static text. Strings point into line,
+ * which the parser may modify in place (it splits fields with NULs). */
+int ctl_parse_route(char *line, int qmtp, struct ctl_routeline *out, const char **why);
+int ctl_parse_authsender(char *line, struct ctl_authsender *out, const char **why);
+int ctl_parse_domainip(char *line, struct ctl_domainip *out, const char **why);
+int ctl_parse_domaincert(char *line, struct ctl_domaincert *out, const char **why);
+int ctl_parse_tlsdest(char *line, struct ctl_tlsdest *out, int *is_default, const char **why);
+
+#endif

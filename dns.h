@@ -1,0 +1,102 @@
+/*
+ * dns.h -- our own stub resolver: MX, A/AAAA (following CNAMEs), TLSA.
+ * Queries the nameservers of /etc/resolv.conf, or $DNSCACHEIP, over UDP
+ * (TCP when truncated) and validates every response strictly.
+ * Not here: choosing peers, reports, ipme (qmail-remote.c).
+ */
+#ifndef DNS_H
+#define DNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ip.h"
+
+#define DNS_NAME_MAX	253	/* text form, no trailing dot (RFC 1035 2.3.4) */
+#define DNS_MX_MAX	64	/* MX records kept per domain */
+#define DNS_IP_MAX	32	/* addresses kept per name (A + AAAA) */
+#define DNS_TLSA_MAX	16	/* TLSA records kept per name */
+#define DNS_TLSA_DATA_MAX 512	/* certificate association data, bytes */
+
+enum dns_status {
+	DNS_OK = 0,		/* answer (possibly with zero records: NODATA) */
+	DNS_NXDOMAIN,		/* the name does not exist: permanent */
+	DNS_TEMP,		/* SERVFAIL, timeout, no nameserver, bad response */
+	DNS_BADNAME		/* the name cannot be put in a query: permanent */
+};
+
+struct dns_mx {
+	unsigned pref;
+	char name[DNS_NAME_MAX + 1];	/* "" for the null MX target "." */
+};
+
+struct dns_tlsa {
+	unsigned char usage, selector, mtype;
+	size_t len;
+	unsigned char data[DNS_TLSA_DATA_MAX];
+};
+
+/*
+ * Reads $DNSCACHEIP (space/comma separated addresses) or else the
+ * nameserver lines of /etc/resolv.conf; timeout_s bounds each whole
+ * lookup (0 = only the built-in retry schedule). 0 or -1 (no nameserver).
+ * Called lazily by the first lookup when not called before.
+ */
+int dns_init(unsigned timeout_s);
+
+/*
+ * Every lookup takes a name in text form (ASCII, A-labels, trailing dot
+ * optional) and, when ad is not NULL, sets *ad to 1 when the resolver
+ * set the AD bit on the final answer (the query then carries EDNS0 DO).
+ */
+
+/* MX set, sorted by preference, equal preferences shuffled.
+ * DNS_OK with *count == 0: the name exists without MX (implicit MX). */
+enum dns_status dns_mx(const char *name, struct dns_mx *mx, size_t max,
+    size_t *count, int *ad);
+
+/* A and AAAA of name, following a CNAME chain (bounded); IPv6 after IPv4
+ * unless the caller reorders. DNS_OK with *count == 0: no address. */
+enum dns_status dns_ip(const char *name, struct ip_address *ip, size_t max,
+    size_t *count, int *ad);
+
+/* TLSA records at name (e.g. "_25._tcp.mx.example.org"). */
+enum dns_status dns_tlsa(const char *name, struct dns_tlsa *tlsa, size_t max,
+    size_t *count, int *ad);
+
+/*
+ * The packet parser under the lookups, exposed for unit tests and fuzzing.
+ * Checks id, the question (name, type, class IN), lengths, counts and
+ * compression pointers. Collects answer records of qtype owned by qname
+ * or by the CNAME chain from it; *canon receives the chain's final name.
+ */
+struct dns_answer {
+	int rcode;
+	int ad;			/* AD bit */
+	int tc;			/* truncated */
+	size_t count;		/* records of qtype collected */
+	size_t max;		/* capacity of the array below */
+	uint16_t qtype;
+	union {
+		struct dns_mx *mx;
+		struct ip_address *ip;
+		struct dns_tlsa *tlsa;
+	} rr;
+	char canon[DNS_NAME_MAX + 1];
+};
+/* 0 on a well-formed response to this question, -1 otherwise. */
+int dns_parse(const unsigned char *pkt, size_t len, uint16_t id,
+    const char *qname, uint16_t qtype, struct dns_answer *ans);
+
+/* Builds a query (RD set, EDNS0 with DO when want_dnssec); returns its
+ * length or 0 when the name is not a valid DNS name. buf >= 512 bytes. */
+size_t dns_query_build(unsigned char *buf, size_t size, uint16_t id,
+    const char *qname, uint16_t qtype, int want_dnssec);
+
+#define DNS_T_A		1
+#define DNS_T_CNAME	5
+#define DNS_T_MX	15
+#define DNS_T_AAAA	28
+#define DNS_T_OPT	41
+#define DNS_T_TLSA	52
+
+#endif

@@ -1,0 +1,298 @@
+/*
+ * qmail-remote.c -- qmail-remote host sender recip...: the orchestra.
+ * Reads the control files, picks the route, asks dns.c for the MX hosts
+ * and their addresses, drops our own addresses (best-preference rule),
+ * walks the peers in order, and hands each connection to smtp.c. It alone
+ * decides "next peer" or "report and exit".
+ * Not here: parsing (control.c, dns.c), protocol (smtp.c), texts (report.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "conn.h"
+#include "control.h"
+#include "dns.h"
+#include "ipme.h"
+#include "message.h"
+#include "report.h"
+#include "smtp.h"
+#include "tcpconnect.h"
+#include "tcpto.h"
+#include "trace.h"
+
+#ifndef QMAIL_HOME
+#define QMAIL_HOME "/var/qmail"
+#endif
+
+#define PEERS_MAX	256	/* addresses tried per delivery */
+#define PREF_ROUTE	300000	/* classic: with a route, no best-preference check */
+
+struct peer {
+	struct ip_address ip;
+	unsigned long pref;
+	const char *name;	/* MX host name, for the transcript and TLS */
+};
+
+static struct config cfg;
+static struct peer peers[PEERS_MAX];
+static size_t npeers;
+static struct dns_mx mxs[DNS_MX_MAX];
+static struct conn conn;
+static struct fail fail;
+
+static void
+lowercase(char *s)
+{
+	for (; *s; ++s)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+/* Addresses may not carry bytes that end an SMTP line or a report. */
+static int
+address_ok(const char *s)
+{
+	for (; *s; ++s)
+		if ((unsigned char)*s < 32 || *s == 127)
+			return 0;
+	return 1;
+}
+
+static void
+add_peer(const struct ip_address *ip, unsigned long pref, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < npeers; ++i)
+		if (ip_equal(&peers[i].ip, ip))
+			return;	/* the same address under two MX names */
+	if (npeers < PEERS_MAX) {
+		peers[npeers].ip = *ip;
+		peers[npeers].pref = pref;
+		peers[npeers].name = name;
+		++npeers;
+	}
+}
+
+/* A and AAAA of name into peers; the DNS status for the caller. */
+static enum dns_status
+resolve_host(const char *name, unsigned long pref)
+{
+	struct ip_address ips[DNS_IP_MAX];
+	size_t n = 0, i;
+	enum dns_status st;
+
+	st = dns_ip(name, ips, DNS_IP_MAX, &n, NULL);
+	TRACE("dns: %s: status %d, %zu address(es)", name, (int)st, n);
+	for (i = 0; i < n; ++i)
+		add_peer(&ips[i], pref, name);
+	return st;
+}
+
+/* The peers of host by its MX records (or its own address). */
+static void
+find_mx_peers(const char *host)
+{
+	size_t n = 0, i;
+	int soft = 0;
+	enum dns_status st;
+
+	st = dns_mx(host, mxs, DNS_MX_MAX, &n, NULL);
+	TRACE("dns: MX %s: status %d, %zu record(s)", host, (int)st, n);
+	if (st == DNS_NXDOMAIN || st == DNS_BADNAME)
+		report_die('D', T_DNS_PERM, host);
+	if (st != DNS_OK)
+		report_die('Z', T_DNS_TEMP, NULL);
+	if (n == 0) {	/* no MX: the host itself (RFC 5321 5.1) */
+		st = resolve_host(host, 0);
+		if (st == DNS_NXDOMAIN || st == DNS_BADNAME)
+			report_die('D', T_DNS_PERM, host);
+		if (st != DNS_OK && npeers == 0)
+			report_die('Z', T_DNS_TEMP, NULL);
+		if (npeers == 0)
+			report_die('D', T_NOMX, NULL);
+		return;
+	}
+	if (n == 1 && mxs[0].name[0] == '\0')
+		report_die('D', T_NULLMX, host);
+	for (i = 0; i < n; ++i) {
+		if (mxs[i].name[0] == '\0')
+			continue;	/* a "." among real MX: unusable */
+		TRACE("dns: MX %lu %s", (unsigned long)mxs[i].pref, mxs[i].name);
+		st = resolve_host(mxs[i].name, mxs[i].pref);
+		if (st == DNS_TEMP)
+			soft = 1;
+	}
+	if (npeers == 0)
+		report_die(soft ? 'Z' : 'D', soft ? T_DNS_TEMP : T_NOMX, NULL);
+}
+
+/* Classic rule: if we are a best-preference MX, only better ones may take it. */
+static unsigned long
+pref_limit(void)
+{
+	unsigned long prefme = PREF_ROUTE;
+	size_t i;
+
+	for (i = 0; i < npeers; ++i)
+		if (peers[i].pref < prefme && ipme_is(&peers[i].ip))
+			prefme = peers[i].pref;
+	for (i = 0; i < npeers; ++i)
+		if (peers[i].pref < prefme)
+			return prefme;
+	report_die('D', T_AMBIGMX, NULL);
+}
+
+static const char *
+sender_domain(const char *sender)
+{
+	const char *at = strrchr(sender, '@');
+
+	return at ? at + 1 : "";
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct ctl_error err;
+	static struct message msg;
+	static char host[DNS_NAME_MAX + 8];
+	struct smtp_params sp;
+	const struct route *route = NULL;
+	const struct ctl_domainip *dip;
+	const struct ip_address *local = NULL;
+	const char *dir, *helohost;
+	char hosttext[IP_FMT_MAX];
+	struct ip_address literal;
+	unsigned long prefme;
+	unsigned port = 25;
+	int fd, i, connected = 0, all_perm = 1;
+	size_t k;
+
+	if (argc < 4)
+		report_die('D', T_USAGE, NULL);
+	trace_init();
+	for (i = 2; i < argc; ++i)
+		if (!address_ok(argv[i]))
+			report_die('D', T_TEXT, "Sorry, an envelope address contains a control character. (#5.1.3)");
+	if (strlen(argv[1]) >= sizeof host)
+		report_die('D', T_DNS_PERM, "(a name that is too long)");
+	strcpy(host, argv[1]);
+	lowercase(host);
+
+	dir = getenv("CONTROLDIR");
+	if (!dir || !*dir)
+		dir = QMAIL_HOME "/control";
+	if (ctl_load(&cfg, dir, &err) != 0) {
+		char what[256];
+		if (strcmp(err.why, "out of memory") == 0)
+			report_die('Z', T_NOMEM, NULL);
+		if (err.line)
+			snprintf(what, sizeof what, "%s line %u: %s", err.file, err.line, err.why);
+		else
+			snprintf(what, sizeof what, "%s: %s", err.file, err.why);
+		report_die('Z', T_CONTROL, what);
+	}
+	if (message_open(&msg, 0) != 0)
+		report_die('Z', T_READ, NULL);
+	if (msg.partial)
+		report_die('D', T_PARTIAL, NULL);
+	tcpto_path(QMAIL_HOME "/queue/lock/tcpto");
+	if (dns_init(cfg.timeoutdns) != 0)
+		TRACE("dns: no nameserver configured");
+
+	route = ctl_authsender(&cfg, argv[2]);
+	if (!route)
+		route = ctl_smtproute(&cfg, host, argv[2]);
+	if (route && route->port)
+		port = route->port;
+	if (route && route->smtps)
+		report_die('Z', T_TEXT, "SMTPS (implicit TLS) is configured for this route, but this build cannot do TLS yet; not sending in plaintext. (#4.7.5)");
+
+	if (route && route->relay_is_ip) {
+		add_peer(&route->relay_ip, 0, route->relay);
+		prefme = PREF_ROUTE;
+	} else if (route && route->relay[0]) {
+		enum dns_status st = resolve_host(route->relay, 0);
+		if (st == DNS_NXDOMAIN || st == DNS_BADNAME)
+			report_die('D', T_DNS_PERM, route->relay);
+		if (npeers == 0)
+			report_die(st == DNS_TEMP ? 'Z' : 'D', st == DNS_TEMP ? T_DNS_TEMP : T_NOMX, NULL);
+		prefme = PREF_ROUTE;
+	} else {
+		if (host[0] == '[') {
+			if (ip_scan_literal(host, &literal) != 0)
+				report_die('D', T_DNS_PERM, host);
+			add_peer(&literal, 0, host);
+		} else {
+			find_mx_peers(host);
+		}
+		/* a route with an empty relay is a plain MX lookup, own check included */
+		if (ipme_init(cfg.ipme, cfg.ipme_count) != 0)
+			report_die('Z', T_OSERR, NULL);
+		prefme = pref_limit();
+	}
+
+	helohost = cfg.helohost;
+	dip = ctl_domainip(&cfg, sender_domain(argv[2]));
+	if (dip) {
+		local = &dip->localip;
+		if (dip->helohost)
+			helohost = dip->helohost;
+	}
+	if (route && route->has_localip)
+		local = &route->localip;
+
+	sp.helohost = helohost;
+	sp.sender = argv[2];
+	sp.recips = argv + 3;
+	sp.nrecips = argc - 3;
+	sp.msg = &msg;
+	sp.timeout_s = cfg.timeoutremote;
+
+	for (k = 0; k < npeers; ++k) {
+		if (peers[k].pref >= prefme)
+			continue;
+		ip_fmt(hosttext, &peers[k].ip);
+		if (local && local->af != peers[k].ip.af) {
+			TRACE("skip %s: the local address has another family", hosttext);
+			continue;
+		}
+		if (tcpto_skip(&peers[k].ip)) {
+			TRACE("skip %s: recent connect timeouts (qmail-tcpto)", hosttext);
+			all_perm = 0;
+			continue;
+		}
+		TRACE("connect %s port %u (%s, preference %lu)", hosttext, port,
+		    peers[k].name, peers[k].pref);
+		fd = tcp_connect(&peers[k].ip, port, local, cfg.timeoutconnect);
+		if (fd == TCP_BIND_FAILED) {
+			char lt[IP_FMT_MAX];
+			ip_fmt(lt, local);
+			report_die('Z', T_BIND, lt);
+		}
+		if (fd < 0) {
+			TRACE("connect %s: %s", hosttext, strerror(errno));
+			tcpto_record(&peers[k].ip, errno == ETIMEDOUT);
+			all_perm = 0;
+			continue;
+		}
+		tcpto_record(&peers[k].ip, 0);
+		conn_init(&conn, fd);
+		connected = 1;
+		sp.host = hosttext;
+		if (smtp_deliver(&conn, &sp, &fail) == SMTP_FINAL)
+			report_exit(&fail, 0);
+		close(fd);
+		if (fail.letter != 'D')
+			all_perm = 0;
+	}
+	if (!connected)
+		report_die('Z', T_NOCONN, NULL);
+	/* Every peer failed before MAIL: permanent only if all said so. */
+	if (!all_perm)
+		fail.letter = 'Z';
+	report_exit(&fail, 0);
+}

@@ -1,0 +1,313 @@
+/*
+ * report.c -- the only writer of fd 1: recipient reports (r/h/s) and the
+ * one message report (K/Z/D), each ended by a 0 byte, as qmail-rspawn
+ * reads them. Holds every report text: admins grep for the classic ones,
+ * so they stay word for word as in qmail (status codes in "(#x.y.z)").
+ * On a terminal (a hand run) it prints one readable line set per report.
+ * Not here: deciding temp or perm (decided where the cause is known).
+ */
+#include <string.h>
+#include <unistd.h>
+#include "report.h"
+
+static char out[8192];
+static size_t outlen;
+static int on_tty = -1;
+
+static void
+out_flush(void)
+{
+	size_t done = 0;
+	ssize_t r;
+
+	while (done < outlen) {
+		r = write(1, out + done, outlen - done);
+		if (r <= 0)
+			_exit(111);	/* qmail-rspawn is gone; nobody to tell */
+		done += (size_t)r;
+	}
+	outlen = 0;
+}
+
+static void
+out_put(const char *s, size_t len)
+{
+	size_t room;
+
+	while (len > 0) {
+		if (outlen == sizeof out)
+			out_flush();
+		room = sizeof out - outlen;
+		if (room > len)
+			room = len;
+		memcpy(out + outlen, s, room);
+		outlen += room;
+		s += room;
+		len -= room;
+	}
+}
+
+/* Appends to a bounded buffer; the report is cut, never overflowed. */
+struct sbuf {
+	char *s;
+	size_t len, size;
+};
+
+static void
+sb_put(struct sbuf *b, const char *s, size_t len)
+{
+	if (len > b->size - b->len)
+		len = b->size - b->len;
+	memcpy(b->s + b->len, s, len);
+	b->len += len;
+}
+
+static void
+sb_puts(struct sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+static void
+sb_said(struct sbuf *b, const struct said *said)
+{
+	size_t i, start = b->len;
+
+	if (!said || said->len == 0)
+		return;
+	sb_puts(b, "Remote host said: ");
+	start = b->len;
+	sb_put(b, said->text, said->len);
+	for (i = start; i < b->len; ++i)
+		if (b->s[i] == '\0')
+			b->s[i] = '?';	/* a 0 byte would end the report early */
+	if (b->len > 0 && b->s[b->len - 1] != '\n')
+		sb_puts(b, "\n");
+}
+
+void
+fail_set(struct fail *f, char letter, enum report_text text, const char *detail)
+{
+	size_t n = 0;
+
+	f->letter = letter;
+	f->text = text;
+	if (detail) {
+		n = strlen(detail);
+		if (n >= sizeof f->detail)
+			n = sizeof f->detail - 1;
+		memcpy(f->detail, detail, n);
+	}
+	f->detail[n] = '\0';
+	f->said.len = 0;
+	f->said.code = 0;
+}
+
+/* "Connected to H but X." texts, as qmail's quit() wrote them. */
+static void
+connected(struct sbuf *b, const struct fail *f, const char *what)
+{
+	sb_puts(b, "Connected to ");
+	sb_puts(b, f->host);
+	sb_puts(b, " but ");
+	sb_puts(b, what);
+}
+
+size_t
+report_format(const struct fail *f, char *buf, size_t size)
+{
+	struct sbuf b = { buf, 0, size };
+
+	sb_put(&b, &f->letter, 1);
+	switch (f->text) {
+	case T_NONE:
+	case T_TEXT:
+		sb_puts(&b, f->detail);
+		sb_puts(&b, "\n");
+		break;
+	case T_USAGE:
+		sb_puts(&b, "I (qmail-remote) was invoked improperly. (#5.3.5)\n");
+		break;
+	case T_NOMEM:
+		sb_puts(&b, "Out of memory. (#4.3.0)\n");
+		break;
+	case T_OSERR:
+		sb_puts(&b, "System resources temporarily unavailable. (#4.3.0)\n");
+		break;
+	case T_READ:
+		sb_puts(&b, "Unable to read message. (#4.3.0)\n");
+		break;
+	case T_CONTROL:
+		sb_puts(&b, "Unable to read control files: ");
+		sb_puts(&b, f->detail);
+		sb_puts(&b, ". (#4.3.0)\n");
+		break;
+	case T_NOCONN:
+		sb_puts(&b, "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n");
+		break;
+	case T_DNS_TEMP:
+		sb_puts(&b, "Sorry, I couldn't find any host by that name. (#4.1.2)\n");
+		break;
+	case T_DNS_PERM:
+		sb_puts(&b, "Sorry, I couldn't find any host named ");
+		sb_puts(&b, f->detail);
+		sb_puts(&b, ". (#5.1.2)\n");
+		break;
+	case T_NOMX:
+		sb_puts(&b, "Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)\n");
+		break;
+	case T_NULLMX:
+		sb_puts(&b, "Sorry, ");
+		sb_puts(&b, f->detail);
+		sb_puts(&b, " does not accept mail: its MX is \".\" (null MX, RFC 7505). (#5.1.10)\n");
+		break;
+	case T_AMBIGMX:
+		sb_puts(&b, "Sorry. Although I'm listed as a best-preference MX or A for that host,\n"
+		    "it isn't in my control/locals file, so I don't treat it as local. (#5.4.6)\n");
+		break;
+	case T_PARTIAL:
+		sb_puts(&b, "SMTP cannot transfer messages with partial final lines. (#5.6.2)\n");
+		break;
+	case T_BIND:
+		sb_puts(&b, "System can't bind to local ip address: ");
+		sb_puts(&b, f->detail);
+		sb_puts(&b, ". (#4.3.0)\n");
+		break;
+	case T_GREETING:
+		connected(&b, f, "greeting failed.\n");
+		break;
+	case T_HELO:
+		connected(&b, f, "my name was rejected.\n");
+		break;
+	case T_SENDER:
+		connected(&b, f, "sender was rejected.\n");
+		break;
+	case T_GIVINGUP:
+		sb_puts(&b, "Giving up on ");
+		sb_puts(&b, f->host);
+		sb_puts(&b, ".\n");
+		break;
+	case T_DATA:
+		sb_puts(&b, f->host);
+		sb_puts(&b, " failed on DATA command.\n");
+		break;
+	case T_AFTERDATA:
+		sb_puts(&b, f->host);
+		sb_puts(&b, " failed after I sent the message.\n");
+		break;
+	case T_ACCEPTED:
+		sb_puts(&b, f->detail[0] ? f->detail : "");
+		sb_puts(&b, f->host);
+		sb_puts(&b, " accepted message.\n");
+		break;
+	case T_DROPPED:
+	case T_TIMEOUT:
+		connected(&b, f, "connection died");
+		if (f->text == T_TIMEOUT)
+			sb_puts(&b, " (timed out)");
+		sb_puts(&b, ". ");
+		if (f->critical)
+			sb_puts(&b, "Possible duplicate! ");
+		sb_puts(&b, "(#4.4.2)\n");
+		break;
+	case T_PROTOCOL:
+		connected(&b, f, "it violated the protocol: ");
+		sb_puts(&b, f->detail);
+		sb_puts(&b, ". ");
+		if (f->critical)
+			sb_puts(&b, "Possible duplicate! ");
+		sb_puts(&b, "(#4.4.2)\n");
+		break;
+	case T_QMTP_PROTOCOL:
+		connected(&b, f, "recipient host did not talk proper QMTP");
+		if (f->detail[0]) {
+			sb_puts(&b, ": ");
+			sb_puts(&b, f->detail);
+		}
+		sb_puts(&b, ".\n");
+		break;
+	}
+	sb_said(&b, &f->said);
+	return b.len;
+}
+
+static const char *
+letter_word(char letter)
+{
+	switch (letter) {
+	case 'r': return "recipient accepted";
+	case 'h': return "recipient rejected permanently";
+	case 's': return "recipient rejected temporarily";
+	case 'K': return "delivered";
+	case 'Z': return "deferred (temporary failure)";
+	case 'D': return "failed (permanent failure)";
+	}
+	return "?";
+}
+
+/* One report: letter + text + 0 byte; on a terminal, readable lines. */
+static void
+emit(const char *rep, size_t len, const char *recip)
+{
+	const char *text = rep + 1, *nl;
+	size_t left = len - 1;
+
+	if (on_tty < 0)
+		on_tty = isatty(1);
+	if (!on_tty) {
+		out_put(rep, len);
+		out_put("", 1);
+		return;
+	}
+	out_put(letter_word(rep[0]), strlen(letter_word(rep[0])));
+	if (recip) {
+		out_put(" <", 2);
+		out_put(recip, strlen(recip));
+		out_put(">", 1);
+	}
+	out_put("\n", 1);
+	while (left > 0) {
+		nl = memchr(text, '\n', left);
+		size_t n = nl ? (size_t)(nl - text) + 1 : left;
+		out_put("    ", 4);
+		out_put(text, n);
+		if (!nl)
+			out_put("\n", 1);
+		text += n;
+		left -= n;
+	}
+}
+
+void
+report_recipient(char letter, const char *recip, const char *host, const struct said *said)
+{
+	char buf[SAID_MAX + 256];
+	struct sbuf b = { buf, 0, sizeof buf };
+
+	sb_put(&b, &letter, 1);
+	if (letter != 'r') {	/* classic: a bare "r" for acceptance */
+		sb_puts(&b, host);
+		sb_puts(&b, " does not like recipient.\n");
+		sb_said(&b, said);
+	}
+	emit(buf, b.len, recip);
+}
+
+void
+report_exit(const struct fail *f, int exitcode)
+{
+	char buf[SAID_MAX + 1024];
+
+	emit(buf, report_format(f, buf, sizeof buf), NULL);
+	out_flush();
+	_exit(exitcode);
+}
+
+void
+report_die(char letter, enum report_text text, const char *detail)
+{
+	static struct fail f;
+
+	fail_set(&f, letter, text, detail);
+	report_exit(&f, 0);
+}

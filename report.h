@@ -1,0 +1,70 @@
+/*
+ * report.h -- the reports qmail-rspawn reads from fd 1, and their texts.
+ * report.c is the only writer of fd 1. Every classic text lives there.
+ */
+#ifndef REPORT_H
+#define REPORT_H
+
+#include <stddef.h>
+
+#define SAID_MAX	4096	/* remote text kept per report (qmail: 5000) */
+
+/* What the remote host said: every line of one reply, CR removed, each
+ * line ending in '\n'. Truncated (never overflowing) at SAID_MAX. */
+struct said {
+	int code;		/* 3-digit SMTP code of the last line, 0 = none */
+	size_t len;
+	char text[SAID_MAX];
+};
+
+enum report_text {
+	T_NONE = 0,
+	T_USAGE,		/* D invoked improperly (#5.3.5) */
+	T_NOMEM,		/* Z out of memory (#4.3.0) */
+	T_OSERR,		/* Z system resources (#4.3.0) */
+	T_READ,			/* Z unable to read message (#4.3.0) */
+	T_CONTROL,		/* Z unable to read control files: detail (#4.3.0) */
+	T_NOCONN,		/* Z no SMTP connection (#4.4.1) */
+	T_DNS_TEMP,		/* Z no host by that name, temporary (#4.1.2) */
+	T_DNS_PERM,		/* D no host named detail (#5.1.2) */
+	T_NOMX,			/* D no mail exchanger or IP address (#5.4.4) */
+	T_NULLMX,		/* D detail does not accept mail (#5.1.10) */
+	T_AMBIGMX,		/* D best-preference MX is me (#5.4.6) */
+	T_PARTIAL,		/* D partial final line (#5.6.2) */
+	T_BIND,			/* Z can't bind to local ip address: detail */
+	T_GREETING,		/* Connected to H but greeting failed. */
+	T_HELO,			/* Connected to H but my name was rejected. */
+	T_SENDER,		/* Connected to H but sender was rejected. */
+	T_GIVINGUP,		/* D Giving up on H. */
+	T_DATA,			/* H failed on DATA command. */
+	T_AFTERDATA,		/* H failed after I sent the message. */
+	T_ACCEPTED,		/* K H accepted message. */
+	T_DROPPED,		/* Z Connected to H but connection died. (#4.4.2) */
+	T_TIMEOUT,		/* Z Connected to H but the connection timed out. (#4.4.2) */
+	T_PROTOCOL,		/* Z Connected to H but it violated SMTP: detail (#4.4.2) */
+	T_QMTP_PROTOCOL,	/* Z recipient host did not talk proper QMTP. */
+	T_TEXT			/* letter + detail verbatim (TLS, AUTH, ...: see report.c) */
+};
+
+/* A message outcome, decided where its cause is known. */
+struct fail {
+	char letter;		/* 'K', 'Z' or 'D' */
+	enum report_text text;
+	int critical;		/* the final dot was sent: "Possible duplicate!" */
+	char host[64];		/* the peer's address as text */
+	char detail[512];	/* a name, file, or reason the text mentions */
+	struct said said;	/* remote reply, said.len == 0 when none */
+};
+
+void fail_set(struct fail *f, char letter, enum report_text text, const char *detail);
+
+/* r/h/s for one recipient, in argv order (recip only shows on a terminal). */
+void report_recipient(char letter, const char *recip, const char *host, const struct said *said);
+/* The message report; flushes and exits 0 (or exitcode for QMTP). */
+void report_exit(const struct fail *f, int exitcode) __attribute__((noreturn));
+/* Formats the message report into buf (for tests); returns its length. */
+size_t report_format(const struct fail *f, char *buf, size_t size);
+/* Shortcut: report a text with no host or reply, and exit. */
+void report_die(char letter, enum report_text text, const char *detail) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,351 @@
+/*
+ * smtp.c -- one SMTP session on a connected struct conn: greeting, EHLO
+ * (HELO when EHLO is refused), MAIL/RCPT/DATA, the body through stuff.c,
+ * QUIT. Decides each outcome where its cause is known: a failure before
+ * MAIL is accepted lets qmail-remote.c try the next host; after that the
+ * outcome is final for this run. Prints recipient reports (r/h/s).
+ * Not here: choosing peers (qmail-remote.c), TLS (tls.c swaps the conn's
+ * ops), the report texts (report.c). Peer bytes come only via conn_getline.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "smtp.h"
+#include "stuff.h"
+#include "trace.h"
+
+/* What the session is doing, for the transcript and for deciding whether
+ * a failure still allows the next host. */
+enum smtp_state { S_GREETING, S_EHLO, S_HELO, S_MAIL, S_RCPT, S_DATA, S_BODY, S_DOT, S_QUIT };
+
+static const struct step {
+	const char *doing;
+	int before_mail;	/* a failure here lets the next host try */
+} steps[] = {
+	[S_GREETING] = { "waiting for the greeting", 1 },
+	[S_EHLO] = { "sending EHLO", 1 },
+	[S_HELO] = { "sending HELO", 1 },
+	[S_MAIL] = { "sending MAIL", 1 },
+	[S_RCPT] = { "sending RCPT", 0 },
+	[S_DATA] = { "sending DATA", 0 },
+	[S_BODY] = { "sending the message", 0 },
+	[S_DOT] = { "waiting for the reply to the final dot", 0 },	/* "Possible duplicate!" */
+	[S_QUIT] = { "sending QUIT", 0 },
+};
+
+int
+smtp_parse_line(const char *line, size_t len, int *code, int *more)
+{
+	if (len < 3)
+		return -1;
+	if (line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '9' ||
+	    line[2] < '0' || line[2] > '9')
+		return -1;
+	if (len > 3 && line[3] != ' ' && line[3] != '-')
+		return -1;
+	*code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+	*more = len > 3 && line[3] == '-';
+	return 0;
+}
+
+/* Case-insensitive "kw is word, maybe followed by space and arguments". */
+static int
+keyword_is(const char *kw, size_t len, const char *word, const char **args)
+{
+	size_t n = strlen(word);
+
+	if (len < n || strncasecmp(kw, word, n) != 0)
+		return 0;
+	if (len > n && kw[n] != ' ' && kw[n] != '=')	/* "AUTH=LOGIN" (old form) */
+		return 0;
+	*args = len > n ? kw + n + 1 : kw + len;
+	return 1;
+}
+
+void
+smtp_ehlo_keyword(struct ehlo *e, const char *kw, size_t len)
+{
+	const char *args;
+	size_t n;
+
+	if (keyword_is(kw, len, "PIPELINING", &args))
+		e->pipelining = 1;
+	else if (keyword_is(kw, len, "8BITMIME", &args))
+		e->eightbitmime = 1;
+	else if (keyword_is(kw, len, "STARTTLS", &args))
+		e->starttls = 1;
+	else if (keyword_is(kw, len, "CHUNKING", &args))
+		e->chunking = 1;
+	else if (keyword_is(kw, len, "SMTPUTF8", &args))
+		e->smtputf8 = 1;
+	else if (keyword_is(kw, len, "ENHANCEDSTATUSCODES", &args))
+		e->enhancedstatuscodes = 1;
+	else if (keyword_is(kw, len, "SIZE", &args)) {
+		e->size = 1;
+		e->size_max = 0;
+		for (; args < kw + len && *args >= '0' && *args <= '9'; ++args) {
+			if (e->size_max > (~0ULL - 9) / 10) {
+				e->size_max = 0;	/* absurd: treat as no limit */
+				break;
+			}
+			e->size_max = e->size_max * 10 + (unsigned)(*args - '0');
+		}
+	} else if (keyword_is(kw, len, "AUTH", &args)) {
+		n = strlen(e->auth);
+		for (; args < kw + len && n + 2 < sizeof e->auth; ++args) {
+			char ch = *args;
+			if (ch >= 'a' && ch <= 'z')
+				ch = (char)(ch - 'a' + 'A');
+			if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+			    ch == '-' || ch == '_' || ch == ' '))
+				continue;	/* mechanism names are [A-Z0-9-_] (RFC 4422) */
+			e->auth[n++] = ch;
+		}
+		if (n > 0 && n + 1 < sizeof e->auth && e->auth[n - 1] != ' ')
+			e->auth[n++] = ' ';
+		e->auth[n] = '\0';
+	}
+}
+
+int
+smtp_read_reply(struct conn *c, struct said *said, struct ehlo *ehlo, const char **why)
+{
+	char line[REPLY_LINE_MAX + 1];
+	size_t len, lines = 0, n;
+	int r, code, more;
+
+	said->len = 0;
+	said->code = 0;
+	for (;;) {
+		r = conn_getline(c, line, REPLY_LINE_MAX, &len);
+		if (r == CONN_TOOLONG) {
+			*why = "reply line too long";
+			return REPLY_BAD;
+		}
+		if (r != CONN_OK)
+			return r;
+		trace_line("<", line, len);
+		if (smtp_parse_line(line, len, &code, &more) != 0) {
+			*why = "malformed reply line";
+			return REPLY_BAD;
+		}
+		if (++lines > REPLY_LINES_MAX) {
+			*why = "too many reply lines";
+			return REPLY_BAD;
+		}
+		n = len;
+		if (n > sizeof said->text - said->len - 1)
+			n = sizeof said->text - said->len - 1;
+		memcpy(said->text + said->len, line, n);
+		said->len += n;
+		if (said->len < sizeof said->text)
+			said->text[said->len++] = '\n';
+		if (ehlo && lines > 1 && len > 4)
+			smtp_ehlo_keyword(ehlo, line + 4, len - 4);
+		if (!more) {
+			said->code = code;
+			return REPLY_OK;
+		}
+	}
+}
+
+/* Sends what is buffered, then reads one reply within timeoutremote. */
+static int
+command(struct conn *c, const struct smtp_params *p, struct said *said,
+    struct ehlo *ehlo, const char **why)
+{
+	int r;
+
+	conn_deadline(c, p->timeout_s);
+	if ((r = conn_flush(c)) != CONN_OK)
+		return r;
+	conn_deadline(c, p->timeout_s);
+	return smtp_read_reply(c, said, ehlo, why);
+}
+
+static void
+send_line(struct conn *c, const char *a, const char *b, const char *d)
+{
+	char show[1024];
+
+	(void)conn_puts(c, a);
+	if (b)
+		(void)conn_puts(c, b);
+	if (d)
+		(void)conn_puts(c, d);
+	(void)conn_puts(c, "\r\n");
+	if (trace_on) {
+		snprintf(show, sizeof show, "%s%s%s", a, b ? b : "", d ? d : "");
+		trace_line(">", show, strlen(show));
+	}
+}
+
+/* Best effort: a QUIT the peer may or may not read. Classic qmail does not
+ * wait for the 221: waiting for the remote side is just too ridiculous. */
+static void
+quit(struct conn *c, const struct smtp_params *p)
+{
+	conn_deadline(c, p->timeout_s < 5 ? p->timeout_s : 5);
+	send_line(c, "QUIT", NULL, NULL);
+	(void)conn_flush(c);
+}
+
+/* Turns a conn/reply status into the failure report for state s. */
+static enum smtp_outcome
+broken(struct conn *c, const struct smtp_params *p, struct fail *f,
+    enum smtp_state s, int status, const char *why)
+{
+	fail_set(f, 'Z', status == CONN_TIMEOUT ? T_TIMEOUT : T_DROPPED, NULL);
+	if (status == REPLY_BAD) {
+		fail_set(f, 'Z', T_PROTOCOL, why);
+		quit(c, p);
+	}
+	f->critical = s == S_DOT;
+	TRACE("session failed while %s", steps[s].doing);
+	return steps[s].before_mail ? SMTP_NEXT : SMTP_FINAL;
+}
+
+static enum smtp_outcome
+rejected(struct conn *c, const struct smtp_params *p, struct fail *f,
+    enum report_text text, const struct said *said, enum smtp_outcome how)
+{
+	fail_set(f, said->code >= 500 ? 'D' : 'Z', text, NULL);
+	f->said = *said;
+	quit(c, p);
+	return how;
+}
+
+/* Streams fd 0 through stuff.c; 0, or -1 with f filled. */
+static int
+send_body(struct conn *c, const struct smtp_params *p, struct fail *f)
+{
+	static char in[65536];
+	static char out[STUFF_OUT_MAX(sizeof in)];
+	struct stuff st;
+	ssize_t r;
+	size_t n;
+	int w;
+
+	stuff_init(&st);
+	for (;;) {
+		r = message_read(p->msg, in, sizeof in);
+		if (r < 0) {
+			fail_set(f, 'Z', T_READ, NULL);
+			return -1;	/* no dot: the server drops the transaction */
+		}
+		if (r == 0)
+			break;
+		n = stuff_encode(&st, in, (size_t)r, out);
+		conn_deadline(c, p->timeout_s);
+		if ((w = conn_write(c, out, n)) != CONN_OK) {
+			broken(c, p, f, S_BODY, w, NULL);
+			return -1;
+		}
+	}
+	n = stuff_finish(&st, out);
+	if (n == 0) {
+		fail_set(f, 'D', T_PARTIAL, NULL);
+		return -1;
+	}
+	trace_line(">", ".", 1);
+	conn_deadline(c, p->timeout_s);
+	if ((w = conn_put(c, out, n)) != CONN_OK) {
+		broken(c, p, f, S_BODY, w, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+enum smtp_outcome
+smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
+{
+	static struct said said;
+	struct ehlo ehlo;
+	const char *why = NULL;
+	char sizebuf[32];
+	int r, i, accepted = 0;
+
+	memset(&ehlo, 0, sizeof ehlo);
+	snprintf(f->host, sizeof f->host, "%s", p->host);
+
+	conn_deadline(c, p->timeout_s);
+	r = smtp_read_reply(c, &said, NULL, &why);
+	if (r != REPLY_OK)
+		return broken(c, p, f, S_GREETING, r, why);
+	if (said.code < 200 || said.code > 299) {
+		rejected(c, p, f, T_GREETING, &said, SMTP_NEXT);
+		f->letter = 'Z';	/* classic: a failed greeting is never final */
+		return SMTP_NEXT;
+	}
+
+	send_line(c, "EHLO ", p->helohost, NULL);
+	r = command(c, p, &said, &ehlo, &why);
+	if (r != REPLY_OK)
+		return broken(c, p, f, S_EHLO, r, why);
+	if (said.code >= 500) {
+		memset(&ehlo, 0, sizeof ehlo);
+		send_line(c, "HELO ", p->helohost, NULL);
+		r = command(c, p, &said, NULL, &why);
+		if (r != REPLY_OK)
+			return broken(c, p, f, S_HELO, r, why);
+	}
+	if (said.code < 200 || said.code > 299)
+		return rejected(c, p, f, T_HELO, &said, SMTP_NEXT);
+
+	/* SIZE (RFC 1870): a server that cannot take it says so before DATA */
+	if (ehlo.size && p->msg->is_regular)
+		snprintf(sizebuf, sizeof sizebuf, "> SIZE=%llu", p->msg->size);
+	else
+		snprintf(sizebuf, sizeof sizebuf, ">");
+	send_line(c, "MAIL FROM:<", p->sender, sizebuf);
+	r = command(c, p, &said, NULL, &why);
+	if (r != REPLY_OK)
+		return broken(c, p, f, S_MAIL, r, why);
+	if (said.code < 200 || said.code > 299)
+		return rejected(c, p, f, T_SENDER, &said, SMTP_FINAL);
+
+	for (i = 0; i < p->nrecips; ++i) {
+		send_line(c, "RCPT TO:<", p->recips[i], ">");
+		r = command(c, p, &said, NULL, &why);
+		if (r != REPLY_OK)
+			return broken(c, p, f, S_RCPT, r, why);
+		if (said.code >= 200 && said.code <= 299) {
+			report_recipient('r', p->recips[i], p->host, &said);
+			++accepted;
+		} else {
+			report_recipient(said.code >= 500 ? 'h' : 's', p->recips[i], p->host, &said);
+		}
+	}
+	if (!accepted) {
+		fail_set(f, 'D', T_GIVINGUP, NULL);
+		quit(c, p);
+		return SMTP_FINAL;
+	}
+
+	send_line(c, "DATA", NULL, NULL);
+	r = command(c, p, &said, NULL, &why);
+	if (r != REPLY_OK)
+		return broken(c, p, f, S_DATA, r, why);
+	if (said.code != 354) {
+		rejected(c, p, f, T_DATA, &said, SMTP_FINAL);
+		if (said.code < 400)
+			f->letter = 'Z';
+		return SMTP_FINAL;
+	}
+
+	if (send_body(c, p, f) != 0)
+		return SMTP_FINAL;
+	r = command(c, p, &said, NULL, &why);
+	if (r != REPLY_OK)
+		return broken(c, p, f, S_DOT, r, why);
+	if (said.code < 200 || said.code > 299) {
+		rejected(c, p, f, T_AFTERDATA, &said, SMTP_FINAL);
+		if (said.code < 400)
+			f->letter = 'Z';
+		return SMTP_FINAL;
+	}
+	fail_set(f, 'K', T_ACCEPTED, NULL);
+	f->said = said;
+	quit(c, p);
+	return SMTP_FINAL;
+}

@@ -1,0 +1,77 @@
+/*
+ * conn.h -- one network connection with explicit buffers and a deadline.
+ * Every byte from a peer is read through conn_getline() or conn_read(),
+ * bounded by the caller; writes are buffered and flushed by conn_flush().
+ * TLS (tls.c) replaces the ops; nothing above this layer knows about it.
+ * Not here: protocols (smtp.c, qmtp.c), connecting (qmail-remote.c).
+ */
+#ifndef CONN_H
+#define CONN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define CONN_RBUF_SIZE	16384	/* one TLS record; replies are far shorter */
+#define CONN_WBUF_SIZE	65536	/* big enough for a pipelined envelope */
+
+enum conn_status {
+	CONN_OK = 0,
+	CONN_EOF = -1,		/* peer closed */
+	CONN_TIMEOUT = -2,	/* deadline passed */
+	CONN_IO = -3,		/* read/write error (errno kept) or TLS failure */
+	CONN_TOOLONG = -4	/* line longer than the caller allows */
+};
+
+struct conn;
+
+/*
+ * An op returns the bytes moved (> 0), 0 for end of file (read only),
+ * or -1: with *want set to POLLIN or POLLOUT the op must be retried
+ * once the descriptor is ready; with *want == 0 it failed.
+ */
+struct conn_ops {
+	ssize_t (*read)(struct conn *c, char *buf, size_t len, int *want);
+	ssize_t (*write)(struct conn *c, const char *buf, size_t len, int *want);
+};
+
+struct conn {
+	int fd;
+	const struct conn_ops *ops;
+	void *ctx;			/* the ops' state: tls.c keeps its SSL here */
+	long long deadline_ms;		/* CLOCK_MONOTONIC; 0 = none */
+	unsigned long long bytes_in, bytes_out;
+	size_t rpos, rlen;
+	size_t wlen;
+	char rbuf[CONN_RBUF_SIZE];
+	char wbuf[CONN_WBUF_SIZE];
+};
+
+/* Plain TCP on fd, which conn_init makes non-blocking. */
+void conn_init(struct conn *c, int fd);
+extern const struct conn_ops conn_plain_ops;
+
+long long conn_now_ms(void);
+/* From now on, every read and write must finish within timeout_s seconds. */
+void conn_deadline(struct conn *c, unsigned timeout_s);
+
+/*
+ * Next line from the peer without its LF (a CR before the LF is removed
+ * too); NUL bytes are kept. Fails with CONN_TOOLONG when the line holds
+ * more than max bytes, which leaves the stream unusable. buf must hold
+ * max + 1 bytes (room for the CR before it is dropped).
+ */
+int conn_getline(struct conn *c, char *buf, size_t max, size_t *len);
+/* Bytes received but not yet consumed: a reply may not be followed by any
+ * before STARTTLS (RFC 3207 section 5, command injection). */
+size_t conn_pending(const struct conn *c);
+/* Waits for the descriptor to become readable or writable (want = POLLIN
+ * or POLLOUT) within the deadline; used by the ops' callers and by tls.c. */
+int conn_wait(struct conn *c, int want);
+
+int conn_put(struct conn *c, const char *buf, size_t len);
+int conn_puts(struct conn *c, const char *s);
+int conn_flush(struct conn *c);
+/* Flushes the buffer, then writes buf directly: for large message blocks. */
+int conn_write(struct conn *c, const char *buf, size_t len);
+
+#endif

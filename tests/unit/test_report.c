@@ -1,0 +1,71 @@
+/*
+ * test_report.c -- report texts byte for byte: the classic ones admins grep
+ * for, "Remote host said:" with NUL bytes masked, and bounded output.
+ */
+#include <string.h>
+#include "check.h"
+#include "report.h"
+
+static char buf[SAID_MAX * 2];
+
+static int
+is(const struct fail *f, const char *want)
+{
+	size_t n = report_format(f, buf, sizeof buf);
+
+	if (n == strlen(want) && memcmp(buf, want, n) == 0)
+		return 1;
+	printf("got: [%.*s]\n", (int)n, buf);
+	return 0;
+}
+
+int
+main(void)
+{
+	static struct fail f;
+
+	fail_set(&f, 'D', T_USAGE, NULL);
+	CHECK(is(&f, "DI (qmail-remote) was invoked improperly. (#5.3.5)\n"), "usage");
+	fail_set(&f, 'Z', T_NOCONN, NULL);
+	CHECK(is(&f, "ZSorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n"), "noconn");
+	fail_set(&f, 'D', T_DNS_PERM, "nx.example");
+	CHECK(is(&f, "DSorry, I couldn't find any host named nx.example. (#5.1.2)\n"), "perm dns");
+	fail_set(&f, 'Z', T_DNS_TEMP, NULL);
+	CHECK(is(&f, "ZSorry, I couldn't find any host by that name. (#4.1.2)\n"), "temp dns");
+	fail_set(&f, 'D', T_NOMX, NULL);
+	CHECK(is(&f, "DSorry, I couldn't find a mail exchanger or IP address. (#5.4.4)\n"), "nomx");
+	fail_set(&f, 'D', T_AMBIGMX, NULL);
+	CHECK(is(&f, "DSorry. Although I'm listed as a best-preference MX or A for that host,\n"
+	    "it isn't in my control/locals file, so I don't treat it as local. (#5.4.6)\n"), "ambigmx");
+	fail_set(&f, 'D', T_PARTIAL, NULL);
+	CHECK(is(&f, "DSMTP cannot transfer messages with partial final lines. (#5.6.2)\n"), "partial");
+
+	strcpy(f.host, "192.0.2.25");
+	fail_set(&f, 'Z', T_GREETING, NULL);
+	f.said.len = 8;
+	memcpy(f.said.text, "421 bye\n", 8);
+	CHECK(is(&f, "ZConnected to 192.0.2.25 but greeting failed.\nRemote host said: 421 bye\n"), "greeting");
+	fail_set(&f, 'K', T_ACCEPTED, NULL);
+	f.said.len = 9;
+	memcpy(f.said.text, "250 o\0k\n\n", 9);
+	CHECK(is(&f, "K192.0.2.25 accepted message.\nRemote host said: 250 o?k\n\n"), "accepted, NUL masked");
+	fail_set(&f, 'Z', T_DROPPED, NULL);
+	CHECK(is(&f, "ZConnected to 192.0.2.25 but connection died. (#4.4.2)\n"), "dropped");
+	f.critical = 1;
+	CHECK(is(&f, "ZConnected to 192.0.2.25 but connection died. Possible duplicate! (#4.4.2)\n"), "dup");
+	f.critical = 0;
+	fail_set(&f, 'D', T_GIVINGUP, NULL);
+	CHECK(is(&f, "DGiving up on 192.0.2.25.\n"), "giving up");
+	fail_set(&f, 'D', T_SENDER, NULL);
+	CHECK(is(&f, "DConnected to 192.0.2.25 but sender was rejected.\n"), "sender");
+	fail_set(&f, 'Z', T_DATA, NULL);
+	CHECK(is(&f, "Z192.0.2.25 failed on DATA command.\n"), "data");
+	fail_set(&f, 'D', T_AFTERDATA, NULL);
+	CHECK(is(&f, "D192.0.2.25 failed after I sent the message.\n"), "after data");
+
+	fail_set(&f, 'Z', T_ACCEPTED, NULL);
+	f.said.len = SAID_MAX;
+	memset(f.said.text, 'x', SAID_MAX);
+	CHECK(report_format(&f, buf, 100) == 100, "bounded by the buffer");
+	return check_done();
+}
