@@ -8,7 +8,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes
 CPPFLAGS += -I. -Isubstdio -DQMAIL_HOME='"$(QMAIL_HOME)"' -D_GNU_SOURCE
-LDLIBS ?=
+LDLIBS ?= -lssl -lcrypto
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # O is the object directory: build/ for the real binary, build/san/ for
@@ -16,7 +16,7 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 O ?= build
 
 LIBSRC = control.c dns.c ip.c ipme.c message.c report.c smtp.c stuff.c \
-	tcpconnect.c tcpto.c trace.c substdio/conn.c
+	tcpconnect.c tcpto.c tls.c trace.c substdio/conn.c
 LIBOBJ = $(LIBSRC:%.c=$(O)/%.o)
 UNITS = test_stuff test_smtp test_dns test_control test_report
 UNITBIN = $(UNITS:%=$(O)/tests/%)
@@ -80,7 +80,7 @@ fuzz:
 	done
 
 demo: all
-	tests/integ/demo
+	tests/demo
 
 bench: all
 	tests/bench/run

@@ -76,9 +76,12 @@ struct ctl_tlsdest {
 	unsigned verifydepth;	/* 0 = OpenSSL default */
 	unsigned port;		/* 0 = unchanged */
 	int smtps;		/* 's' before the port, or port 465 */
+	int qmtps;		/* port 6209: QMTP over TLS (seed 000) */
 	const char *sender_domain;	/* NULL = any sender */
 	unsigned line;
 };
+
+struct ctl_buf;		/* private to control.c */
 
 struct config {
 	const char *me;
@@ -119,6 +122,8 @@ struct config {
 	int tlsstrictness;		/* 0, 1 or 2; -1 when the file is absent */
 
 	const char *controldir;
+
+	struct ctl_buf *ctl_bufs;	/* private to control.c: what ctl_free() releases */
 };
 
 /*
@@ -127,6 +132,16 @@ struct config {
  * memory: -1 with err->why "out of memory" and line 0.
  */
 int ctl_load(struct config *cfg, const char *dir, struct ctl_error *err);
+/* Sets the defaults of a struct config that holds nothing yet (ctl_load does it). */
+void ctl_init(struct config *cfg);
+/* Releases everything ctl_load or ctl_parse_text allocated; cfg is zeroed. */
+void ctl_free(struct config *cfg);
+/*
+ * Parses text (len bytes, copied) as the control file called name
+ * ("smtproutes", "tlsdestinations", "me", ...) into cfg, as ctl_load would
+ * after reading it. For unit tests and fuzzing. 0, or -1 with *err.
+ */
+int ctl_parse_text(struct config *cfg, const char *name, const char *text, size_t len, struct ctl_error *err);
 
 /*
  * Route for host (already lower-case ASCII) and sender:
@@ -144,8 +159,19 @@ const struct ctl_domaincert *ctl_domaincert(const struct config *cfg, const char
  * |domain bindings; NULL = none (use cfg->tls_default). */
 const struct ctl_tlsdest *ctl_tlsdest(const struct config *cfg, const char *host, const char *sender_domain);
 
-/* netqmail: 1 and *pem set (malloc'd path) when tlshosts/<fqdn>.pem exists;
- * 0 when notlshosts/<fqdn> exists... see control.c for the exact contract. */
+/*
+ * netqmail TLS patch, per MX host (fqdn: the name of the server connected to).
+ *   1: tlshosts/<fqdn>.pem exists: *pem_path = its path (malloc'd, the caller
+ *      frees it), *no_tls = 0. TLS is required and the server certificate
+ *      must verify against that file and match fqdn.
+ *   0: no such file: *pem_path = NULL; *no_tls = 1 when TLS must not be tried
+ *      (notlshosts/<fqdn> exists, or tlshosts/exhaustivelist exists), else 0.
+ *  -1: stat() failed other than ENOENT/ENOTDIR (e.g. EACCES), or out of
+ *      memory: errno set, *pem_path = NULL, *no_tls = 0. Caller: Z.
+ * fqdn is ASCII-lower-cased; a name that is empty, longer than 253 bytes,
+ * starts with '.' or has a byte outside [a-z0-9.-] is never looked up (it
+ * cannot name a file inside those directories): result 0 as if absent.
+ */
 int ctl_tlshost(const struct config *cfg, const char *fqdn, char **pem_path, int *no_tls);
 
 /* Parsers for single lines, exposed for unit tests and fuzzing.
@@ -155,6 +181,8 @@ int ctl_parse_route(char *line, int qmtp, struct ctl_routeline *out, const char 
 int ctl_parse_authsender(char *line, struct ctl_authsender *out, const char **why);
 int ctl_parse_domainip(char *line, struct ctl_domainip *out, const char **why);
 int ctl_parse_domaincert(char *line, struct ctl_domaincert *out, const char **why);
+/* is_default: the line is a default: * ? - / or a two-char form ending in *; then
+ * out->dest is that token and ctl_load folds it into cfg->tls_default. */
 int ctl_parse_tlsdest(char *line, struct ctl_tlsdest *out, int *is_default, const char **why);
 
 #endif

@@ -31,7 +31,7 @@ struct dns_mx {
 
 struct dns_tlsa {
 	unsigned char usage, selector, mtype;
-	size_t len;
+	size_t len;	/* 0: data over DNS_TLSA_DATA_MAX, not kept: an unusable record */
 	unsigned char data[DNS_TLSA_DATA_MAX];
 };
 

@@ -20,6 +20,7 @@
 #include "smtp.h"
 #include "tcpconnect.h"
 #include "tcpto.h"
+#include "tls.h"
 #include "trace.h"
 
 #ifndef QMAIL_HOME
@@ -33,6 +34,7 @@ struct peer {
 	struct ip_address ip;
 	unsigned long pref;
 	const char *name;	/* MX host name, for the transcript and TLS */
+	int secure;		/* MX and address answers were DNSSEC-validated (AD) */
 };
 
 static struct config cfg;
@@ -41,6 +43,7 @@ static size_t npeers;
 static struct dns_mx mxs[DNS_MX_MAX];
 static struct conn conn;
 static struct fail fail;
+static struct tls_policy policy;
 
 static void
 lowercase(char *s)
@@ -61,7 +64,7 @@ address_ok(const char *s)
 }
 
 static void
-add_peer(const struct ip_address *ip, unsigned long pref, const char *name)
+add_peer(const struct ip_address *ip, unsigned long pref, const char *name, int secure)
 {
 	size_t i;
 
@@ -72,22 +75,24 @@ add_peer(const struct ip_address *ip, unsigned long pref, const char *name)
 		peers[npeers].ip = *ip;
 		peers[npeers].pref = pref;
 		peers[npeers].name = name;
+		peers[npeers].secure = secure;
 		++npeers;
 	}
 }
 
 /* A and AAAA of name into peers; the DNS status for the caller. */
 static enum dns_status
-resolve_host(const char *name, unsigned long pref)
+resolve_host(const char *name, unsigned long pref, int mx_secure)
 {
 	struct ip_address ips[DNS_IP_MAX];
 	size_t n = 0, i;
 	enum dns_status st;
+	int ad = 0;
 
-	st = dns_ip(name, ips, DNS_IP_MAX, &n, NULL);
-	TRACE("dns: %s: status %d, %zu address(es)", name, (int)st, n);
+	st = dns_ip(name, ips, DNS_IP_MAX, &n, &ad);
+	TRACE("dns: %s: status %d, %zu address(es)%s", name, (int)st, n, ad ? ", DNSSEC-validated" : "");
 	for (i = 0; i < n; ++i)
-		add_peer(&ips[i], pref, name);
+		add_peer(&ips[i], pref, name, mx_secure && ad);
 	return st;
 }
 
@@ -96,17 +101,17 @@ static void
 find_mx_peers(const char *host)
 {
 	size_t n = 0, i;
-	int soft = 0;
+	int soft = 0, ad = 0;
 	enum dns_status st;
 
-	st = dns_mx(host, mxs, DNS_MX_MAX, &n, NULL);
-	TRACE("dns: MX %s: status %d, %zu record(s)", host, (int)st, n);
+	st = dns_mx(host, mxs, DNS_MX_MAX, &n, &ad);
+	TRACE("dns: MX %s: status %d, %zu record(s)%s", host, (int)st, n, ad ? ", DNSSEC-validated" : "");
 	if (st == DNS_NXDOMAIN || st == DNS_BADNAME)
 		report_die('D', T_DNS_PERM, host);
 	if (st != DNS_OK)
 		report_die('Z', T_DNS_TEMP, NULL);
 	if (n == 0) {	/* no MX: the host itself (RFC 5321 5.1) */
-		st = resolve_host(host, 0);
+		st = resolve_host(host, 0, ad);
 		if (st == DNS_NXDOMAIN || st == DNS_BADNAME)
 			report_die('D', T_DNS_PERM, host);
 		if (st != DNS_OK && npeers == 0)
@@ -121,7 +126,7 @@ find_mx_peers(const char *host)
 		if (mxs[i].name[0] == '\0')
 			continue;	/* a "." among real MX: unusable */
 		TRACE("dns: MX %lu %s", (unsigned long)mxs[i].pref, mxs[i].name);
-		st = resolve_host(mxs[i].name, mxs[i].pref);
+		st = resolve_host(mxs[i].name, mxs[i].pref, ad);
 		if (st == DNS_TEMP)
 			soft = 1;
 	}
@@ -143,6 +148,50 @@ pref_limit(void)
 		if (peers[i].pref < prefme)
 			return prefme;
 	report_die('D', T_AMBIGMX, NULL);
+}
+
+/*
+ * DANE (RFC 7672): TLSA at _port._tcp.mxhost, only when the MX host and
+ * its addresses came DNSSEC-validated; trusted only with the AD bit.
+ * 0 = policy updated (or nothing to do), -1 = lookup failed: Z, next host.
+ */
+static int
+dane_policy(struct tls_policy *pol, const struct peer *pr, unsigned port)
+{
+	static struct dns_tlsa tlsa[DNS_TLSA_MAX];
+	static struct dns_tlsa usable[DNS_TLSA_MAX];
+	static char last[DNS_NAME_MAX + 16];
+	static enum dns_status last_st;
+	static size_t last_n;
+	static int last_ad;
+	char qname[DNS_NAME_MAX + 16];
+	size_t i, u = 0;
+
+	if (!pr->secure || pol->no_tlsa || pol->level == TLS_NEVER)
+		return 0;
+	snprintf(qname, sizeof qname, "_%u._tcp.%s", port, pr->name);
+	if (strcmp(qname, last) != 0) {	/* the same MX's other addresses: ask once */
+		last_n = 0;
+		last_ad = 0;
+		last_st = dns_tlsa(qname, tlsa, DNS_TLSA_MAX, &last_n, &last_ad);
+		snprintf(last, sizeof last, "%s", qname);
+		TRACE("dns: TLSA %s: status %d, %zu record(s)%s", qname, (int)last_st, last_n,
+		    last_ad ? ", DNSSEC-validated" : ", not validated");
+	}
+	if (last_st == DNS_TEMP)
+		return -1;
+	if (last_st != DNS_OK || !last_ad || last_n == 0)
+		return 0;	/* insecure or no records: no DANE */
+	for (i = 0; i < last_n; ++i)
+		if (tlsa[i].usage == 2 || tlsa[i].usage == 3)	/* DANE-TA, DANE-EE */
+			usable[u++] = tlsa[i];
+	if (pol->level < TLS_ENCRYPT)
+		pol->level = TLS_ENCRYPT;	/* secure TLSA: TLS is mandatory */
+	pol->tlsa = usable;
+	pol->tlsa_count = u;
+	pol->tlsa_secure_unusable = u == 0;
+	TRACE("tls: DANE: %zu usable TLSA record(s)%s", u, u ? "" : ": encrypt, unauthenticated");
+	return 0;
 }
 
 static const char *
@@ -167,8 +216,9 @@ main(int argc, char **argv)
 	char hosttext[IP_FMT_MAX];
 	struct ip_address literal;
 	unsigned long prefme;
-	unsigned port = 25;
-	int fd, i, connected = 0, all_perm = 1;
+	unsigned route_port = 25, port;
+	int fd, i, have_fail = 0, all_perm = 1, route_smtps = 0, plaintext_only = 0;
+	const char *dest;
 	size_t k;
 
 	if (argc < 4)
@@ -207,15 +257,17 @@ main(int argc, char **argv)
 	if (!route)
 		route = ctl_smtproute(&cfg, host, argv[2]);
 	if (route && route->port)
-		port = route->port;
+		route_port = route->port;
 	if (route && route->smtps)
-		report_die('Z', T_TEXT, "SMTPS (implicit TLS) is configured for this route, but this build cannot do TLS yet; not sending in plaintext. (#4.7.5)");
+		route_smtps = 1;
+	/* tlsdestinations matches the destination after routes */
+	dest = route && route->relay[0] ? route->relay : host;
 
 	if (route && route->relay_is_ip) {
-		add_peer(&route->relay_ip, 0, route->relay);
+		add_peer(&route->relay_ip, 0, route->relay, 0);
 		prefme = PREF_ROUTE;
 	} else if (route && route->relay[0]) {
-		enum dns_status st = resolve_host(route->relay, 0);
+		enum dns_status st = resolve_host(route->relay, 0, 1);
 		if (st == DNS_NXDOMAIN || st == DNS_BADNAME)
 			report_die('D', T_DNS_PERM, route->relay);
 		if (npeers == 0)
@@ -225,7 +277,7 @@ main(int argc, char **argv)
 		if (host[0] == '[') {
 			if (ip_scan_literal(host, &literal) != 0)
 				report_die('D', T_DNS_PERM, host);
-			add_peer(&literal, 0, host);
+			add_peer(&literal, 0, host, 0);
 		} else {
 			find_mx_peers(host);
 		}
@@ -251,6 +303,7 @@ main(int argc, char **argv)
 	sp.nrecips = argc - 3;
 	sp.msg = &msg;
 	sp.timeout_s = cfg.timeoutremote;
+	sp.domain = host;
 
 	for (k = 0; k < npeers; ++k) {
 		if (peers[k].pref >= prefme)
@@ -265,8 +318,22 @@ main(int argc, char **argv)
 			all_perm = 0;
 			continue;
 		}
-		TRACE("connect %s port %u (%s, preference %lu)", hosttext, port,
-		    peers[k].name, peers[k].pref);
+		tls_policy_for(&policy, &cfg, dest, peers[k].name, sender_domain(argv[2]));
+		port = policy.port ? policy.port : route_port;
+		policy.smtps = policy.port ? policy.smtps || port == 465 : route_smtps || port == 465;
+		if (policy.smtps && policy.level < TLS_ENCRYPT)
+			policy.level = TLS_ENCRYPT;	/* SMTPS has no plaintext */
+		if (dane_policy(&policy, &peers[k], port) != 0) {
+			fail_set(&fail, 'Z', T_TLSA_LOOKUP, NULL);
+			snprintf(fail.host, sizeof fail.host, "%s", hosttext);
+			snprintf(fail.mxname, sizeof fail.mxname, "%s", peers[k].name);
+			snprintf(fail.domain, sizeof fail.domain, "%s", host);
+			have_fail = 1;	/* report this, not "no connection" */
+			all_perm = 0;
+			continue;
+		}
+		TRACE("connect %s port %u (%s, preference %lu)%s", hosttext, port,
+		    peers[k].name, peers[k].pref, policy.smtps ? " SMTPS" : "");
 		fd = tcp_connect(&peers[k].ip, port, local, cfg.timeoutconnect);
 		if (fd == TCP_BIND_FAILED) {
 			char lt[IP_FMT_MAX];
@@ -281,15 +348,29 @@ main(int argc, char **argv)
 		}
 		tcpto_record(&peers[k].ip, 0);
 		conn_init(&conn, fd);
-		connected = 1;
+		have_fail = 1;
 		sp.host = hosttext;
-		if (smtp_deliver(&conn, &sp, &fail) == SMTP_FINAL)
+		sp.mxname = peers[k].name;
+		sp.tls = &policy;
+		sp.plaintext_only = plaintext_only;
+		switch (smtp_deliver(&conn, &sp, &fail)) {
+		case SMTP_FINAL:
 			report_exit(&fail, 0);
+		case SMTP_RETRY_PLAIN:
+			TRACE("TLS protocol error under '?': the same host again without TLS");
+			plaintext_only = 1;
+			--k;	/* this peer once more */
+			break;
+		case SMTP_NEXT:
+			plaintext_only = 0;
+			break;
+		}
+		tls_close(&conn);
 		close(fd);
 		if (fail.letter != 'D')
 			all_perm = 0;
 	}
-	if (!connected)
+	if (!have_fail)
 		report_die('Z', T_NOCONN, NULL);
 	/* Every peer failed before MAIL: permanent only if all said so. */
 	if (!all_perm)

@@ -113,10 +113,48 @@ connected(struct sbuf *b, const struct fail *f, const char *what)
 	sb_puts(b, what);
 }
 
+/* TLS texts end the line themselves: "a b c\n" */
+static void
+tls_text(struct sbuf *b, const char *a, const char *bb, const char *c)
+{
+	sb_puts(b, a);
+	sb_puts(b, bb);
+	if (c) {
+		sb_puts(b, c);
+		if (c[strlen(c) - 1] == '.')
+			sb_puts(b, "\n");
+	}
+}
+
+/* "... M for H<end>" as s/qmail words its TLS failures. */
+static void
+mx_for_host(struct sbuf *b, const char *what, const struct fail *f, const char *end)
+{
+	sb_puts(b, what);
+	sb_puts(b, f->mxname[0] ? f->mxname : f->host);
+	sb_puts(b, " for ");
+	sb_puts(b, f->domain);
+	sb_puts(b, end);
+	if (end[strlen(end) - 1] == '.')
+		sb_puts(b, "\n");
+}
+
+/* OpenSSL's reason, on a line of its own after the classic sentence. */
+static void
+reason(struct sbuf *b, const char *why)
+{
+	if (why && *why) {
+		sb_puts(b, "TLS: ");
+		sb_puts(b, why);
+		sb_puts(b, "\n");
+	}
+}
+
 size_t
 report_format(const struct fail *f, char *buf, size_t size)
 {
 	struct sbuf b = { buf, 0, size };
+	size_t n;
 
 	sb_put(&b, &f->letter, 1);
 	switch (f->text) {
@@ -196,9 +234,12 @@ report_format(const struct fail *f, char *buf, size_t size)
 		sb_puts(&b, " failed after I sent the message.\n");
 		break;
 	case T_ACCEPTED:
-		sb_puts(&b, f->detail[0] ? f->detail : "");
 		sb_puts(&b, f->host);
 		sb_puts(&b, " accepted message.\n");
+		if (f->detail[0]) {	/* s/qmail's "TLS ... transmitted message accepted" */
+			sb_puts(&b, f->detail);
+			sb_puts(&b, "\n");
+		}
 		break;
 	case T_DROPPED:
 	case T_TIMEOUT:
@@ -225,6 +266,72 @@ report_format(const struct fail *f, char *buf, size_t size)
 			sb_puts(&b, f->detail);
 		}
 		sb_puts(&b, ".\n");
+		break;
+	case T_TLS_CERT_LOAD:
+		tls_text(&b, "Can't load X.509 certificate: ", f->detail, ".");
+		break;
+	case T_TLS_KEY_LOAD:
+		tls_text(&b, "Can't load X.509 private key: ", f->detail, ".");
+		break;
+	case T_TLS_KEY_MISMATCH:
+		tls_text(&b, "Keyfile does not match X.509 certificate: ", f->detail, ".");
+		break;
+	case T_TLS_CIPHERS:
+		tls_text(&b, "I wasn't able to process the TLS ciphers: ", f->detail, ".");
+		break;
+	case T_TLS_CA:
+		n = strlen(f->detail);
+		tls_text(&b, n > 0 && f->detail[n - 1] == '/' ?
+		    "I wasn't able to setup CADIR: " : "I wasn't able to setup CAFILE: ",
+		    f->detail, " for TLS.");
+		break;
+	case T_TLS_CONTEXT:
+		tls_text(&b, "I wasn't able to create TLS context for: ", f->domain, " at ");
+		tls_text(&b, f->mxname, "", ".");
+		break;
+	case T_TLS_CONNECT:
+		mx_for_host(&b, "I wasn't able to establish a TLS connection with: ", f, ".");
+		reason(&b, f->detail);
+		break;
+	case T_TLS_PROTOCOL:
+		mx_for_host(&b, "TLS connection/protocol error with host: ", f, ".");
+		reason(&b, f->detail);
+		break;
+	case T_TLS_STARTTLS:
+		mx_for_host(&b, "I wasn't able to negotiate a StartTLS connection with: ", f, ".");
+		reason(&b, f->detail);
+		break;
+	case T_TLS_NOCERT:
+		mx_for_host(&b, "Unable to obtain X.500 certificate from: ", f, ".");
+		break;
+	case T_TLS_SUBJECT:
+		tls_text(&b, "Unable to validate X.500 certificate Subject for: ", f->domain, " at ");
+		tls_text(&b, f->mxname, "", ".");
+		break;
+	case T_TLS_CHAIN:
+		mx_for_host(&b, "Unable to verify X.509 certificate chain from: ", f, ": ");
+		tls_text(&b, f->detail, "", ".");
+		break;
+	case T_TLS_PIN:
+		mx_for_host(&b, "Received X.500 certificate from: ", f, " does not match provided fingerprint: ");
+		tls_text(&b, f->detail, "", ".");
+		break;
+	case T_TLS_DIGEST:
+		mx_for_host(&b, "Received X.500 certificate from: ", f, " posses an unknown digest method.");
+		break;
+	case T_TLSA_MISSING:
+		mx_for_host(&b, "TLSA X.509 cert required but missing from: ", f, ".");
+		break;
+	case T_TLSA_FAIL:
+		mx_for_host(&b, "TLSA validation of the X.509 certificate failed for: ", f, ": ");
+		tls_text(&b, f->detail, "", ".");
+		break;
+	case T_TLSA_LOOKUP:
+		mx_for_host(&b, "TLSA lookup error for: ", f, ".");
+		break;
+	case T_TLS_UNAVAILABLE:
+		mx_for_host(&b, "TLS is required for: ", f, " but ");
+		tls_text(&b, f->detail, "", "; not sending in plaintext.");
 		break;
 	}
 	sb_said(&b, &f->said);

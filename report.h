@@ -43,7 +43,26 @@ enum report_text {
 	T_TIMEOUT,		/* Z Connected to H but the connection timed out. (#4.4.2) */
 	T_PROTOCOL,		/* Z Connected to H but it violated SMTP: detail (#4.4.2) */
 	T_QMTP_PROTOCOL,	/* Z recipient host did not talk proper QMTP. */
-	T_TEXT			/* letter + detail verbatim (TLS, AUTH, ...: see report.c) */
+	/* TLS (seed 000's texts; M = the MX host name, H = the host argument) */
+	T_TLS_CERT_LOAD,	/* Can't load X.509 certificate: detail. */
+	T_TLS_KEY_LOAD,		/* Can't load X.509 private key: detail. */
+	T_TLS_KEY_MISMATCH,	/* Keyfile does not match X.509 certificate: detail. */
+	T_TLS_CIPHERS,		/* I wasn't able to process the TLS ciphers: detail. */
+	T_TLS_CA,		/* I wasn't able to setup CAFILE/CADIR: detail for TLS. */
+	T_TLS_CONTEXT,		/* I wasn't able to create TLS context for: H at M. */
+	T_TLS_CONNECT,		/* I wasn't able to establish a TLS connection with: M for H. */
+	T_TLS_PROTOCOL,		/* TLS connection/protocol error with host: M for H. */
+	T_TLS_STARTTLS,		/* I wasn't able to negotiate a StartTLS connection with: M for H. */
+	T_TLS_NOCERT,		/* Unable to obtain X.500 certificate from: M for H. */
+	T_TLS_SUBJECT,		/* Unable to validate X.500 certificate Subject for: H at M. */
+	T_TLS_CHAIN,		/* Unable to verify X.509 certificate chain from: M for H: detail. */
+	T_TLS_PIN,		/* Received X.500 certificate from: M for H does not match ... */
+	T_TLS_DIGEST,		/* ... posses an unknown digest method. */
+	T_TLSA_MISSING,		/* TLSA X.509 cert required but missing from: M for H. */
+	T_TLSA_FAIL,		/* TLSA validation failed for: M for H: detail. */
+	T_TLSA_LOOKUP,		/* TLSA lookup error for: M for H. */
+	T_TLS_UNAVAILABLE,	/* TLS is required for M for H but not possible: detail. */
+	T_TEXT			/* letter + detail verbatim */
 };
 
 /* A message outcome, decided where its cause is known. */
@@ -52,6 +71,8 @@ struct fail {
 	enum report_text text;
 	int critical;		/* the final dot was sent: "Possible duplicate!" */
 	char host[64];		/* the peer's address as text */
+	char mxname[256];	/* the peer's name (TLS texts' "remotehost") */
+	char domain[256];	/* the host argument (TLS texts' "host") */
 	char detail[512];	/* a name, file, or reason the text mentions */
 	struct said said;	/* remote reply, said.len == 0 when none */
 };

@@ -16,15 +16,17 @@
 
 /* What the session is doing, for the transcript and for deciding whether
  * a failure still allows the next host. */
-enum smtp_state { S_GREETING, S_EHLO, S_HELO, S_MAIL, S_RCPT, S_DATA, S_BODY, S_DOT, S_QUIT };
+enum smtp_state { S_TLS, S_GREETING, S_EHLO, S_HELO, S_STARTTLS, S_MAIL, S_RCPT, S_DATA, S_BODY, S_DOT, S_QUIT };
 
 static const struct step {
 	const char *doing;
 	int before_mail;	/* a failure here lets the next host try */
 } steps[] = {
+	[S_TLS] = { "starting TLS", 1 },
 	[S_GREETING] = { "waiting for the greeting", 1 },
 	[S_EHLO] = { "sending EHLO", 1 },
 	[S_HELO] = { "sending HELO", 1 },
+	[S_STARTTLS] = { "sending STARTTLS", 1 },
 	[S_MAIL] = { "sending MAIL", 1 },
 	[S_RCPT] = { "sending RCPT", 0 },
 	[S_DATA] = { "sending DATA", 0 },
@@ -256,6 +258,44 @@ send_body(struct conn *c, const struct smtp_params *p, struct fail *f)
 	return 0;
 }
 
+/* EHLO, or HELO when EHLO is refused; SMTP_FINAL means "go on". */
+static int
+hello(struct conn *c, const struct smtp_params *p, struct fail *f, struct ehlo *ehlo)
+{
+	static struct said said;
+	const char *why = NULL;
+	int r;
+
+	send_line(c, "EHLO ", p->helohost, NULL);
+	r = command(c, p, &said, ehlo, &why);
+	if (r != REPLY_OK)
+		return broken(c, p, f, S_EHLO, r, why);
+	if (said.code >= 500) {
+		memset(ehlo, 0, sizeof *ehlo);
+		send_line(c, "HELO ", p->helohost, NULL);
+		r = command(c, p, &said, NULL, &why);
+		if (r != REPLY_OK)
+			return broken(c, p, f, S_HELO, r, why);
+	}
+	if (said.code < 200 || said.code > 299)
+		return rejected(c, p, f, T_HELO, &said, SMTP_NEXT);
+	return SMTP_FINAL;
+}
+
+/* The handshake under the policy; SMTP_FINAL means "go on". */
+static int
+start_tls(struct conn *c, const struct smtp_params *p, struct fail *f)
+{
+	int protocol_error;
+
+	if (tls_start(c, p->tls, p->mxname, p->domain, p->timeout_s, f, &protocol_error) == 0)
+		return SMTP_FINAL;
+	/* '?': only opportunistic TLS may be retried without it */
+	if (protocol_error && p->tls->plain_retry && p->tls->level == TLS_MAY)
+		return SMTP_RETRY_PLAIN;
+	return SMTP_NEXT;
+}
+
 enum smtp_outcome
 smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 {
@@ -267,7 +307,14 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 
 	memset(&ehlo, 0, sizeof ehlo);
 	snprintf(f->host, sizeof f->host, "%s", p->host);
+	snprintf(f->mxname, sizeof f->mxname, "%s", p->mxname ? p->mxname : p->host);
+	snprintf(f->domain, sizeof f->domain, "%s", p->domain ? p->domain : "");
 
+	if (p->tls && p->tls->smtps && !p->plaintext_only) {
+		r = start_tls(c, p, f);
+		if (r != SMTP_FINAL)
+			return (enum smtp_outcome)r;
+	}
 	conn_deadline(c, p->timeout_s);
 	r = smtp_read_reply(c, &said, NULL, &why);
 	if (r != REPLY_OK)
@@ -278,19 +325,43 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 		return SMTP_NEXT;
 	}
 
-	send_line(c, "EHLO ", p->helohost, NULL);
-	r = command(c, p, &said, &ehlo, &why);
-	if (r != REPLY_OK)
-		return broken(c, p, f, S_EHLO, r, why);
-	if (said.code >= 500) {
-		memset(&ehlo, 0, sizeof ehlo);
-		send_line(c, "HELO ", p->helohost, NULL);
-		r = command(c, p, &said, NULL, &why);
-		if (r != REPLY_OK)
-			return broken(c, p, f, S_HELO, r, why);
+	r = hello(c, p, f, &ehlo);
+	if (r != SMTP_FINAL)
+		return (enum smtp_outcome)r;
+	if (p->tls && !p->tls->smtps && !p->plaintext_only && p->tls->level != TLS_NEVER) {
+		if (ehlo.starttls) {
+			send_line(c, "STARTTLS", NULL, NULL);
+			r = command(c, p, &said, NULL, &why);
+			if (r != REPLY_OK)
+				return broken(c, p, f, S_STARTTLS, r, why);
+			if (said.code == 220) {
+				/* RFC 3207 5: nothing may follow the 220 in plaintext;
+				 * anything that did was injected, and must never be
+				 * read as a reply under TLS */
+				if (conn_pending(c) > 0) {
+					TRACE("%zu bytes after the 220 to STARTTLS", conn_pending(c));
+					return broken(c, p, f, S_STARTTLS, REPLY_BAD,
+					    "data after the 220 to STARTTLS (command injection)");
+				}
+				r = start_tls(c, p, f);
+				if (r != SMTP_FINAL)
+					return (enum smtp_outcome)r;
+				memset(&ehlo, 0, sizeof ehlo);	/* forget what plaintext said */
+				r = hello(c, p, f, &ehlo);
+				if (r != SMTP_FINAL)
+					return (enum smtp_outcome)r;
+			} else if (p->tls->level >= TLS_ENCRYPT) {
+				fail_set(f, 'Z', T_TLS_STARTTLS, "the server refused STARTTLS");
+				f->said = said;
+				quit(c, p);
+				return SMTP_NEXT;
+			}
+		} else if (p->tls->level >= TLS_ENCRYPT) {
+			fail_set(f, 'Z', T_TLS_UNAVAILABLE, "the server does not offer STARTTLS");
+			quit(c, p);
+			return SMTP_NEXT;
+		}
 	}
-	if (said.code < 200 || said.code > 299)
-		return rejected(c, p, f, T_HELO, &said, SMTP_NEXT);
 
 	/* SIZE (RFC 1870): a server that cannot take it says so before DATA */
 	if (ehlo.size && p->msg->is_regular)
@@ -345,6 +416,9 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 		return SMTP_FINAL;
 	}
 	fail_set(f, 'K', T_ACCEPTED, NULL);
+	if (tls_describe(c))
+		snprintf(f->detail, sizeof f->detail, "TLS %stransmitted message accepted (%s).",
+		    tls_dane_authenticated(c) ? "(TLSA validated) " : "", tls_describe(c));
 	f->said = said;
 	quit(c, p);
 	return SMTP_FINAL;

@@ -8,6 +8,7 @@
 #include "conn.h"
 #include "message.h"
 #include "report.h"
+#include "tls.h"
 
 #define REPLY_LINE_MAX	2048	/* RFC 5321 4.5.3.1.5 says 512; be lenient, not unbounded */
 #define REPLY_LINES_MAX	128	/* an EHLO today lists about 20; DoS bound (Postfix does the same) */
@@ -15,7 +16,8 @@
 
 enum smtp_outcome {
 	SMTP_FINAL = 0,		/* the message report is decided: f holds it */
-	SMTP_NEXT		/* failed before MAIL was accepted: try the next host */
+	SMTP_NEXT,		/* failed before MAIL was accepted: try the next host */
+	SMTP_RETRY_PLAIN	/* TLS protocol error under '?': same host, no TLS */
 };
 
 /* What EHLO offered. */
@@ -34,6 +36,10 @@ struct smtp_params {
 	struct message *msg;
 	unsigned timeout_s;		/* timeoutremote */
 	const char *host;		/* peer address as text, for reports */
+	const char *mxname;		/* peer name: SNI, name checks, TLS texts */
+	const char *domain;		/* the host argument, for TLS texts */
+	const struct tls_policy *tls;	/* NULL: no TLS at all */
+	int plaintext_only;		/* the '?' retry: no STARTTLS this time */
 };
 
 enum smtp_outcome smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f);

@@ -151,6 +151,26 @@ conn_pending(const struct conn *c)
 	return c->rlen - c->rpos;
 }
 
+int
+conn_read(struct conn *c, char *buf, size_t len, size_t *got)
+{
+	size_t n;
+	int r;
+
+	*got = 0;
+	if (len == 0)
+		return CONN_OK;
+	if (c->rpos == c->rlen && (r = fill(c)) != CONN_OK)
+		return r;
+	n = c->rlen - c->rpos;
+	if (n > len)
+		n = len;
+	memcpy(buf, c->rbuf + c->rpos, n);
+	c->rpos += n;
+	*got = n;
+	return CONN_OK;
+}
+
 static int
 write_all(struct conn *c, const char *buf, size_t len)
 {

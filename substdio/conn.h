@@ -64,6 +64,13 @@ int conn_getline(struct conn *c, char *buf, size_t max, size_t *len);
 /* Bytes received but not yet consumed: a reply may not be followed by any
  * before STARTTLS (RFC 3207 section 5, command injection). */
 size_t conn_pending(const struct conn *c);
+/*
+ * At least 1 and at most len bytes from the peer into buf: what is
+ * buffered first, else one read within the deadline. For data that is
+ * not made of lines (QMTP's netstrings); the caller bounds the total.
+ * CONN_OK with *got set, or CONN_EOF, CONN_TIMEOUT, CONN_IO (*got = 0).
+ */
+int conn_read(struct conn *c, char *buf, size_t len, size_t *got);
 /* Waits for the descriptor to become readable or writable (want = POLLIN
  * or POLLOUT) within the deadline; used by the ops' callers and by tls.c. */
 int conn_wait(struct conn *c, int want);

@@ -1,0 +1,1473 @@
+/*
+ * control.c -- reads every control file in CONTROLDIR once, validates it
+ * and fills struct config; answers the look-ups (routes, authsenders,
+ * domainips, domaincerts, tlsdestinations, netqmail tlshosts) from it.
+ * Not here: acting on the settings (qmail-remote.c, smtp.c, tls.c), the
+ * interfaces' own addresses (ipme.c).
+ *
+ * Reading follows qmail's control_readfile: trailing spaces, tabs and CRs
+ * are removed, empty lines and lines starting with '#' are skipped. Unlike
+ * qmail, a malformed line (a bad number included) is an error naming the
+ * file and the line: the caller reports Z rather than guess.
+ *
+ * Memory: each file is read into one buffer; lines are split in place and
+ * every string in struct config points into those buffers. Arrays are sized
+ * by a first counting pass and allocated once. Everything sits on one list
+ * that ctl_free() releases.
+ *
+ * Limits: a file over CTL_FILE_MAX bytes is an error. Lines have no limit of
+ * their own: they never leave the file's buffer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "control.h"
+
+#define CTL_FILE_MAX	(16UL * 1024 * 1024)	/* a 100k-domain smtproutes is ~5 MB */
+#define CTL_READ_MIN	4096		/* first buffer when fstat says 0 (procfs-like files) */
+#define CTL_NAME_MAX	253		/* RFC 1035 2.3.4, without a trailing dot */
+#define CTL_PORT_MAX	65535
+#define CTL_TIMEOUT_MAX	604800UL	/* a week: also keeps milliseconds within an int */
+#define CTL_VERIFYDEPTH_MAX	100	/* OpenSSL's default is 100 */
+
+struct ctl_buf {
+	struct ctl_buf *next;
+	max_align_t data[];	/* max_align_t: arrays of any struct may start here */
+};
+
+/* ---- allocation ---- */
+
+static void *
+ctl_alloc(struct config *cfg, size_t n, size_t size)
+{
+	struct ctl_buf *b;
+
+	if (size && n > (SIZE_MAX - sizeof *b) / size)
+		return NULL;
+	b = calloc(1, sizeof *b + n * size);
+	if (!b)
+		return NULL;
+	b->next = cfg->ctl_bufs;
+	cfg->ctl_bufs = b;
+	return b->data;
+}
+
+static char *
+ctl_strdup(struct config *cfg, const char *s)
+{
+	size_t len = strlen(s);
+	char *p = ctl_alloc(cfg, len + 1, 1);
+
+	if (p)
+		memcpy(p, s, len + 1);
+	return p;
+}
+
+void
+ctl_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->timeoutconnect = 60;
+	cfg->timeoutremote = 1200;
+	cfg->timeoutdns = 30;
+	cfg->tlsstrictness = -1;
+	cfg->tls_default.dest = "";
+}
+
+void
+ctl_free(struct config *cfg)
+{
+	struct ctl_buf *b = cfg->ctl_bufs, *next;
+
+	for (; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	memset(cfg, 0, sizeof *cfg);
+}
+
+/* ---- small helpers ---- */
+
+static int
+fail(struct ctl_error *err, const char *file, unsigned line, const char *why)
+{
+	(void)snprintf(err->file, sizeof err->file, "%s", file);
+	err->line = line;
+	(void)snprintf(err->why, sizeof err->why, "%s", why);
+	return -1;
+}
+
+static int
+fail_errno(struct ctl_error *err, const char *file, int e)
+{
+	(void)snprintf(err->file, sizeof err->file, "%s", file);
+	err->line = 0;
+	if (e == ENOMEM)
+		(void)snprintf(err->why, sizeof err->why, "out of memory");
+	else
+		(void)snprintf(err->why, sizeof err->why, "unreadable: %s", strerror(e));
+	return -1;
+}
+
+static int
+is_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; ++s)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+/* Decimal, digits only, at most max: no sign, no space, no overflow. */
+static int
+scan_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (!is_digits(s))
+		return -1;
+	for (; *s; ++s) {
+		unsigned long d = (unsigned long)(*s - '0');
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+static char
+lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static void
+lowercase(char *s)
+{
+	for (; *s; ++s)
+		*s = lower(*s);
+}
+
+/* A byte that never belongs in a name, address or path written in a line. */
+static int
+is_space_or_ctl(char c)
+{
+	unsigned char u = (unsigned char)c;
+
+	return u <= 0x20 || u == 0x7f;
+}
+
+static int
+has_space_or_ctl(const char *s)
+{
+	for (; *s; ++s)
+		if (is_space_or_ctl(*s))
+			return 1;
+	return 0;
+}
+
+/*
+ * Splits s at each sep into f[0..max-1]; returns the field count, or
+ * max + 1 when there are more (the last field then holds the rest).
+ */
+static size_t
+split(char *s, char sep, char **f, size_t max)
+{
+	size_t n = 0;
+	char *p;
+
+	f[n++] = s;
+	while ((p = strchr(s, sep))) {
+		if (n == max)
+			return max + 1;
+		*p = '\0';
+		s = p + 1;
+		f[n++] = s;
+	}
+	return n;
+}
+
+/*
+ * A host name: letters, digits, '-', '_', '.', or UTF-8 bytes (SPEC 10
+ * turns those into A-labels later); no empty label except a trailing dot.
+ * Lower-cases ASCII in place. leading_dot: ".suffix" allowed.
+ */
+static int
+check_name(char *s, int leading_dot)
+{
+	size_t len = strlen(s), i;
+	const char *label;
+
+	if (leading_dot && s[0] == '.')
+		++s, --len;
+	if (len == 0 || len > CTL_NAME_MAX + 1 || s[0] == '.' || strstr(s, ".."))
+		return -1;
+	for (i = 0; i < len; ++i) {
+		unsigned char c = (unsigned char)s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+		    || c == '-' || c == '_' || c == '.' || c >= 0x80))
+			return -1;
+	}
+	lowercase(s);
+	/* "1.2.3.999" is a mistyped address, not a name: no TLD is all digits */
+	if (s[len - 1] == '.')
+		--len;
+	label = s + len;
+	while (label > s && label[-1] != '.')
+		--label;
+	for (i = (size_t)(label - s); i < len; ++i)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return -1;
+}
+
+/* "1.2.3.4", "::1" or the bracketed forms of ip_scan_literal. */
+static int
+scan_ip(const char *s, struct ip_address *ip)
+{
+	if (s[0] == '[')
+		return ip_scan_literal(s, ip);
+	return ip_scan(s, ip);
+}
+
+/* ---- routes: smtproutes, qmtproutes, authsenders ---- */
+
+/* [s]port; empty stays 0 (protocol default). */
+static int
+parse_port(const char *s, int qmtp, unsigned *port, int *tls, const char **why)
+{
+	unsigned long v;
+
+	*port = 0;
+	if (*s == '\0')
+		return 0;
+	if (*s == 's') {
+		*tls = 1;
+		++s;
+	}
+	if (scan_ulong(s, CTL_PORT_MAX, &v) != 0 || v == 0)
+		return (*why = "invalid port", -1);
+	*port = (unsigned)v;
+	if ((!qmtp && v == 465) || (qmtp && v == 6209))
+		*tls = 1;
+	return 0;
+}
+
+/* bare_v6: the ';' form, where a relay may be an unbracketed IPv6 address. */
+static int
+parse_relay(char *s, int bare_v6, struct route *r, const char **why)
+{
+	r->relay = s;
+	if (*s == '\0')
+		return (*why = "missing relay", -1);
+	if (*s == '[') {
+		if (ip_scan_literal(s, &r->relay_ip) != 0)
+			return (*why = "bad IP address", -1);
+		r->relay_is_ip = 1;
+		return 0;
+	}
+	if (strchr(s, ':')) {
+		if (!bare_v6)
+			return (*why = "IPv6 relay needs [brackets] or the ';port' form", -1);
+		if (ip_scan(s, &r->relay_ip) != 0 || r->relay_ip.af != AF_INET6)
+			return (*why = "bad IP address", -1);
+		r->relay_is_ip = 1;
+		return 0;
+	}
+	if (ip_scan(s, &r->relay_ip) == 0) {
+		r->relay_is_ip = 1;
+		return 0;
+	}
+	memset(&r->relay_ip, 0, sizeof r->relay_ip);
+	if (check_name(s, 0) != 0)
+		return (*why = "bad relay", -1);
+	return 0;
+}
+
+/*
+ * "relay" or "relay:port" (classic; also the relay part of seed 003's
+ * "relay:port|user|password"). Only a bracketed literal may contain ':'
+ * before the port: "2001:db8::1:25" cannot be split safely.
+ */
+static int
+parse_relay_colon_port(char *s, int qmtp, struct route *r, const char **why)
+{
+	char *colon;
+
+	if (*s == '[') {
+		char *close = strchr(s, ']');
+		if (!close)
+			return (*why = "bad IP address", -1);
+		colon = close[1] == ':' ? close + 1 : NULL;
+		if (!colon && close[1])
+			return (*why = "bad IP address", -1);
+	} else {
+		struct ip_address ip;
+		char *last = strrchr(s, ':');
+
+		colon = strchr(s, ':');
+		if (colon != last) {
+			int v6;
+			*last = '\0';
+			v6 = ip_scan(s, &ip) == 0;
+			*last = ':';
+			if (v6 || ip_scan(s, &ip) == 0)
+				return (*why = "IPv6 relay needs [brackets] or the ';port' form", -1);
+		}
+	}
+	if (colon) {
+		*colon = '\0';
+		if (colon[1] == '\0')
+			return (*why = "invalid port", -1);
+		if (parse_port(colon + 1, qmtp, &r->port, &r->smtps, why) != 0)
+			return -1;
+	}
+	return parse_relay(s, 0, r, why);
+}
+
+/*
+ * user, password, localip as cut from the line (NULL = field absent).
+ * semicolon_form: s/qmail's "port||localip" (no credentials, a local
+ * address) is accepted; in seed 003's form the third field is a password.
+ */
+static int
+parse_credentials(char *user, char *pass, char *localip, int semicolon_form, int qmtp,
+    struct route *r, const char **why)
+{
+	struct ip_address ip;
+
+	if (user && *user == '\0' && pass && *pass && !localip && semicolon_form) {
+		/* ";42||2001::fefe" (seed 000): no credentials, a local address */
+		if (scan_ip(pass, &ip) != 0)
+			return (*why = "password without user", -1);
+		localip = pass;
+		pass = NULL;
+	}
+	if (user && *user) {
+		if (!pass)
+			return (*why = "missing password", -1);
+		if (qmtp)
+			return (*why = "QMTP has no authentication: remove user|password", -1);
+		r->user = user;
+		r->password = pass;
+	} else if (pass && *pass) {
+		return (*why = "password without user", -1);
+	}
+	if (localip && *localip) {
+		if (scan_ip(localip, &r->localip) != 0)
+			return (*why = "bad local IP address", -1);
+		r->has_localip = 1;
+	}
+	return 0;
+}
+
+/*
+ * The part after "domain:". need_relay: authsenders, where an empty relay
+ * makes no sense.
+ */
+static int
+parse_route_rest(char *rest, int qmtp, int need_relay, struct route *r, const char **why)
+{
+	char *semi = strchr(rest, ';'), *bar = strchr(rest, '|');
+	char *f[4];
+	size_t n;
+
+	memset(r, 0, sizeof *r);
+	r->relay = "";
+	if (*rest == '\0') {
+		if (need_relay)
+			return (*why = "missing relay", -1);
+		return 0;
+	}
+	if (semi && (!bar || semi < bar)) {
+		/* s/qmail: relay;[s]port|user|password|localip */
+		*semi = '\0';
+		if (parse_relay(rest, 1, r, why) != 0)
+			return -1;
+		n = split(semi + 1, '|', f, 4);
+		if (n > 4)
+			return (*why = "too many '|' fields", -1);
+		if (parse_port(f[0], qmtp, &r->port, &r->smtps, why) != 0)
+			return -1;
+		return parse_credentials(n > 1 ? f[1] : NULL, n > 2 ? f[2] : NULL,
+		    n > 3 ? f[3] : NULL, 1, qmtp, r, why);
+	}
+	if (bar) {
+		/* seed 003: relay[:port]|user|password */
+		*bar = '\0';
+		if (parse_relay_colon_port(rest, qmtp, r, why) != 0)
+			return -1;
+		n = split(bar + 1, '|', f, 2);
+		if (n > 2)
+			return (*why = "too many '|' fields", -1);
+		return parse_credentials(f[0], n > 1 ? f[1] : NULL, NULL, 0, qmtp, r, why);
+	}
+	return parse_relay_colon_port(rest, qmtp, r, why);
+}
+
+/*
+ * The domain of a route line: "", "!@", a name, ".suffix" or an address
+ * literal as qmail-remote's host argument writes it. Returns the rest, or
+ * NULL when there is no ':'.
+ */
+static char *
+split_key(char *line, int prefixed)
+{
+	char *c = NULL;
+
+	if (line[0] == '[' || (prefixed && line[0] && line[1] == '['))
+		c = strstr(line, "]:");
+	c = c ? c + 1 : strchr(line, ':');
+	if (!c)
+		return NULL;
+	*c = '\0';
+	return c + 1;
+}
+
+static int
+check_route_domain(char *d, const char **why)
+{
+	struct ip_address ip;
+	const char *p;
+
+	if (*d == '\0' || strcmp(d, "!@") == 0)
+		return 0;
+	if (d[0] == '[') {
+		if (ip_scan_literal(d, &ip) != 0)
+			return (*why = "bad IP address", -1);
+		lowercase(d);
+		return 0;
+	}
+	for (p = d; *p; ++p) {
+		if (*p == '*')
+			return (*why = "no '*' wildcards: write .example.com", -1);
+		if (is_space_or_ctl(*p) || strchr("@!|;[]/", *p))
+			return (*why = "bad domain", -1);
+	}
+	lowercase(d);
+	return 0;
+}
+
+int
+ctl_parse_route(char *line, int qmtp, struct ctl_routeline *out, const char **why)
+{
+	char *rest = split_key(line, 0);
+
+	memset(out, 0, sizeof *out);
+	out->route.relay = "";
+	if (!rest)
+		return (*why = "missing ':'", -1);
+	out->domain = line;
+	if (check_route_domain(line, why) != 0)
+		return -1;
+	return parse_route_rest(rest, qmtp, 0, &out->route, why);
+}
+
+/* sender is "u@d", "@d", "d" or "" (every sender); it has no ':'. */
+int
+ctl_parse_authsender(char *line, struct ctl_authsender *out, const char **why)
+{
+	char *rest = strchr(line, ':'), *at;
+
+	memset(out, 0, sizeof *out);
+	out->route.relay = "";
+	if (!rest)
+		return (*why = "missing ':'", -1);
+	*rest++ = '\0';
+	out->sender = line;
+	if (has_space_or_ctl(line))
+		return (*why = "bad sender", -1);
+	at = strrchr(line, '@');
+	if (at) {
+		if (at[1] == '\0' || check_name(at + 1, 0) != 0)
+			return (*why = "bad sender", -1);
+	} else if (*line && check_name(line, 0) != 0) {
+		return (*why = "bad sender", -1);
+	}
+	return parse_route_rest(rest, 0, 1, &out->route, why);
+}
+
+/* ---- domainips, domaincerts ---- */
+
+static int
+check_sender_domain(char *d)
+{
+	if (strcmp(d, "*") == 0)
+		return 0;
+	return check_name(d, 0);
+}
+
+int
+ctl_parse_domainip(char *line, struct ctl_domainip *out, const char **why)
+{
+	char *rest = strchr(line, ':'), *f[2] = { NULL, NULL }, *pct;
+	unsigned idx;
+	size_t n;
+
+	memset(out, 0, sizeof *out);
+	if (!rest)
+		return (*why = "missing ':'", -1);
+	*rest++ = '\0';
+	out->domain = line;
+	if (check_sender_domain(line) != 0)
+		return (*why = "bad domain", -1);
+	n = split(rest, '|', f, 2);
+	if (n > 2)
+		return (*why = "too many '|' fields", -1);
+	pct = strchr(f[0], '%');
+	if (pct)
+		*pct++ = '\0';
+	if (*f[0] == '\0')
+		return (*why = "missing local IP address", -1);
+	if (scan_ip(f[0], &out->localip) != 0)
+		return (*why = "bad IP address", -1);
+	if (pct) {
+		if (*pct == '\0' || strlen(pct) >= IF_NAMESIZE || strchr(pct, '/') || has_space_or_ctl(pct))
+			return (*why = "bad interface name", -1);
+		idx = if_nametoindex(pct);
+		if (idx == 0)
+			return (*why = "no such interface", -1);
+		out->ifname = pct;
+		if (out->localip.af == AF_INET6)
+			out->localip.scope_id = idx;
+	}
+	if (n > 1 && *f[1]) {
+		if (has_space_or_ctl(f[1]))
+			return (*why = "bad helohost", -1);
+		out->helohost = f[1];
+	}
+	return 0;
+}
+
+int
+ctl_parse_domaincert(char *line, struct ctl_domaincert *out, const char **why)
+{
+	char *rest = strchr(line, ':'), *f[3];
+	size_t n;
+
+	memset(out, 0, sizeof *out);
+	if (!rest)
+		return (*why = "missing ':'", -1);
+	*rest++ = '\0';
+	out->domain = line;
+	if (check_sender_domain(line) != 0)
+		return (*why = "bad domain", -1);
+	n = split(rest, '|', f, 3);
+	if (n > 3)
+		return (*why = "too many '|' fields", -1);
+	if (*f[0] == '\0')
+		return (*why = "missing certificate", -1);
+	out->certfile = f[0];
+	if (n > 1 && *f[1])
+		out->keyfile = f[1];
+	if (n > 2 && *f[2])
+		out->password = f[2];
+	return 0;
+}
+
+/* ---- tlsdestinations ---- */
+
+/* The fields of a line in either order, as cut out of it. */
+struct tlsfields {
+	char *ca;		/* cafile or "=fingerprint" */
+	char *ciphers;
+	char *depth;
+	char *port;
+	char *domain;
+};
+
+static int
+all_of(const char *s, size_t n, const char *set)
+{
+	size_t i;
+
+	for (i = 0; i < n; ++i)
+		if (!s[i] || !strchr(set, s[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * Seed 003 wrote destination:cafile|verifydepth:port|ciphers|domain (and
+ * "dest::port"). Seed 000, our primary form, has ';' before the port, so
+ * a line with ';' is seed 000. Without ';', the line is seed 003 only when
+ * the seed 000 reading could not be meant: four fields (000 has three
+ * before ';'), a second field of digits and ':' (a depth[:port], never an
+ * OpenSSL cipher list), a cafile ending in ":digits" (the port), or a third
+ * field that is not a number (000's verifydepth).
+ */
+static int
+is_seed003(const char *rest)
+{
+	const char *f[4], *e[4], *p, *colon;
+	size_t n = 0;
+
+	if (strchr(rest, ';'))
+		return 0;
+	for (p = rest;;) {
+		const char *bar = strchr(p, '|');
+		if (n == 4)
+			return 1;	/* four fields or more */
+		f[n] = p;
+		e[n] = bar ? bar : p + strlen(p);
+		++n;
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	if (n >= 2 && e[1] > f[1] && all_of(f[1], (size_t)(e[1] - f[1]), "0123456789:"))
+		return 1;
+	if (f[0][0] != '=') {
+		for (colon = e[0]; colon > f[0] && colon[-1] != ':'; --colon)
+			;
+		if (colon > f[0] && all_of(colon, (size_t)(e[0] - colon), "0123456789"))
+			return 1;	/* "dest::port", "dest:cafile:port" */
+	}
+	if (n == 3 && e[2] > f[2] && !all_of(f[2], (size_t)(e[2] - f[2]), "0123456789"))
+		return 1;
+	return 0;
+}
+
+static int
+cut_seed000(char *rest, struct tlsfields *tf, const char **why)
+{
+	char *semi = strchr(rest, ';'), *f[3];
+	size_t n;
+
+	if (semi) {
+		*semi = '\0';
+		n = split(semi + 1, '|', f, 2);
+		if (n > 2)
+			return (*why = "too many '|' fields after ';'", -1);
+		tf->port = f[0];
+		tf->domain = n > 1 ? f[1] : NULL;
+	}
+	n = split(rest, '|', f, 3);
+	if (n > 3)
+		return (*why = "too many '|' fields", -1);
+	tf->ca = f[0];
+	tf->ciphers = n > 1 ? f[1] : NULL;
+	tf->depth = n > 2 ? f[2] : NULL;
+	return 0;
+}
+
+static int
+cut_seed003(char *rest, struct tlsfields *tf, const char **why)
+{
+	char *f[4], *colon;
+	size_t n = split(rest, '|', f, 4);
+
+	if (n > 4)
+		return (*why = "too many '|' fields", -1);
+	tf->ca = f[0];
+	if (n > 1) {
+		tf->depth = f[1];
+		colon = strchr(f[1], ':');
+	} else {
+		colon = f[0][0] == '=' ? NULL : strrchr(f[0], ':');
+	}
+	if (colon) {
+		*colon = '\0';
+		tf->port = colon + 1;
+	}
+	tf->ciphers = n > 2 ? f[2] : NULL;
+	tf->domain = n > 3 ? f[3] : NULL;
+	return 0;
+}
+
+/* "=AB:CD:..." -> lower-case hex without colons, in place. */
+static int
+parse_fingerprint(char *s, const char **out)
+{
+	char *w = s;
+	const char *r;
+	size_t len;
+
+	for (r = s; *r; ++r) {
+		char c = lower(*r);
+		if (c == ':')
+			continue;
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -1;
+		*w++ = c;
+	}
+	*w = '\0';
+	len = (size_t)(w - s);
+	/* SHA-1, SHA-224, SHA-256, SHA-512 (seed 000) */
+	if (len != 40 && len != 56 && len != 64 && len != 128)
+		return -1;
+	*out = s;
+	return 0;
+}
+
+static int
+apply_fields(struct tlsfields *tf, struct ctl_tlsdest *d, const char **why)
+{
+	unsigned long v;
+
+	if (tf->ca && tf->ca[0] == '=') {
+		if (parse_fingerprint(tf->ca + 1, &d->fingerprint) != 0)
+			return (*why = "bad fingerprint", -1);
+	} else if (tf->ca && *tf->ca) {
+		d->cafile = tf->ca;
+	}
+	if (tf->ciphers && *tf->ciphers)
+		d->ciphers = tf->ciphers;
+	if (tf->depth && *tf->depth) {
+		if (scan_ulong(tf->depth, CTL_VERIFYDEPTH_MAX, &v) != 0)
+			return (*why = "invalid verifydepth", -1);
+		d->verifydepth = (unsigned)v;
+	}
+	if (tf->port && *tf->port) {
+		if (parse_port(tf->port, 0, &d->port, &d->smtps, why) != 0)
+			return -1;
+		if (d->port == 6209) {
+			d->qmtps = 1;
+			d->smtps = 0;
+		}
+	}
+	if (tf->domain && *tf->domain) {
+		if (check_name(tf->domain, 0) != 0)
+			return (*why = "bad sender domain", -1);
+		d->sender_domain = tf->domain;
+	}
+	return 0;
+}
+
+int
+ctl_parse_tlsdest(char *line, struct ctl_tlsdest *out, int *is_default, const char **why)
+{
+	struct tlsfields tf = { 0 };
+	char *rest = split_key(line, 1), *dest = line;
+	struct ip_address ip;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	out->dest = "";
+	*is_default = 0;
+	if (!rest)
+		return (*why = "missing ':'", -1);
+	rc = is_seed003(rest) ? cut_seed003(rest, &tf, why) : cut_seed000(rest, &tf, why);
+	if (rc != 0 || apply_fields(&tf, out, why) != 0)
+		return -1;
+	out->dest = dest;
+
+	if (dest[0] && !dest[1] && strchr("*?-/", dest[0])) {
+		*is_default = 1;
+		out->plain_retry = dest[0] == '?';
+		out->allow_anon = dest[0] == '-';
+		out->no_tlsa = dest[0] == '/';
+	} else if (dest[0] && dest[1] == '*' && !dest[2] && strchr("-+~=/", dest[0])) {
+		*is_default = 1;
+		out->mandatory = 1;
+		switch (dest[0]) {
+		case '-': out->allow_anon = 1; break;
+		case '+': out->verify = TLSV_CHAIN; break;
+		case '~': out->verify = TLSV_NAME_WILD; break;
+		case '=': out->verify = TLSV_NAME_EXACT; break;
+		case '/': out->no_tlsa = 1; break;
+		}
+	}
+	if (*is_default) {
+		if (out->fingerprint)
+			return (*why = "a fingerprint needs the '%' prefix and a destination", -1);
+		if (out->sender_domain)
+			return (*why = "a default cannot be bound to a sender domain", -1);
+		return 0;
+	}
+
+	if (dest[0] && strchr("=~-%/!", dest[0]))
+		out->prefix = *dest++;
+	out->dest = dest;
+	if (dest[0] == '[' ? ip_scan_literal(dest, &ip) != 0
+	    : ip_scan(dest, &ip) != 0 && check_name(dest, 1) != 0)
+		return (*why = "bad destination", -1);
+	lowercase(dest);
+	if (out->fingerprint && out->prefix != '%')
+		return (*why = "a fingerprint needs the '%' prefix", -1);
+	out->mandatory = 1;
+	if (out->cafile)
+		out->verify = TLSV_CHAIN;
+	switch (out->prefix) {
+	case '=':
+		out->verify = TLSV_NAME_EXACT;
+		break;
+	case '~':
+		out->verify = TLSV_NAME_WILD;
+		break;
+	case '-':
+		out->allow_anon = 1;
+		break;
+	case '%':
+		if (!out->fingerprint)
+			return (*why = "'%' needs =fingerprint", -1);
+		if (out->cafile)
+			return (*why = "'%' takes =fingerprint, not a cafile", -1);
+		out->verify = TLSV_PIN;
+		out->no_tlsa = 1;
+		break;
+	case '/':
+		/* only TLSA is off; TLS is mandatory only when a cafile asks to verify */
+		out->no_tlsa = 1;
+		out->mandatory = out->cafile != NULL;
+		break;
+	case '!':
+		if (out->cafile || out->ciphers || out->verifydepth)
+			return (*why = "'!' (no STARTTLS) takes no TLS settings", -1);
+		if (out->smtps || out->qmtps)
+			return (*why = "'!' (no STARTTLS) conflicts with implicit TLS", -1);
+		out->no_starttls = 1;
+		out->mandatory = 0;
+		break;
+	}
+	return 0;
+}
+
+static int
+same(const char *a, const char *b)
+{
+	return !a || !b || strcmp(a, b) == 0;
+}
+
+/* Folds default line d into def; two lines that set a field differently conflict. */
+static int
+merge_default(struct ctl_tlsdest *def, const struct ctl_tlsdest *d, struct ctl_error *err,
+    const char *file)
+{
+	if (!same(def->cafile, d->cafile) || !same(def->ciphers, d->ciphers)
+	    || (def->verifydepth && d->verifydepth && def->verifydepth != d->verifydepth)
+	    || (def->port && d->port && def->port != d->port)) {
+		return fail(err, file, d->line, "conflicts with an earlier default line");
+	}
+	def->mandatory |= d->mandatory;
+	def->no_tlsa |= d->no_tlsa;
+	def->allow_anon |= d->allow_anon;
+	def->plain_retry |= d->plain_retry;
+	def->smtps |= d->smtps;
+	def->qmtps |= d->qmtps;
+	if (d->verify > def->verify)
+		def->verify = d->verify;
+	if (d->cafile)
+		def->cafile = d->cafile;
+	if (d->ciphers)
+		def->ciphers = d->ciphers;
+	if (d->verifydepth)
+		def->verifydepth = d->verifydepth;
+	if (d->port)
+		def->port = d->port;
+	if (!def->line)
+		def->line = d->line;
+	return 0;
+}
+
+/* ---- whole files ---- */
+
+enum ctl_kind {
+	K_ME, K_HELOHOST, K_TIMEOUTCONNECT, K_TIMEOUTREMOTE, K_TIMEOUTDNS, K_IPME,
+	K_SMTPROUTES, K_QMTPROUTES, K_AUTHSENDERS, K_DOMAINIPS, K_DOMAINCERTS,
+	K_TLSDESTINATIONS, K_TLSCLIENTCIPHERS, K_TRUSTANCHORS, K_CLIENTCERT,
+	K_CLIENTKEY, K_TLSSTRICTNESS
+};
+
+static const struct ctl_file {
+	const char *name;
+	enum ctl_kind kind;
+} ctl_files[] = {
+	{ "me", K_ME },
+	{ "helohost", K_HELOHOST },
+	{ "timeoutconnect", K_TIMEOUTCONNECT },
+	{ "timeoutremote", K_TIMEOUTREMOTE },
+	{ "timeoutdns", K_TIMEOUTDNS },
+	{ "ipme", K_IPME },
+	{ "smtproutes", K_SMTPROUTES },
+	{ "qmtproutes", K_QMTPROUTES },
+	{ "authsenders", K_AUTHSENDERS },
+	{ "domainips", K_DOMAINIPS },
+	{ "domaincerts", K_DOMAINCERTS },
+	{ "tlsdestinations", K_TLSDESTINATIONS },
+	{ "tlsclientciphers", K_TLSCLIENTCIPHERS },
+	{ "trustanchors", K_TRUSTANCHORS },
+	{ "clientcert", K_CLIENTCERT },
+	{ "clientkey", K_CLIENTKEY },
+	{ "tlsstrictness", K_TLSSTRICTNESS },
+};
+
+struct lines {
+	char *p, *end;
+	unsigned lineno;
+};
+
+/* The next line that is neither empty nor a comment, trailing white space cut off. */
+static int
+next_line(struct lines *it, char **s, size_t *len)
+{
+	while (it->p < it->end) {
+		char *start = it->p, *nl = memchr(start, '\n', (size_t)(it->end - start));
+		size_t n = (size_t)((nl ? nl : it->end) - start);
+
+		it->p = nl ? nl + 1 : it->end;
+		++it->lineno;
+		while (n && (start[n - 1] == ' ' || start[n - 1] == '\t' || start[n - 1] == '\r'))
+			--n;
+		if (n == 0 || start[0] == '#')
+			continue;
+		*s = start;
+		*len = n;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+parse_timeout(const char *s, unsigned min, unsigned *out, const char **why)
+{
+	unsigned long v;
+
+	if (scan_ulong(s, CTL_TIMEOUT_MAX, &v) != 0)
+		return (*why = "invalid number of seconds", -1);
+	if (v < min)
+		return (*why = "must be at least 1 second", -1);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* A first-line-only file: me, helohost, a timeout, a path... */
+static int
+parse_single(struct config *cfg, enum ctl_kind kind, char *s, const char **why)
+{
+	switch (kind) {
+	case K_ME:
+	case K_HELOHOST:
+		if (has_space_or_ctl(s))
+			return (*why = "bad host name", -1);
+		if (kind == K_ME)
+			cfg->me = s;
+		else
+			cfg->helohost = s;
+		return 0;
+	case K_TIMEOUTCONNECT:
+		return parse_timeout(s, 1, &cfg->timeoutconnect, why);
+	case K_TIMEOUTREMOTE:
+		return parse_timeout(s, 1, &cfg->timeoutremote, why);
+	case K_TIMEOUTDNS:
+		return parse_timeout(s, 0, &cfg->timeoutdns, why);
+	case K_TLSCLIENTCIPHERS:
+		cfg->tlsclientciphers = s;
+		return 0;
+	case K_TRUSTANCHORS:
+		cfg->trustanchors = s;
+		return 0;
+	case K_CLIENTCERT:
+		cfg->clientcert = s;
+		return 0;
+	case K_CLIENTKEY:
+		cfg->clientkey = s;
+		return 0;
+	case K_TLSSTRICTNESS:
+		if (strcmp(s, "0") && strcmp(s, "1") && strcmp(s, "2"))
+			return (*why = "must be 0, 1 or 2", -1);
+		cfg->tlsstrictness = s[0] - '0';
+		return 0;
+	default:
+		return (*why = "internal error", -1);
+	}
+}
+
+/* Parses the file's text (len bytes, text[len] writable) in place into cfg. */
+static int
+parse_file(struct config *cfg, const struct ctl_file *cf, char *text, size_t len,
+    struct ctl_error *err)
+{
+	struct lines it = { text, text + len, 0 };
+	const char *why = "internal error";
+	size_t count = 0, i = 0, size;
+	void *array = NULL;
+	char *s;
+	size_t n;
+	int is_default;
+
+	text[len] = '\0';
+	while (next_line(&it, &s, &n)) {
+		if (memchr(s, '\0', n))
+			return fail(err, cf->name, it.lineno, "NUL byte in line");
+		++count;
+	}
+	if (cf->kind == K_TLSDESTINATIONS)
+		cfg->has_tlsdestinations = 1;
+	if (count == 0)
+		return 0;
+
+	switch (cf->kind) {
+	case K_IPME: size = sizeof *cfg->ipme; break;
+	case K_SMTPROUTES: case K_QMTPROUTES: size = sizeof *cfg->smtproutes; break;
+	case K_AUTHSENDERS: size = sizeof *cfg->authsenders; break;
+	case K_DOMAINIPS: size = sizeof *cfg->domainips; break;
+	case K_DOMAINCERTS: size = sizeof *cfg->domaincerts; break;
+	case K_TLSDESTINATIONS: size = sizeof *cfg->tlsdests; break;
+	default: size = 0; break;
+	}
+	if (size && !(array = ctl_alloc(cfg, count, size)))
+		return fail(err, cf->name, 0, "out of memory");
+	switch (cf->kind) {
+	case K_IPME: cfg->ipme = array; cfg->ipme_count = 0; break;
+	case K_SMTPROUTES: cfg->smtproutes = array; cfg->smtproutes_count = 0; break;
+	case K_QMTPROUTES: cfg->qmtproutes = array; cfg->qmtproutes_count = 0; break;
+	case K_AUTHSENDERS: cfg->authsenders = array; cfg->authsenders_count = 0; break;
+	case K_DOMAINIPS: cfg->domainips = array; cfg->domainips_count = 0; break;
+	case K_DOMAINCERTS: cfg->domaincerts = array; cfg->domaincerts_count = 0; break;
+	case K_TLSDESTINATIONS: cfg->tlsdests = array; cfg->tlsdests_count = 0; break;
+	default: break;
+	}
+
+	it.p = text;
+	it.lineno = 0;
+	while (next_line(&it, &s, &n)) {
+		int rc = 0;
+
+		s[n] = '\0';
+		switch (cf->kind) {
+		case K_IPME:
+			rc = scan_ip(s, &cfg->ipme[i]);
+			if (rc != 0)
+				why = "bad IP address";
+			else
+				cfg->ipme_count = ++i;
+			break;
+		case K_SMTPROUTES:
+		case K_QMTPROUTES: {
+			struct ctl_routeline *rl = (struct ctl_routeline *)array + i;
+			rc = ctl_parse_route(s, cf->kind == K_QMTPROUTES, rl, &why);
+			rl->route.line = it.lineno;
+			if (rc == 0 && cf->kind == K_SMTPROUTES)
+				cfg->smtproutes_count = ++i;
+			else if (rc == 0)
+				cfg->qmtproutes_count = ++i;
+			break;
+		}
+		case K_AUTHSENDERS:
+			rc = ctl_parse_authsender(s, &cfg->authsenders[i], &why);
+			cfg->authsenders[i].route.line = it.lineno;
+			if (rc == 0)
+				cfg->authsenders_count = ++i;
+			break;
+		case K_DOMAINIPS:
+			rc = ctl_parse_domainip(s, &cfg->domainips[i], &why);
+			if (rc == 0)
+				cfg->domainips_count = ++i;
+			break;
+		case K_DOMAINCERTS:
+			rc = ctl_parse_domaincert(s, &cfg->domaincerts[i], &why);
+			if (rc == 0)
+				cfg->domaincerts_count = ++i;
+			break;
+		case K_TLSDESTINATIONS: {
+			struct ctl_tlsdest *d = &cfg->tlsdests[i];
+			rc = ctl_parse_tlsdest(s, d, &is_default, &why);
+			d->line = it.lineno;
+			if (rc == 0 && is_default) {
+				if (merge_default(&cfg->tls_default, d, err, cf->name) != 0)
+					return -1;
+				memset(d, 0, sizeof *d);
+			} else if (rc == 0) {
+				cfg->tlsdests_count = ++i;
+			}
+			break;
+		}
+		default:
+			if (parse_single(cfg, cf->kind, s, &why) != 0)
+				return fail(err, cf->name, it.lineno, why);
+			return 0;	/* qmail reads the first line only */
+		}
+		if (rc != 0)
+			return fail(err, cf->name, it.lineno, why);
+	}
+	return 0;
+}
+
+static const struct ctl_file *
+find_file(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof ctl_files / sizeof ctl_files[0]; ++i)
+		if (strcmp(ctl_files[i].name, name) == 0)
+			return &ctl_files[i];
+	return NULL;
+}
+
+int
+ctl_parse_text(struct config *cfg, const char *name, const char *text, size_t len,
+    struct ctl_error *err)
+{
+	const struct ctl_file *cf = find_file(name);
+	char *copy;
+
+	memset(err, 0, sizeof *err);
+	if (!cf)
+		return fail(err, name, 0, "unknown control file");
+	if (len > CTL_FILE_MAX)
+		return fail(err, name, 0, "too large");
+	copy = ctl_alloc(cfg, len + 1, 1);
+	if (!copy)
+		return fail(err, name, 0, "out of memory");
+	memcpy(copy, text, len);
+	return parse_file(cfg, cf, copy, len, err);
+}
+
+static int
+make_path(char *buf, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(buf, size, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/*
+ * 1 with the file's bytes (text[*len] is room for a NUL) when it exists,
+ * 0 when it does not, -1 with *err. One open and one read loop; the
+ * buffer grows only if the file grows while we read it.
+ */
+static int
+read_file(struct config *cfg, const char *name, char **text, size_t *len, struct ctl_error *err)
+{
+	char path[CTL_PATH_MAX];
+	struct ctl_buf *b = NULL, *nb;
+	struct stat st;
+	size_t cap, n = 0;
+	ssize_t r;
+	int fd, e;
+
+	if (make_path(path, sizeof path, cfg->controldir, name) != 0)
+		return fail(err, name, 0, "path too long");
+	/* O_NONBLOCK: a FIFO put there by mistake must not hang the delivery */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : fail_errno(err, name, errno);
+	if (fstat(fd, &st) != 0) {
+		e = errno;
+		goto bad;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		e = EISDIR;
+		goto bad;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(err, name, 0, "not a regular file");
+	}
+	if ((unsigned long long)st.st_size > CTL_FILE_MAX) {
+		close(fd);
+		return fail(err, name, 0, "too large");
+	}
+	/* one byte more than fstat says, so that EOF is seen without growing */
+	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : CTL_READ_MIN;
+	if (!(b = malloc(sizeof *b + cap + 1))) {
+		e = ENOMEM;
+		goto bad;
+	}
+	for (;;) {
+		if (n == cap) {
+			if (cap > CTL_FILE_MAX) {
+				free(b);
+				close(fd);
+				return fail(err, name, 0, "too large");
+			}
+			cap = cap * 2 > CTL_FILE_MAX + 1 ? CTL_FILE_MAX + 1 : cap * 2;
+			if (!(nb = realloc(b, sizeof *b + cap + 1))) {
+				e = ENOMEM;
+				goto bad;
+			}
+			b = nb;
+		}
+		r = read(fd, (char *)b->data + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			e = errno;
+			goto bad;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	b->next = cfg->ctl_bufs;
+	cfg->ctl_bufs = b;
+	*text = (char *)b->data;
+	*len = n;
+	return 1;
+bad:
+	free(b);
+	close(fd);
+	return fail_errno(err, name, e);
+}
+
+/* stat(): 1 exists, 0 absent (ENOENT, or a path component is not a directory), -1 errno. */
+static int
+exists(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0)
+		return 1;
+	return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+}
+
+int
+ctl_load(struct config *cfg, const char *dir, struct ctl_error *err)
+{
+	char path[CTL_PATH_MAX];
+	const char *name;
+	char *text = NULL;
+	size_t i, len = 0;
+	int r;
+
+	ctl_init(cfg);
+	memset(err, 0, sizeof *err);
+	if (!(cfg->controldir = ctl_strdup(cfg, dir))) {
+		fail(err, "", 0, "out of memory");
+		goto bad;
+	}
+	for (i = 0; i < sizeof ctl_files / sizeof ctl_files[0]; ++i) {
+		r = read_file(cfg, ctl_files[i].name, &text, &len, err);
+		if (r < 0 || (r > 0 && parse_file(cfg, &ctl_files[i], text, len, err) != 0))
+			goto bad;
+	}
+
+	name = "clientcert.pem";
+	if (make_path(path, sizeof path, dir, name) != 0) {
+		fail(err, name, 0, "path too long");
+		goto bad;
+	}
+	r = exists(path);
+	if (r < 0) {
+		fail_errno(err, name, errno);
+		goto bad;
+	}
+	if (r && !(cfg->clientcert_pem = ctl_strdup(cfg, path))) {
+		fail(err, name, 0, "out of memory");
+		goto bad;
+	}
+	name = "tlshosts/exhaustivelist";
+	if (make_path(path, sizeof path, dir, name) != 0) {
+		fail(err, name, 0, "path too long");
+		goto bad;
+	}
+	r = exists(path);
+	if (r < 0) {
+		fail_errno(err, name, errno);
+		goto bad;
+	}
+	cfg->tlshosts_exhaustive = r;
+
+	if (!cfg->helohost)
+		cfg->helohost = cfg->me;
+	if (!cfg->helohost) {
+		fail(err, "helohost", 0, "neither helohost nor me is set");
+		goto bad;
+	}
+	return 0;
+bad:
+	ctl_free(cfg);
+	return -1;
+}
+
+/* ---- look-ups ---- */
+
+static const struct route *
+route_lookup(const struct ctl_routeline *rl, size_t count, const char *host, const char *sender)
+{
+	const char *key;
+	size_t i;
+
+	if (sender && *sender == '\0')
+		for (i = 0; i < count; ++i)
+			if (strcmp(rl[i].domain, "!@") == 0)
+				return &rl[i].route;
+	/* host, then each ".suffix" from the longest (qmail's smtproutes rule) */
+	for (key = host; key; key = strchr(key + 1, '.')) {
+		if (!*key)
+			break;
+		for (i = 0; i < count; ++i)
+			if (strcasecmp(rl[i].domain, key) == 0 && strcmp(key, "!@") != 0)
+				return &rl[i].route;
+	}
+	for (i = 0; i < count; ++i)
+		if (rl[i].domain[0] == '\0')
+			return &rl[i].route;
+	return NULL;
+}
+
+const struct route *
+ctl_smtproute(const struct config *cfg, const char *host, const char *sender)
+{
+	return route_lookup(cfg->smtproutes, cfg->smtproutes_count, host, sender);
+}
+
+const struct route *
+ctl_qmtproute(const struct config *cfg, const char *host, const char *sender)
+{
+	return route_lookup(cfg->qmtproutes, cfg->qmtproutes_count, host, sender);
+}
+
+/* Local parts compare exactly (RFC 5321 2.4), domains without case. */
+static int
+address_equal(const char *line, const char *sender)
+{
+	const char *la = strrchr(line, '@'), *sa = strrchr(sender, '@');
+
+	if (!la || !sa || la - line != sa - sender)
+		return 0;
+	return memcmp(line, sender, (size_t)(la - line)) == 0 && strcasecmp(la + 1, sa + 1) == 0;
+}
+
+const struct route *
+ctl_authsender(const struct config *cfg, const char *sender)
+{
+	const struct ctl_authsender *as = cfg->authsenders;
+	const char *at, *d;
+	size_t i;
+
+	if (!sender)
+		sender = "";
+	at = strrchr(sender, '@');
+	if (at && at != sender)
+		for (i = 0; i < cfg->authsenders_count; ++i)
+			if (as[i].sender[0] != '@' && address_equal(as[i].sender, sender))
+				return &as[i].route;
+	if (at && at[1])
+		for (i = 0; i < cfg->authsenders_count; ++i) {
+			d = as[i].sender;
+			if (*d == '@')
+				++d;
+			else if (strchr(d, '@'))
+				continue;
+			if (*d && strcasecmp(d, at + 1) == 0)
+				return &as[i].route;
+		}
+	for (i = 0; i < cfg->authsenders_count; ++i)
+		if (as[i].sender[0] == '\0')
+			return &as[i].route;
+	return NULL;
+}
+
+const struct ctl_domainip *
+ctl_domainip(const struct config *cfg, const char *sender_domain)
+{
+	size_t i;
+
+	if (sender_domain && *sender_domain)
+		for (i = 0; i < cfg->domainips_count; ++i)
+			if (strcasecmp(cfg->domainips[i].domain, sender_domain) == 0)
+				return &cfg->domainips[i];
+	for (i = 0; i < cfg->domainips_count; ++i)
+		if (strcmp(cfg->domainips[i].domain, "*") == 0)
+			return &cfg->domainips[i];
+	return NULL;
+}
+
+const struct ctl_domaincert *
+ctl_domaincert(const struct config *cfg, const char *sender_domain)
+{
+	size_t i;
+
+	if (sender_domain && *sender_domain)
+		for (i = 0; i < cfg->domaincerts_count; ++i)
+			if (strcasecmp(cfg->domaincerts[i].domain, sender_domain) == 0)
+				return &cfg->domaincerts[i];
+	for (i = 0; i < cfg->domaincerts_count; ++i)
+		if (strcmp(cfg->domaincerts[i].domain, "*") == 0)
+			return &cfg->domaincerts[i];
+	return NULL;
+}
+
+const struct ctl_tlsdest *
+ctl_tlsdest(const struct config *cfg, const char *host, const char *sender_domain)
+{
+	const struct ctl_tlsdest *td = cfg->tlsdests, *unbound;
+	const char *key;
+	size_t i;
+
+	for (key = host; key && *key; key = strchr(key + 1, '.')) {
+		unbound = NULL;
+		for (i = 0; i < cfg->tlsdests_count; ++i) {
+			if (strcasecmp(td[i].dest, key) != 0)
+				continue;
+			if (!td[i].sender_domain) {
+				if (!unbound)
+					unbound = &td[i];
+			} else if (sender_domain && strcasecmp(td[i].sender_domain, sender_domain) == 0) {
+				return &td[i];	/* bound to this sender: preferred */
+			}
+		}
+		if (unbound)
+			return unbound;
+	}
+	return NULL;
+}
+
+/* [a-z0-9.-], not starting with '.', 1..253 bytes: cannot leave the directory. */
+static int
+fqdn_ok(const char *fqdn, char *out, size_t size)
+{
+	size_t i, len = strlen(fqdn);
+
+	if (len == 0 || len > CTL_NAME_MAX || len >= size || fqdn[0] == '.')
+		return 0;
+	for (i = 0; i <= len; ++i) {
+		char c = lower(fqdn[i]);
+		if (c && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
+			return 0;
+		out[i] = c;
+	}
+	return 1;
+}
+
+int
+ctl_tlshost(const struct config *cfg, const char *fqdn, char **pem_path, int *no_tls)
+{
+	char name[CTL_NAME_MAX + 1], path[CTL_PATH_MAX];
+	int r;
+
+	*pem_path = NULL;
+	*no_tls = 0;
+	if (!cfg->controldir || !fqdn_ok(fqdn, name, sizeof name)) {
+		*no_tls = cfg->tlshosts_exhaustive;
+		return 0;
+	}
+	r = snprintf(path, sizeof path, "%s/tlshosts/%s.pem", cfg->controldir, name);
+	if (r < 0 || (size_t)r >= sizeof path)
+		return (errno = ENAMETOOLONG, -1);
+	r = exists(path);
+	if (r < 0)
+		return -1;
+	if (r) {
+		if (!(*pem_path = strdup(path)))
+			return (errno = ENOMEM, -1);
+		return 1;
+	}
+	if (cfg->tlshosts_exhaustive) {
+		*no_tls = 1;
+		return 0;
+	}
+	r = snprintf(path, sizeof path, "%s/notlshosts/%s", cfg->controldir, name);
+	if (r < 0 || (size_t)r >= sizeof path)
+		return (errno = ENAMETOOLONG, -1);
+	r = exists(path);
+	if (r < 0)
+		return -1;
+	*no_tls = r;
+	return 0;
+}

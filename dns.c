@@ -1,0 +1,1083 @@
+/*
+ * dns.c -- our stub resolver: MX, A/AAAA and TLSA of a name, following
+ * a CNAME chain, asked of the nameservers in $DNSCACHEIP or else the
+ * nameserver lines of /etc/resolv.conf, over UDP with a random id and
+ * source port, and again over TCP when the reply is truncated.
+ * Replies are validated the way s6-dns does it: id, the question, every
+ * count and record bounds-checked, compression pointers backwards and
+ * counted. A reply that fails is ignored as possibly spoofed, and we keep
+ * waiting for the real one until that try's time is up.
+ * Not here: choosing peers, own addresses, reports (qmail-remote.c);
+ * DNSSEC validation (we only pass on the AD bit of the resolver: the
+ * admin must run a local validating one, see the man page); DANE
+ * matching (tls.c); the libc resolver, which we never call.
+ * Limits: 16 nameservers; UDP replies up to 4096 bytes, TCP up to 65535;
+ * CNAME chains of 16 links; names of 253 characters from [A-Za-z0-9-_].
+ * Our own retry schedule (1, 2, 4, 8 s per server and round) replaces
+ * resolv.conf's options, search and domain lines, which we ignore.
+ * Not reentrant: the reply buffers and the nameserver list are static.
+ * Built with -DDNS_TESTING (tests only), it also honours $DNS_TEST_PORT
+ * and $DNS_TEST_RESOLV_CONF.
+ */
+#ifndef _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#endif
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include "dns.h"
+
+#define DNS_PORT	53
+#define DNS_NS_MAX	16	/* djbdns reads 16 from $DNSCACHEIP; glibc uses 3 */
+#define DNS_UDP_PAYLOAD	1232	/* EDNS0 size that avoids IP fragmentation (DNS flag day 2020) */
+#define DNS_UDP_MAX	4096	/* we ask for 1232; anything over 4096 is not for us */
+#define DNS_TCP_MAX	65535	/* what the 2-byte TCP length prefix can say */
+#define DNS_QUERY_MAX	512	/* header 12 + name 255 + 4 + OPT 11 = 282 */
+#define DNS_HEADER_LEN	12	/* RFC 1035 4.1.1 */
+#define DNS_RR_FIXED	10	/* type, class, ttl, rdlength after the owner */
+#define DNS_WIRE_MAX	255	/* a name in wire form, RFC 1035 3.1 */
+#define DNS_LABEL_MAX	63	/* RFC 1035 2.3.4 */
+#define DNS_JUMPS_MAX	64	/* compression pointers per name; 127 labels fit in 255 */
+#define DNS_CHAIN_MAX	16	/* CNAME links followed; BIND's limit too */
+#define DNS_TRY_FIRST_MS 1000	/* wait for the first try at each server ... */
+#define DNS_TRY_LAST_MS	8000	/* ... doubled each round up to this */
+#define DNS_LOOKUP_MS	12000	/* whole lookup when timeout_s is 0 */
+#define DNS_RESOLV_LINE_MAX 512	/* a nameserver line is short; longer lines are skipped */
+
+#define DNS_C_IN	1
+#define DNS_F_QR	0x8000
+#define DNS_F_TC	0x0200
+#define DNS_F_RD	0x0100
+#define DNS_F_AD	0x0020
+#define DNS_EDNS_DO	0x8000
+#define DNS_R_NXDOMAIN	3
+
+static struct ip_address ns[DNS_NS_MAX];
+static size_t ns_count;
+static int ns_ready;
+static unsigned lookup_timeout_s;
+
+static unsigned char udp_buf[DNS_UDP_MAX];
+static unsigned char tcp_buf[DNS_TCP_MAX];
+
+/* One resource record, its owner decompressed. */
+struct rr {
+	unsigned char owner[DNS_WIRE_MAX];
+	uint16_t type, class;
+	uint32_t ttl;
+	size_t rdata, rdlen;
+};
+
+enum try_result {
+	TRY_NOREPLY,	/* nothing usable in time: ask this server again next round */
+	TRY_BAD,	/* SERVFAIL, REFUSED, unreachable ...: not again in this lookup */
+	TRY_ANSWER	/* NOERROR or NXDOMAIN, validated */
+};
+
+static uint16_t
+get16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+put16(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+}
+
+static unsigned char
+lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* Bytes we accept in a label of a name we are asked to look up. */
+static int
+name_char_ok(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+static int
+rand_bytes(void *buf, size_t n)
+{
+	unsigned char *p = buf;
+
+	while (n > 0) {
+		ssize_t r = getrandom(p, n, 0);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Uniform in [0, n); 0 when the kernel gives no randomness (the MX
+ * order then stays as sorted, which is still correct). */
+static size_t
+rand_below(size_t n)
+{
+	uint32_t x, limit;
+
+	if (n < 2)
+		return 0;
+	limit = UINT32_MAX - UINT32_MAX % (uint32_t)n;
+	do {
+		if (rand_bytes(&x, sizeof x) != 0)
+			return 0;
+	} while (x >= limit);
+	return x % (uint32_t)n;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Text name to wire form. Accepts a trailing dot; rejects empty labels,
+ * labels over 63, names over 253 and bytes outside [A-Za-z0-9-_].
+ */
+static int
+name_to_wire(const char *s, unsigned char *wire, size_t *wlen)
+{
+	size_t len = strnlen(s, DNS_NAME_MAX + 2);
+	size_t i, start = 0, o = 0;
+
+	if (len > 0 && s[len - 1] == '.')
+		len--;
+	if (len == 0 || len > DNS_NAME_MAX)
+		return -1;
+	for (i = 0; i <= len; i++) {
+		if (i < len && s[i] != '.') {
+			if (!name_char_ok((unsigned char)s[i]))
+				return -1;
+			continue;
+		}
+		if (i - start == 0 || i - start > DNS_LABEL_MAX)
+			return -1;
+		wire[o++] = (unsigned char)(i - start);
+		memcpy(wire + o, s + start, i - start);
+		o += i - start;
+		start = i + 1;
+	}
+	wire[o++] = 0;
+	*wlen = o;
+	return 0;
+}
+
+/*
+ * Wire name to text: lower case, no trailing dot, "" for the root.
+ * A byte we would not accept in a query becomes '?', so that looking
+ * the name up fails with DNS_BADNAME instead of asking for another name.
+ * out has DNS_NAME_MAX + 1 bytes: 255 wire bytes are at most 253 text.
+ */
+static void
+name_text(const unsigned char *w, char *out)
+{
+	size_t i = 0, o = 0, k;
+
+	while (w[i] != 0) {
+		if (o > 0)
+			out[o++] = '.';
+		for (k = 1; k <= w[i]; k++) {
+			unsigned char c = lower(w[i + k]);
+
+			out[o++] = name_char_ok(c) ? (char)c : '?';
+		}
+		i += 1 + (size_t)w[i];
+	}
+	out[o] = '\0';
+}
+
+/* Both names valid wire form; ASCII case-insensitive (RFC 4343).
+ * Length bytes are <= 63, below 'A', so folding them changes nothing. */
+static int
+name_equal(const unsigned char *a, const unsigned char *b)
+{
+	size_t i = 0, k;
+
+	for (;;) {
+		if (a[i] != b[i])
+			return 0;
+		if (a[i] == 0)
+			return 1;
+		for (k = 1; k <= a[i]; k++)
+			if (lower(a[i + k]) != lower(b[i + k]))
+				return 0;
+		i += 1 + (size_t)a[i];
+	}
+}
+
+/*
+ * Reads the name at *pos, decompressing into out (DNS_WIRE_MAX bytes),
+ * and moves *pos past it. Each pointer must point backwards and past the
+ * header, at most DNS_JUMPS_MAX of them, and the result must fit 255 bytes:
+ * together these make every loop end.
+ */
+static int
+name_read(const unsigned char *pkt, size_t len, size_t *pos, unsigned char *out)
+{
+	size_t p = *pos, o = 0, end = 0;
+	unsigned jumps = 0;
+	int jumped = 0;
+
+	for (;;) {
+		unsigned c;
+
+		if (p >= len)
+			return -1;
+		c = pkt[p];
+		if ((c & 0xc0) == 0xc0) {
+			size_t off;
+
+			if (p + 2 > len)
+				return -1;
+			off = (size_t)(c & 0x3f) << 8 | pkt[p + 1];
+			if (off < DNS_HEADER_LEN || off >= p || ++jumps > DNS_JUMPS_MAX)
+				return -1;
+			if (!jumped) {
+				end = p + 2;
+				jumped = 1;
+			}
+			p = off;
+			continue;
+		}
+		if (c & 0xc0)	/* 0x40, 0x80: extended label types, never deployed */
+			return -1;
+		if (c == 0) {
+			out[o++] = 0;
+			*pos = jumped ? end : p + 1;
+			return 0;
+		}
+		if (p + 1 + c > len || o + 1 + c + 1 > DNS_WIRE_MAX)
+			return -1;
+		memcpy(out + o, pkt + p, 1 + (size_t)c);
+		o += 1 + (size_t)c;
+		p += 1 + (size_t)c;
+	}
+}
+
+static int
+rr_read(const unsigned char *pkt, size_t len, size_t *pos, struct rr *rr)
+{
+	const unsigned char *p;
+
+	if (name_read(pkt, len, pos, rr->owner) != 0)
+		return -1;
+	if (*pos + DNS_RR_FIXED > len)
+		return -1;
+	p = pkt + *pos;
+	rr->type = get16(p);
+	rr->class = get16(p + 2);
+	rr->ttl = get32(p + 4);
+	rr->rdlen = get16(p + 8);
+	*pos += DNS_RR_FIXED;
+	if (*pos + rr->rdlen > len)
+		return -1;
+	rr->rdata = *pos;
+	*pos += rr->rdlen;
+	return 0;
+}
+
+/* A name filling exactly the rdata from offset start. */
+static int
+rdata_name(const unsigned char *pkt, size_t len, const struct rr *rr, size_t start,
+    unsigned char *out)
+{
+	size_t p = start;
+
+	if (name_read(pkt, len, &p, out) != 0)
+		return -1;
+	return p == rr->rdata + rr->rdlen ? 0 : -1;
+}
+
+/* The rdata of the types we read must have the length the type needs;
+ * the others only have to fit the packet (rr_read checked that). */
+static int
+rdata_check(const unsigned char *pkt, size_t len, const struct rr *rr)
+{
+	unsigned char name[DNS_WIRE_MAX];
+	size_t p, end;
+
+	if (rr->type == DNS_T_OPT) {
+		/* RFC 6891 6.1.2: options are {code, length, data} */
+		end = rr->rdata + rr->rdlen;
+		for (p = rr->rdata; p < end; ) {
+			if (p + 4 > end)
+				return -1;
+			p += 4 + (size_t)get16(pkt + p + 2);
+			if (p > end)
+				return -1;
+		}
+		return 0;
+	}
+	if (rr->class != DNS_C_IN)
+		return 0;
+	switch (rr->type) {
+	case DNS_T_A:
+		return rr->rdlen == 4 ? 0 : -1;
+	case DNS_T_AAAA:
+		return rr->rdlen == 16 ? 0 : -1;
+	case DNS_T_CNAME:
+		return rdata_name(pkt, len, rr, rr->rdata, name);
+	case DNS_T_MX:
+		if (rr->rdlen < 3)
+			return -1;
+		return rdata_name(pkt, len, rr, rr->rdata + 2, name);
+	case DNS_T_TLSA:
+		return rr->rdlen >= 3 ? 0 : -1;
+	default:
+		return 0;
+	}
+}
+
+/* Finds in the answer section the CNAME owned by cur; its target into next. */
+static int
+chain_next(const unsigned char *pkt, size_t len, size_t pos, unsigned an,
+    const unsigned char *cur, unsigned char *next)
+{
+	struct rr rr;
+	unsigned i;
+
+	for (i = 0; i < an; i++) {
+		if (rr_read(pkt, len, &pos, &rr) != 0)
+			return 0;	/* cannot happen: dns_parse read them all */
+		if (rr.type == DNS_T_CNAME && rr.class == DNS_C_IN &&
+		    name_equal(rr.owner, cur)) {
+			size_t p = rr.rdata;
+
+			return name_read(pkt, len, &p, next) == 0;
+		}
+	}
+	return 0;
+}
+
+static void
+mx_sort(struct dns_mx *mx, size_t n)
+{
+	struct dns_mx t;
+	size_t i, j, run;
+
+	for (i = 1; i < n; i++) {
+		t = mx[i];
+		for (j = i; j > 0 && mx[j - 1].pref > t.pref; j--)
+			mx[j] = mx[j - 1];
+		mx[j] = t;
+	}
+	/* Fisher-Yates within each run of equal preference (RFC 5321 5.1) */
+	for (i = 0; i < n; i += run) {
+		for (run = 1; i + run < n && mx[i + run].pref == mx[i].pref; run++)
+			;
+		for (j = run; j > 1; j--) {
+			size_t k = rand_below(j);
+
+			t = mx[i + j - 1];
+			mx[i + j - 1] = mx[i + k];
+			mx[i + k] = t;
+		}
+	}
+}
+
+/* Adds one MX; when full, it replaces the worst one if better, so that
+ * a long set still keeps its best preferences. */
+static void
+mx_add(struct dns_answer *ans, unsigned pref, const unsigned char *target)
+{
+	size_t i, worst = 0;
+
+	if (ans->max == 0)
+		return;
+	if (ans->count < ans->max) {
+		i = ans->count++;
+	} else {
+		for (i = 1; i < ans->count; i++)
+			if (ans->rr.mx[i].pref > ans->rr.mx[worst].pref)
+				worst = i;
+		if (pref >= ans->rr.mx[worst].pref)
+			return;
+		i = worst;
+	}
+	ans->rr.mx[i].pref = pref;
+	name_text(target, ans->rr.mx[i].name);
+}
+
+static void
+ip_add(struct dns_answer *ans, int af, const unsigned char *addr)
+{
+	struct ip_address ip;
+	size_t i;
+
+	memset(&ip, 0, sizeof ip);
+	ip.af = af;
+	memcpy(ip.addr, addr, af == AF_INET ? 4 : 16);
+	for (i = 0; i < ans->count; i++)
+		if (ip_equal(&ans->rr.ip[i], &ip))
+			return;
+	if (ans->count < ans->max)
+		ans->rr.ip[ans->count++] = ip;
+}
+
+/*
+ * The records of qtype owned by owner, from the answer section.
+ * A TLSA record whose data is longer than DNS_TLSA_DATA_MAX is kept with
+ * len 0, which no matching type accepts: the caller sees an unusable
+ * record (RFC 7672 2.2) rather than none at all, which would be a downgrade.
+ */
+static void
+collect(const unsigned char *pkt, size_t len, size_t pos, unsigned an,
+    const unsigned char *owner, uint16_t qtype, struct dns_answer *ans)
+{
+	unsigned char target[DNS_WIRE_MAX];
+	unsigned mx_seen = 0, mx_root = 0, root_pref = 0;
+	struct rr rr;
+	unsigned i;
+
+	for (i = 0; i < an; i++) {
+		if (rr_read(pkt, len, &pos, &rr) != 0)
+			return;
+		if (rr.type != qtype || rr.class != DNS_C_IN || !name_equal(rr.owner, owner))
+			continue;
+		switch (qtype) {
+		case DNS_T_A:
+			ip_add(ans, AF_INET, pkt + rr.rdata);
+			break;
+		case DNS_T_AAAA:
+			ip_add(ans, AF_INET6, pkt + rr.rdata);
+			break;
+		case DNS_T_MX: {
+			size_t p = rr.rdata + 2;
+
+			if (name_read(pkt, len, &p, target) != 0)
+				return;
+			mx_seen++;
+			if (target[0] == 0) {
+				/* a target "." is not a host; alone it is a null MX */
+				mx_root++;
+				root_pref = get16(pkt + rr.rdata);
+				break;
+			}
+			mx_add(ans, get16(pkt + rr.rdata), target);
+			break;
+		}
+		case DNS_T_TLSA:
+			if (ans->count < ans->max) {
+				struct dns_tlsa *t = &ans->rr.tlsa[ans->count++];
+				size_t dlen = rr.rdlen - 3;
+
+				t->usage = pkt[rr.rdata];
+				t->selector = pkt[rr.rdata + 1];
+				t->mtype = pkt[rr.rdata + 2];
+				t->len = dlen <= DNS_TLSA_DATA_MAX ? dlen : 0;
+				memcpy(t->data, pkt + rr.rdata + 3, t->len);
+			}
+			break;
+		default:
+			/* other types: validated and counted, nothing stored */
+			ans->count++;
+			break;
+		}
+	}
+	if (qtype != DNS_T_MX)
+		return;
+	/* RFC 7505 says a null MX is "0 ."; we take any lone "." the same
+	 * way: it says no mail, and the A record must not be tried instead. */
+	if (mx_seen == 1 && mx_root == 1 && ans->max > 0) {
+		ans->rr.mx[0].pref = root_pref;
+		ans->rr.mx[0].name[0] = '\0';
+		ans->count = 1;
+		return;
+	}
+	mx_sort(ans->rr.mx, ans->count);
+}
+
+int
+dns_parse(const unsigned char *pkt, size_t len, uint16_t id,
+    const char *qname, uint16_t qtype, struct dns_answer *ans)
+{
+	unsigned char want[DNS_WIRE_MAX], cur[DNS_WIRE_MAX], next[DNS_WIRE_MAX];
+	size_t wlen, pos, an_pos;
+	unsigned flags, qd, an, nscount, ar, i, hops;
+	int opt_seen = 0, ext_rcode = 0;
+	struct rr rr;
+
+	ans->rcode = -1;
+	ans->ad = ans->tc = 0;
+	ans->count = 0;
+	ans->qtype = qtype;
+	ans->canon[0] = '\0';
+	if (name_to_wire(qname, want, &wlen) != 0)
+		return (errno = EINVAL, -1);
+	if (len < DNS_HEADER_LEN || get16(pkt) != id)
+		return (errno = EPROTO, -1);
+	flags = get16(pkt + 2);
+	qd = get16(pkt + 4);
+	an = get16(pkt + 6);
+	nscount = get16(pkt + 8);
+	ar = get16(pkt + 10);
+	if (!(flags & DNS_F_QR) || (flags >> 11 & 0xf) != 0 || qd != 1)
+		return (errno = EPROTO, -1);
+	pos = DNS_HEADER_LEN;
+	if (name_read(pkt, len, &pos, cur) != 0 || !name_equal(cur, want) ||
+	    pos + 4 > len || get16(pkt + pos) != qtype ||
+	    get16(pkt + pos + 2) != DNS_C_IN)
+		return (errno = EPROTO, -1);
+	pos += 4;
+	ans->tc = (flags & DNS_F_TC) != 0;
+	ans->ad = (flags & DNS_F_AD) != 0;
+	ans->rcode = (int)(flags & 0xf);
+	if (ans->tc)
+		return 0;	/* the records may be cut short: the caller asks over TCP */
+
+	an_pos = pos;
+	for (i = 0; i < an + nscount + ar; i++) {
+		if (rr_read(pkt, len, &pos, &rr) != 0 || rdata_check(pkt, len, &rr) != 0)
+			return (errno = EPROTO, -1);
+		if (rr.type == DNS_T_OPT) {
+			/* RFC 6891 6.1.1: one OPT, owned by the root, in additional */
+			if (i < an + nscount || opt_seen || rr.owner[0] != 0)
+				return (errno = EPROTO, -1);
+			opt_seen = 1;
+			ext_rcode = (int)(rr.ttl >> 24);
+		} else if (i < an && rr.class != DNS_C_IN) {
+			return (errno = EPROTO, -1);
+		}
+	}
+	if (pos != len)
+		return (errno = EPROTO, -1);
+	ans->rcode |= ext_rcode << 4;
+
+	memcpy(cur, want, wlen);
+	if (qtype != DNS_T_CNAME) {
+		for (hops = 0; chain_next(pkt, len, an_pos, an, cur, next); hops++) {
+			if (hops == DNS_CHAIN_MAX)
+				return (errno = ELOOP, -1);
+			memcpy(cur, next, sizeof cur);
+		}
+	}
+	name_text(cur, ans->canon);
+	if (ans->rcode == 0)
+		collect(pkt, len, an_pos, an, cur, qtype, ans);
+	return 0;
+}
+
+size_t
+dns_query_build(unsigned char *buf, size_t size, uint16_t id,
+    const char *qname, uint16_t qtype, int want_dnssec)
+{
+	unsigned char wire[DNS_WIRE_MAX];
+	size_t wlen, n;
+
+	if (name_to_wire(qname, wire, &wlen) != 0)
+		return 0;
+	n = DNS_HEADER_LEN + wlen + 4 + 11;
+	if (size < n)
+		return 0;
+	memset(buf, 0, n);
+	put16(buf, id);
+	/* RFC 6840 5.7: AD in a query asks for AD in the reply */
+	put16(buf + 2, DNS_F_RD | (want_dnssec ? DNS_F_AD : 0));
+	put16(buf + 4, 1);	/* qdcount */
+	put16(buf + 10, 1);	/* arcount: the OPT record */
+	memcpy(buf + DNS_HEADER_LEN, wire, wlen);
+	n = DNS_HEADER_LEN + wlen;
+	put16(buf + n, qtype);
+	put16(buf + n + 2, DNS_C_IN);
+	n += 4;
+	/* OPT: root owner, type, payload size as class, ttl = ext rcode 0,
+	 * version 0, flags (DO), rdlength 0 */
+	buf[n] = 0;
+	put16(buf + n + 1, DNS_T_OPT);
+	put16(buf + n + 3, DNS_UDP_PAYLOAD);
+	put16(buf + n + 7, want_dnssec ? DNS_EDNS_DO : 0);
+	return n + 11;
+}
+
+/* "addr" or "addr%iface" (interface name or number), or "[addr]". */
+static void
+ns_add(const char *s, size_t len)
+{
+	char buf[IP_FMT_MAX + IF_NAMESIZE + 2];
+	struct ip_address ip;
+	char *pct;
+
+	if (ns_count >= DNS_NS_MAX || len == 0 || len >= sizeof buf)
+		return;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (buf[0] == '[') {
+		if (ip_scan_literal(buf, &ip) == 0)
+			ns[ns_count++] = ip;
+		return;
+	}
+	pct = strchr(buf, '%');
+	if (pct)
+		*pct++ = '\0';
+	if (ip_scan(buf, &ip) != 0)
+		return;
+	if (pct) {
+		char *end;
+		unsigned long n;
+
+		if (ip.af != AF_INET6)
+			return;
+		n = strtoul(pct, &end, 10);
+		if (*pct == '\0' || *end != '\0' || n > UINT_MAX)
+			n = if_nametoindex(pct);
+		if (n == 0)
+			return;	/* unknown interface: this server cannot be reached */
+		ip.scope_id = (unsigned)n;
+	}
+	ns[ns_count++] = ip;
+}
+
+static int
+ns_sep(char c)
+{
+	return c == ' ' || c == '\t' || c == ',' || c == '\n' || c == '\r';
+}
+
+/* djbdns style: addresses separated by spaces (we also take commas). */
+static void
+ns_from_list(const char *s)
+{
+	size_t n;
+
+	while (*s) {
+		while (*s && ns_sep(*s))
+			s++;
+		for (n = 0; s[n] && !ns_sep(s[n]); n++)
+			;
+		ns_add(s, n);
+		s += n;
+	}
+}
+
+static void
+ns_from_resolv_conf(const char *path)
+{
+	char line[DNS_RESOLV_LINE_MAX];
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		size_t n = strlen(line);
+		char *p = line;
+
+		if (n > 0 && line[n - 1] != '\n' && !feof(f)) {
+			int c;
+
+			while ((c = getc(f)) != EOF && c != '\n')
+				;
+			continue;	/* too long for a nameserver line */
+		}
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncmp(p, "nameserver", 10) != 0 || (p[10] != ' ' && p[10] != '\t'))
+			continue;
+		p += 10;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (n = 0; p[n] && !ns_sep(p[n]) && p[n] != '#' && p[n] != ';'; n++)
+			;
+		ns_add(p, n);
+	}
+	fclose(f);
+}
+
+int
+dns_init(unsigned timeout_s)
+{
+	const char *env = getenv("DNSCACHEIP");
+	const char *path = "/etc/resolv.conf";
+
+#ifdef DNS_TESTING
+	if (getenv("DNS_TEST_RESOLV_CONF"))
+		path = getenv("DNS_TEST_RESOLV_CONF");
+#endif
+	ns_count = 0;
+	ns_ready = 1;
+	lookup_timeout_s = timeout_s;
+	if (env && env[strspn(env, " \t,\r\n")] != '\0')
+		ns_from_list(env);
+	else
+		ns_from_resolv_conf(path);
+	return ns_count > 0 ? 0 : -1;
+}
+
+#ifdef DNS_TESTING
+/* For tests/unit/test_dns.c only: which nameservers dns_init found. */
+size_t
+dns_test_nameservers(struct ip_address *out, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < ns_count && i < max; i++)
+		out[i] = ns[i];
+	return ns_count;
+}
+#endif
+
+static uint16_t
+ns_port(void)
+{
+#ifdef DNS_TESTING
+	const char *s = getenv("DNS_TEST_PORT");
+
+	if (s && atoi(s) > 0 && atoi(s) < 65536)
+		return (uint16_t)atoi(s);
+#endif
+	return DNS_PORT;
+}
+
+/* A non-blocking socket connected to server, so that only its replies
+ * arrive; the kernel picks a random source port (Linux since 3.x). */
+static int
+ns_socket(const struct ip_address *server, int type)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd;
+
+	memset(&ss, 0, sizeof ss);
+	if (server->af == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(ns_port());
+		memcpy(&s6->sin6_addr, server->addr, 16);
+		s6->sin6_scope_id = server->scope_id;
+		sl = sizeof *s6;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(ns_port());
+		memcpy(&s4->sin_addr, server->addr, 4);
+		sl = sizeof *s4;
+	}
+	fd = socket(server->af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* 1 when fd is ready before deadline, 0 on timeout, -1 on error. */
+static int
+wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd;
+
+	for (;;) {
+		int64_t left = deadline - now_ms();
+		int r;
+
+		if (left <= 0)
+			return 0;
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			return 1;
+	}
+}
+
+static int
+tcp_write(int fd, const unsigned char *buf, size_t n, int64_t deadline)
+{
+	while (n > 0) {
+		ssize_t w;
+
+		if (wait_fd(fd, POLLOUT, deadline) != 1)
+			return -1;
+		w = write(fd, buf, n);
+		if (w < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (w <= 0)
+			return -1;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+tcp_read(int fd, unsigned char *buf, size_t n, int64_t deadline)
+{
+	while (n > 0) {
+		ssize_t r;
+
+		if (wait_fd(fd, POLLIN, deadline) != 1)
+			return -1;
+		r = read(fd, buf, n);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0)
+			return -1;
+		buf += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static enum try_result
+judge(const struct dns_answer *ans)
+{
+	return ans->rcode == 0 || ans->rcode == DNS_R_NXDOMAIN ? TRY_ANSWER : TRY_BAD;
+}
+
+/* RFC 7766: the same query over TCP, with a 2-byte length prefix.
+ * No one can inject into a TCP stream blindly, so a bad reply here is
+ * the server's own fault. */
+static enum try_result
+try_tcp(const struct ip_address *server, const unsigned char *q, size_t qlen,
+    uint16_t id, const char *qname, uint16_t qtype, struct dns_answer *ans,
+    int64_t deadline)
+{
+	unsigned char out[2 + DNS_QUERY_MAX], hdr[2];
+	int fd, err = 0;
+	socklen_t el = sizeof err;
+	size_t n;
+
+	fd = ns_socket(server, SOCK_STREAM);
+	if (fd < 0)
+		return TRY_BAD;
+	if (wait_fd(fd, POLLOUT, deadline) != 1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0) {
+		close(fd);
+		return err ? TRY_BAD : TRY_NOREPLY;
+	}
+	put16(out, (unsigned)qlen);
+	memcpy(out + 2, q, qlen);
+	if (tcp_write(fd, out, qlen + 2, deadline) != 0 ||
+	    tcp_read(fd, hdr, 2, deadline) != 0) {
+		close(fd);
+		return TRY_NOREPLY;
+	}
+	n = get16(hdr);
+	if (tcp_read(fd, tcp_buf, n, deadline) != 0) {
+		close(fd);
+		return TRY_NOREPLY;
+	}
+	close(fd);
+	if (dns_parse(tcp_buf, n, id, qname, qtype, ans) != 0 || ans->tc)
+		return TRY_BAD;
+	return judge(ans);
+}
+
+/* One try at one server: send, then wait until try_deadline for a
+ * valid reply, ignoring any that fail validation. */
+static enum try_result
+try_udp(const struct ip_address *server, const unsigned char *q, size_t qlen,
+    uint16_t id, const char *qname, uint16_t qtype, struct dns_answer *ans,
+    int64_t try_deadline, int64_t deadline)
+{
+	int fd = ns_socket(server, SOCK_DGRAM);
+
+	if (fd < 0)
+		return TRY_BAD;	/* e.g. no IPv6 here: no use asking again */
+	if (send(fd, q, qlen, 0) != (ssize_t)qlen) {
+		close(fd);
+		return TRY_NOREPLY;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (wait_fd(fd, POLLIN, try_deadline) != 1) {
+			close(fd);
+			return TRY_NOREPLY;
+		}
+		n = recv(fd, udp_buf, sizeof udp_buf, MSG_TRUNC);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			close(fd);
+			/* ICMP port unreachable: nobody listens there */
+			return errno == ECONNREFUSED ? TRY_BAD : TRY_NOREPLY;
+		}
+		if ((size_t)n > sizeof udp_buf)
+			continue;
+		if (dns_parse(udp_buf, (size_t)n, id, qname, qtype, ans) != 0) {
+			if (errno == ELOOP) {	/* a valid reply, a broken chain */
+				close(fd);
+				return TRY_BAD;
+			}
+			continue;	/* maybe spoofed: wait for the real one */
+		}
+		close(fd);
+		if (ans->tc)
+			return try_tcp(server, q, qlen, id, qname, qtype, ans, deadline);
+		return judge(ans);
+	}
+}
+
+static int64_t
+lookup_deadline(void)
+{
+	return now_ms() + (lookup_timeout_s > 0 ?
+	    (int64_t)lookup_timeout_s * 1000 : DNS_LOOKUP_MS);
+}
+
+/*
+ * Asks each nameserver in turn, waiting 1 s for each in the first round,
+ * then 2, 4, 8 s, until deadline. A server that failed (SERVFAIL,
+ * REFUSED, unreachable) is not asked again; when none is left: DNS_TEMP.
+ */
+static enum dns_status
+lookup(const char *qname, uint16_t qtype, struct dns_answer *ans,
+    int want_dnssec, int64_t deadline)
+{
+	unsigned char q[DNS_QUERY_MAX];
+	int dead[DNS_NS_MAX] = { 0 };
+	int64_t wait = DNS_TRY_FIRST_MS;
+	size_t i;
+
+	ans->count = 0;
+	ans->ad = 0;
+	if (dns_query_build(q, sizeof q, 0, qname, qtype, want_dnssec) == 0)
+		return DNS_BADNAME;
+	if (!ns_ready)
+		dns_init(0);
+	for (;;) {
+		int asked = 0;
+
+		for (i = 0; i < ns_count; i++) {
+			int64_t now = now_ms();
+			enum try_result r;
+			uint16_t id;
+			size_t qlen;
+
+			if (dead[i])
+				continue;
+			if (now >= deadline)
+				return DNS_TEMP;
+			asked = 1;
+			if (rand_bytes(&id, sizeof id) != 0)
+				return DNS_TEMP;	/* a guessable id invites spoofing */
+			qlen = dns_query_build(q, sizeof q, id, qname, qtype, want_dnssec);
+			r = try_udp(&ns[i], q, qlen, id, qname, qtype, ans,
+			    now + wait < deadline ? now + wait : deadline, deadline);
+			if (r == TRY_ANSWER)
+				return ans->rcode == DNS_R_NXDOMAIN ? DNS_NXDOMAIN : DNS_OK;
+			if (r == TRY_BAD)
+				dead[i] = 1;
+		}
+		if (!asked)
+			return DNS_TEMP;
+		if (wait < DNS_TRY_LAST_MS)
+			wait *= 2;
+	}
+}
+
+enum dns_status
+dns_mx(const char *name, struct dns_mx *mx, size_t max, size_t *count, int *ad)
+{
+	struct dns_answer ans;
+	enum dns_status st;
+
+	ans.max = max;
+	ans.rr.mx = mx;
+	st = lookup(name, DNS_T_MX, &ans, ad != NULL, lookup_deadline());
+	*count = st == DNS_OK ? ans.count : 0;
+	if (ad)
+		*ad = st == DNS_OK || st == DNS_NXDOMAIN ? ans.ad : 0;
+	return st;
+}
+
+/*
+ * A then AAAA, both within one deadline. An address from either is an
+ * answer; with none, a temporary failure of either is DNS_TEMP.
+ */
+enum dns_status
+dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad)
+{
+	struct dns_answer a4, a6;
+	enum dns_status st4, st6 = DNS_OK;
+	int64_t deadline = lookup_deadline();
+	size_t n4, n6 = 0;
+
+	*count = 0;
+	if (ad)
+		*ad = 0;
+	a4.max = max;
+	a4.rr.ip = ip;
+	st4 = lookup(name, DNS_T_A, &a4, ad != NULL, deadline);
+	if (st4 == DNS_BADNAME || st4 == DNS_NXDOMAIN) {
+		if (ad && st4 == DNS_NXDOMAIN)
+			*ad = a4.ad;
+		return st4;
+	}
+	n4 = st4 == DNS_OK ? a4.count : 0;
+	a6.ad = 1;	/* AAAA not asked when A filled the array */
+	if (n4 < max) {
+		a6.max = max - n4;
+		a6.rr.ip = ip + n4;
+		st6 = lookup(name, DNS_T_AAAA, &a6, ad != NULL, deadline);
+		n6 = st6 == DNS_OK ? a6.count : 0;
+	}
+	if (ad)
+		*ad = st4 == DNS_OK && st6 == DNS_OK && a4.ad && a6.ad;
+	if (n4 + n6 > 0) {
+		*count = n4 + n6;
+		return DNS_OK;
+	}
+	if (st4 == DNS_TEMP || st6 == DNS_TEMP)
+		return DNS_TEMP;
+	if (st6 == DNS_NXDOMAIN)
+		return DNS_NXDOMAIN;
+	return DNS_OK;
+}
+
+enum dns_status
+dns_tlsa(const char *name, struct dns_tlsa *tlsa, size_t max, size_t *count, int *ad)
+{
+	struct dns_answer ans;
+	enum dns_status st;
+
+	ans.max = max;
+	ans.rr.tlsa = tlsa;
+	st = lookup(name, DNS_T_TLSA, &ans, ad != NULL, lookup_deadline());
+	*count = st == DNS_OK ? ans.count : 0;
+	if (ad)
+		*ad = st == DNS_OK || st == DNS_NXDOMAIN ? ans.ad : 0;
+	return st;
+}

@@ -1,0 +1,70 @@
+/*
+ * qmtp.h -- one QMTP delivery (cr.yp.to/proto/qmtp.txt) on a connected
+ * struct conn: QMTP on port 209, QMTPS (TLS from the first byte) on 6209.
+ */
+#ifndef QMTP_H
+#define QMTP_H
+
+#include <stddef.h>
+#include "conn.h"
+#include "report.h"
+#include "smtp.h"
+
+#define QMTP_PORT	209
+#define QMTPS_PORT	6209	/* s/qmail: TLS from the first byte */
+
+/*
+ * One response netstring: status byte + text. qmail-qmtpd sends about 25
+ * bytes; a limit keeps a hostile server from making us read megabytes,
+ * and the text then fits struct said whole (text + "\n" <= SAID_MAX).
+ */
+#define QMTP_RESPONSE_MAX	4096
+
+/* Exit codes for report_exit() (seed 000, RETURN CODES). */
+#define QMTP_EXIT_OK	0
+#define QMTP_EXIT_FEED	1	/* the message could not be fed into the package */
+
+/*
+ * Delivers p->msg to p->recips with one package, then reads one response
+ * per recipient and prints their r/s/h reports; f receives the message
+ * report. p->helohost and p->plaintext_only are not used.
+ *
+ * TLS: with p->tls->smtps set (port 6209) the handshake comes first,
+ * under p->tls as for SMTPS. Without it, a p->tls that makes TLS
+ * mandatory (level >= TLS_ENCRYPT) is refused: QMTP has no STARTTLS and
+ * must not fall back to plaintext.
+ *
+ * Returns SMTP_NEXT only when the TLS handshake or the TLS policy failed
+ * (f says why, Z): no byte of the package was sent, so the next host
+ * (or, under MXPS, SMTP on this one) may try. Everything else is
+ * SMTP_FINAL: once the package is on its way the outcome is final (MXPS:
+ * no SMTP retry after a QMTP connection succeeded).
+ *
+ * A message that is not a regular file is spooled first (message_spool);
+ * qmail-remote.c should do that before it connects, so a slow pipe does
+ * not hold a connection open.
+ *
+ * *exitcode is what qmail-remote.c must give report_exit(): QMTP_EXIT_FEED
+ * when reading the message failed or it came up shorter than its size
+ * while the package was being fed (seed 000: "1 is returned in case a
+ * buffer feed fails"), QMTP_EXIT_OK otherwise, network failures included.
+ */
+enum smtp_outcome qmtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f,
+    int *exitcode);
+
+/* MXPS (cr.yp.to/im/mxps.html): does this MX preference ask for QMTP? */
+int qmtp_mxps(unsigned long pref);
+
+/* Exposed for unit tests and fuzzing. */
+enum qmtp_status {
+	QMTP_OK = 0,
+	QMTP_BAD = -5		/* not a netstring, too long, empty, bad status byte */
+};
+/*
+ * Reads one response netstring into buf (QMTP_RESPONSE_MAX bytes): *len
+ * bytes, buf[0] is 'K', 'Z' or 'D'. QMTP_OK, QMTP_BAD with *why (a
+ * short phrase for the report), or a CONN_* status.
+ */
+int qmtp_read_response(struct conn *c, char *buf, size_t *len, const char **why);
+
+#endif

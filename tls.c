@@ -1,0 +1,483 @@
+/*
+ * tls.c -- TLS under a struct conn, with OpenSSL 3. Turns the control
+ * files (tlsdestinations, domaincerts and the netqmail/skarnet ones) into
+ * one policy per peer, runs the handshake within the deadline, checks the
+ * peer as the policy demands -- chain and name with OpenSSL's verifier
+ * (X509_VERIFY_PARAM_set1_host), pins with X509_digest, DANE with
+ * OpenSSL's SSL_dane_* -- and then replaces the conn's ops, so smtp.c and
+ * qmtp.c read and write as before. A failure is a report, never a silent
+ * fall back to plaintext. CA material is loaded only when a check needs it.
+ * Not here: STARTTLS itself and "next MX" (smtp.c, qmail-remote.c), TLSA
+ * lookups (dns.c).
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include "ip.h"
+#include "tls.h"
+#include "trace.h"
+
+static int initialised;
+static char description[128];
+
+static const char *
+sender_cert_domain(const char *d)
+{
+	return d ? d : "";
+}
+
+/* One tlsdestinations rule on top of what pol holds. */
+static void
+apply_rule(struct tls_policy *pol, const struct ctl_tlsdest *t)
+{
+	enum tls_level want = t->mandatory ? TLS_ENCRYPT : TLS_MAY;
+
+	switch (t->verify) {
+	case TLSV_NONE:
+		break;
+	case TLSV_CHAIN:
+		want = TLS_VERIFY;
+		break;
+	case TLSV_NAME_WILD:
+		want = TLS_NAME;
+		break;
+	case TLSV_NAME_EXACT:
+		want = TLS_NAME;
+		pol->exact_name = 1;
+		break;
+	case TLSV_PIN:
+		want = TLS_ENCRYPT;
+		pol->fingerprint = t->fingerprint;
+		pol->no_tlsa = 1;
+		break;
+	}
+	if (want > pol->level)
+		pol->level = want;
+	if (t->allow_anon)
+		pol->allow_anon = 1;
+	if (t->plain_retry)
+		pol->plain_retry = 1;
+	if (t->no_tlsa)
+		pol->no_tlsa = 1;
+	if (t->cafile)
+		pol->cafile = t->cafile;
+	if (t->ciphers)
+		pol->ciphers = t->ciphers;
+	if (t->verifydepth)
+		pol->verifydepth = t->verifydepth;
+	if (t->port) {
+		pol->port = t->port;
+		pol->smtps = t->smtps;
+	}
+	if (t->no_starttls)
+		pol->level = TLS_NEVER;
+}
+
+void
+tls_policy_for(struct tls_policy *pol, const struct config *cfg,
+    const char *dest, const char *mxhost, const char *sender_domain)
+{
+	const struct ctl_tlsdest *named = ctl_tlsdest(cfg, dest, sender_domain);
+	const struct ctl_domaincert *dc = ctl_domaincert(cfg, sender_cert_domain(sender_domain));
+	char *pem = NULL;
+	int no_tls = 0;
+
+	memset(pol, 0, sizeof *pol);
+	pol->level = TLS_MAY;
+	if (named) {
+		/* the line for this destination replaces the defaults' level,
+		 * but the single-character switches (? - /) still hold */
+		pol->plain_retry = cfg->tls_default.plain_retry;
+		pol->allow_anon = cfg->tls_default.allow_anon;
+		pol->no_tlsa = cfg->tls_default.no_tlsa;
+		apply_rule(pol, named);
+		TRACE("tls: policy from tlsdestinations line %u", named->line);
+	} else {
+		apply_rule(pol, &cfg->tls_default);
+		/* netqmail: tlshosts/<FQDN>.pem demands TLS verified against it */
+		if (mxhost && ctl_tlshost(cfg, mxhost, &pem, &no_tls) == 1 && pem) {
+			snprintf(pol->pem_path, sizeof pol->pem_path, "%s", pem);
+			free(pem);
+			pol->cafile = pol->pem_path;
+			if (pol->level < TLS_NAME)
+				pol->level = TLS_NAME;
+			TRACE("tls: policy from %s", pol->pem_path);
+		} else if (no_tls && pol->level <= TLS_MAY) {
+			pol->level = TLS_NEVER;
+			TRACE("tls: notlshosts/ or tlshosts/exhaustivelist: no TLS");
+		}
+		/* skarnet: tlsstrictness 2 = mandatory, verified against trustanchors */
+		if (cfg->tlsstrictness >= 2 && pol->level != TLS_NEVER) {
+			if (pol->level < TLS_NAME)
+				pol->level = TLS_NAME;
+			if (!pol->cafile && cfg->trustanchors)
+				pol->cafile = cfg->trustanchors;
+		}
+	}
+	if (!pol->ciphers)
+		pol->ciphers = cfg->tlsclientciphers;
+	if (dc) {
+		pol->certfile = dc->certfile;
+		pol->keyfile = dc->keyfile;
+		pol->keypass = dc->password;
+	} else if (cfg->clientcert_pem) {
+		pol->certfile = cfg->clientcert_pem;
+	} else if (cfg->clientcert) {
+		pol->certfile = cfg->clientcert;
+		pol->keyfile = cfg->clientkey;
+	}
+}
+
+/* --- the ops that replace plain reads and writes --- */
+
+static ssize_t
+ssl_result(SSL *ssl, int r, size_t done, int *want)
+{
+	*want = 0;
+	if (r == 1)
+		return (ssize_t)done;
+	switch (SSL_get_error(ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		*want = POLLIN;
+		return -1;
+	case SSL_ERROR_WANT_WRITE:
+		*want = POLLOUT;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	default:
+		TRACE("tls: %s", ERR_reason_error_string(ERR_peek_last_error()) ?
+		    ERR_reason_error_string(ERR_peek_last_error()) : "I/O error");
+		return -1;
+	}
+}
+
+static ssize_t
+tls_read(struct conn *c, char *buf, size_t len, int *want)
+{
+	size_t got = 0;
+	int r = SSL_read_ex(c->ctx, buf, len, &got);
+	ssize_t s = ssl_result(c->ctx, r, got, want);
+
+	return s;
+}
+
+static ssize_t
+tls_write(struct conn *c, const char *buf, size_t len, int *want)
+{
+	size_t done = 0;
+	int r = SSL_write_ex(c->ctx, buf, len, &done);
+
+	return ssl_result(c->ctx, r, done, want);
+}
+
+static const struct conn_ops tls_ops = { tls_read, tls_write };
+
+/* --- the handshake and the checks --- */
+
+static int
+password_cb(char *buf, int size, int rwflag, void *userdata)
+{
+	const char *pass = userdata;
+	size_t n = pass ? strlen(pass) : 0;
+
+	(void)rwflag;
+	if (n > (size_t)size)
+		return 0;
+	memcpy(buf, pass, n);
+	return (int)n;
+}
+
+static int
+accept_for_now(int ok, X509_STORE_CTX *store)
+{
+	(void)ok;
+	(void)store;
+	return 1;	/* the outcome is read from SSL_get_verify_result() */
+}
+
+static int
+fail_tls(struct fail *f, enum report_text text, const char *detail)
+{
+	fail_set(f, 'Z', text, detail);
+	return -1;
+}
+
+static const char *
+openssl_reason(void)
+{
+	unsigned long e = ERR_peek_last_error();
+	const char *r = e ? ERR_reason_error_string(e) : NULL;
+
+	return r ? r : "handshake failed";
+}
+
+static SSL_CTX *
+make_ctx(const struct tls_policy *pol, struct fail *f)
+{
+	SSL_CTX *ctx;
+	const char *ca = pol->cafile;
+	int need_ca = pol->level >= TLS_VERIFY && pol->tlsa_count == 0;	/* DANE brings its own anchors */
+
+	ctx = SSL_CTX_new(TLS_client_method());
+	if (!ctx) {
+		fail_tls(f, T_TLS_CONTEXT, NULL);
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_IGNORE_UNEXPECTED_EOF);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_for_now);
+	if (pol->allow_anon) {
+		/* anonymous DH has no certificate: only where configured ('-') */
+		SSL_CTX_set_security_level(ctx, 0);
+		if (!SSL_CTX_set_cipher_list(ctx, pol->ciphers ? pol->ciphers : "DEFAULT:aNULL:@SECLEVEL=0"))
+			goto ciphers;
+	} else if (pol->ciphers && !SSL_CTX_set_cipher_list(ctx, pol->ciphers)) {
+		goto ciphers;
+	}
+	if (pol->verifydepth)
+		SSL_CTX_set_verify_depth(ctx, (int)pol->verifydepth);
+	if (need_ca) {
+		int ok;
+		size_t n = ca ? strlen(ca) : 0;
+		if (!ca)
+			ok = SSL_CTX_set_default_verify_paths(ctx);
+		else if (n > 0 && ca[n - 1] == '/')
+			ok = SSL_CTX_load_verify_locations(ctx, NULL, ca);
+		else
+			ok = SSL_CTX_load_verify_locations(ctx, ca, NULL);
+		if (!ok) {
+			fail_tls(f, T_TLS_CA, ca ? ca : "(OpenSSL's default)");
+			SSL_CTX_free(ctx);
+			return NULL;
+		}
+	}
+	if (pol->tlsa_count > 0 && SSL_CTX_dane_enable(ctx) <= 0) {
+		fail_tls(f, T_TLS_CONTEXT, NULL);
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	if (pol->certfile) {
+		const char *key = pol->keyfile ? pol->keyfile : pol->certfile;
+		if (SSL_CTX_use_certificate_chain_file(ctx, pol->certfile) != 1) {
+			fail_tls(f, T_TLS_CERT_LOAD, pol->certfile);
+			SSL_CTX_free(ctx);
+			return NULL;
+		}
+		SSL_CTX_set_default_passwd_cb(ctx, password_cb);
+		SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)pol->keypass);
+		if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+			fail_tls(f, T_TLS_KEY_LOAD, key);
+			SSL_CTX_free(ctx);
+			return NULL;
+		}
+		if (SSL_CTX_check_private_key(ctx) != 1) {
+			fail_tls(f, T_TLS_KEY_MISMATCH, key);
+			SSL_CTX_free(ctx);
+			return NULL;
+		}
+	}
+	return ctx;
+ciphers:
+	fail_tls(f, T_TLS_CIPHERS, pol->ciphers ? pol->ciphers : "aNULL");
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static const EVP_MD *
+pin_digest(size_t hexlen)
+{
+	switch (hexlen) {
+	case 40: return EVP_sha1();
+	case 56: return EVP_sha224();
+	case 64: return EVP_sha256();
+	case 128: return EVP_sha512();
+	}
+	return NULL;
+}
+
+static int
+check_pin(X509 *cert, const char *want, char *got, size_t gotsize)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0, i;
+	const EVP_MD *type = pin_digest(strlen(want));
+
+	if (!type || !X509_digest(cert, type, md, &mdlen) || 2 * (size_t)mdlen + 1 > gotsize)
+		return -1;
+	for (i = 0; i < mdlen; ++i) {
+		got[2 * i] = hex[md[i] >> 4];
+		got[2 * i + 1] = hex[md[i] & 15];
+	}
+	got[2 * mdlen] = '\0';
+	return strcasecmp(got, want) == 0 ? 0 : 1;
+}
+
+static int
+is_address(const char *name)
+{
+	struct ip_address ip;
+
+	return ip_scan(name, &ip) == 0 || ip_scan_literal(name, &ip) == 0;
+}
+
+int
+tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
+    const char *domain, unsigned timeout_s, struct fail *f, int *protocol_error)
+{
+	SSL_CTX *ctx;
+	SSL *ssl;
+	X509 *cert;
+	long vr;
+	int r, want, w;
+	size_t i;
+	char got[2 * EVP_MAX_MD_SIZE + 1];
+
+	(void)domain;
+	*protocol_error = 0;
+	if (!initialised) {
+		OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+		initialised = 1;
+	}
+	ERR_clear_error();
+	if (!(ctx = make_ctx(pol, f)))
+		return -1;
+	ssl = SSL_new(ctx);
+	SSL_CTX_free(ctx);	/* the SSL keeps its own reference */
+	if (!ssl || !SSL_set_fd(ssl, c->fd)) {
+		SSL_free(ssl);
+		return fail_tls(f, T_TLS_CONTEXT, NULL);
+	}
+	if (servername && !is_address(servername))
+		SSL_set_tlsext_host_name(ssl, servername);
+	if (pol->tlsa_count > 0) {
+		if (SSL_dane_enable(ssl, servername) <= 0) {
+			SSL_free(ssl);
+			return fail_tls(f, T_TLS_CONTEXT, NULL);
+		}
+		/* DANE-EE: no name or date check (RFC 7672 3.1.1) */
+		SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+		for (i = 0; i < pol->tlsa_count; ++i)
+			(void)SSL_dane_tlsa_add(ssl, pol->tlsa[i].usage, pol->tlsa[i].selector,
+			    pol->tlsa[i].mtype, pol->tlsa[i].data, pol->tlsa[i].len);
+	} else if (pol->level >= TLS_NAME && servername) {
+		X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
+		X509_VERIFY_PARAM_set_hostflags(param, pol->exact_name ? X509_CHECK_FLAG_NO_WILDCARDS : 0);
+		if (!X509_VERIFY_PARAM_set1_host(param, servername, 0)) {
+			SSL_free(ssl);
+			return fail_tls(f, T_TLS_CONTEXT, NULL);
+		}
+	}
+
+	conn_deadline(c, timeout_s);
+	for (;;) {
+		ERR_clear_error();
+		r = SSL_connect(ssl);
+		if (r == 1)
+			break;
+		switch (SSL_get_error(ssl, r)) {
+		case SSL_ERROR_WANT_READ:
+			want = POLLIN;
+			break;
+		case SSL_ERROR_WANT_WRITE:
+			want = POLLOUT;
+			break;
+		default:
+			*protocol_error = 1;
+			fail_tls(f, T_TLS_CONNECT, openssl_reason());
+			TRACE("tls: handshake failed: %s", f->detail);
+			SSL_free(ssl);
+			return -1;
+		}
+		if ((w = conn_wait(c, want)) != CONN_OK) {
+			fail_tls(f, T_TLS_CONNECT, w == CONN_TIMEOUT ? "timed out" : "connection failed");
+			SSL_free(ssl);
+			return -1;
+		}
+	}
+	snprintf(description, sizeof description, "%s %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+	TRACE("tls: %s", description);
+
+	cert = SSL_get1_peer_certificate(ssl);
+	if (trace_on && cert) {
+		char subject[256], issuer[256];
+		X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
+		X509_NAME_oneline(X509_get_issuer_name(cert), issuer, sizeof issuer);
+		TRACE("tls: peer certificate subject %s issuer %s", subject, issuer);
+	}
+	vr = SSL_get_verify_result(ssl);
+	if (!cert && (pol->level >= TLS_VERIFY || pol->fingerprint || pol->tlsa_count)) {
+		r = pol->tlsa_count ? T_TLSA_MISSING : T_TLS_NOCERT;
+		goto reject;
+	}
+	if (pol->fingerprint) {
+		r = check_pin(cert, pol->fingerprint, got, sizeof got);
+		if (r < 0) {
+			r = T_TLS_DIGEST;
+			goto reject;
+		}
+		if (r > 0) {
+			fail_tls(f, T_TLS_PIN, got);
+			goto rejected;
+		}
+	}
+	if (pol->tlsa_count > 0) {
+		if (vr != X509_V_OK || SSL_get0_dane_authority(ssl, NULL, NULL) < 0) {
+			fail_tls(f, T_TLSA_FAIL, X509_verify_cert_error_string(vr));
+			goto rejected;
+		}
+		TRACE("tls: DANE authenticated the peer");
+	} else if (pol->level >= TLS_VERIFY) {
+		if (vr == X509_V_ERR_HOSTNAME_MISMATCH) {
+			r = T_TLS_SUBJECT;
+			goto reject;
+		}
+		if (vr != X509_V_OK) {
+			fail_tls(f, T_TLS_CHAIN, X509_verify_cert_error_string(vr));
+			goto rejected;
+		}
+		TRACE("tls: certificate verified%s", pol->level >= TLS_NAME ? " with the name" : "");
+	}
+	X509_free(cert);
+	c->ctx = ssl;
+	c->ops = &tls_ops;
+	c->rpos = c->rlen = 0;
+	return 0;
+reject:
+	fail_tls(f, (enum report_text)r, NULL);
+rejected:
+	TRACE("tls: peer rejected: %d %s", (int)f->text, f->detail);
+	X509_free(cert);
+	SSL_free(ssl);
+	return -1;
+}
+
+void
+tls_close(struct conn *c)
+{
+	if (c->ops != &tls_ops)
+		return;
+	(void)SSL_shutdown(c->ctx);
+	SSL_free(c->ctx);
+	c->ctx = NULL;
+	c->ops = &conn_plain_ops;
+}
+
+const char *
+tls_describe(const struct conn *c)
+{
+	return c->ops == &tls_ops ? description : NULL;
+}
+
+int
+tls_dane_authenticated(const struct conn *c)
+{
+	return c->ops == &tls_ops && SSL_get0_dane_authority(c->ctx, NULL, NULL) >= 0;
+}

@@ -1,0 +1,68 @@
+/*
+ * tls.h -- TLS for a struct conn: the policy for one peer, the handshake,
+ * verification (chain, name, pin, DANE) and the ops that replace plain
+ * reads and writes. smtp.c and qmtp.c never know whether TLS is on.
+ */
+#ifndef TLS_H
+#define TLS_H
+
+#include "conn.h"
+#include "control.h"
+#include "dns.h"
+#include "report.h"
+
+/* Ordered: a higher level never accepts less than a lower one. */
+enum tls_level {
+	TLS_NEVER = 0,		/* '!', notlshosts/, tlshosts/exhaustivelist */
+	TLS_MAY,		/* opportunistic: STARTTLS if offered, any certificate */
+	TLS_ENCRYPT,		/* mandatory, any certificate ('-*', a named line) */
+	TLS_VERIFY,		/* mandatory, chain verified ('+*', cafile) */
+	TLS_NAME		/* mandatory, chain + host name ('~', '=', tlshosts/) */
+};
+
+struct tls_policy {
+	enum tls_level level;
+	int exact_name;		/* '=': no wildcard, no partial match */
+	int allow_anon;		/* '-': anonymous (aNULL) ciphers, security level 0 */
+	int plain_retry;	/* '?': after a TLS protocol error, retry in plaintext */
+	int no_tlsa;		/* '/' and '%': no TLSA lookup */
+	const char *fingerprint;	/* '%': pin, lowercase hex */
+	const char *cafile;	/* file, or directory when it ends in '/' */
+	const char *ciphers;
+	unsigned verifydepth;
+	const char *certfile, *keyfile, *keypass;	/* client certificate */
+	int smtps;		/* implicit TLS from the first byte */
+	unsigned port;		/* from tlsdestinations, 0 = unchanged */
+	char pem_path[CTL_PATH_MAX];	/* netqmail tlshosts/<FQDN>.pem */
+	/* DANE (filled by the caller from dns_tlsa when usable records exist) */
+	const struct dns_tlsa *tlsa;
+	size_t tlsa_count;
+	int tlsa_secure_unusable;	/* secure TLSA, none usable: mandatory, unauthenticated */
+};
+
+/*
+ * The policy for one delivery attempt: dest is the destination after
+ * routes (relay name or host argument), mxhost the name of the peer,
+ * sender_domain the envelope sender's domain.
+ */
+void tls_policy_for(struct tls_policy *pol, const struct config *cfg,
+    const char *dest, const char *mxhost, const char *sender_domain);
+
+/*
+ * Handshake on c (STARTTLS already accepted, or SMTPS), then checks as
+ * the policy says. On success the conn's ops are TLS and 0 is returned;
+ * -1 with f filled (Z) otherwise; *protocol_error is set when the failure
+ * was in the TLS protocol itself (what '?' may retry in plaintext).
+ * servername: for SNI and the name check (the MX host name, or NULL).
+ * domain: the host argument, for the report texts.
+ */
+int tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
+    const char *domain, unsigned timeout_s, struct fail *f, int *protocol_error);
+/* Sends close_notify (best effort) and frees the session. */
+void tls_close(struct conn *c);
+/* "TLSv1.3 TLS_AES_256_GCM_SHA384", for the K report and the transcript. */
+const char *tls_describe(const struct conn *c);
+/* Did DANE authenticate the peer? */
+int tls_dane_authenticated(const struct conn *c);
+
+#endif
