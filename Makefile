@@ -18,7 +18,7 @@ O ?= build
 LIBSRC = control.c dns.c ip.c ipme.c message.c report.c smtp.c stuff.c \
 	tcpconnect.c tcpto.c tls.c trace.c substdio/conn.c
 LIBOBJ = $(LIBSRC:%.c=$(O)/%.o)
-UNITS = test_stuff test_smtp test_dns test_control test_report
+UNITS = test_stuff test_smtp test_session test_report test_dns test_control
 UNITBIN = $(UNITS:%=$(O)/tests/%)
 
 all: qmail-remote

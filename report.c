@@ -401,6 +401,12 @@ report_recipient(char letter, const char *recip, const char *host, const struct 
 }
 
 void
+report_flush(void)
+{
+	out_flush();
+}
+
+void
 report_exit(const struct fail *f, int exitcode)
 {
 	char buf[SAID_MAX + 1024];

@@ -81,6 +81,8 @@ void fail_set(struct fail *f, char letter, enum report_text text, const char *de
 
 /* r/h/s for one recipient, in argv order (recip only shows on a terminal). */
 void report_recipient(char letter, const char *recip, const char *host, const struct said *said);
+/* Writes out what is buffered (the recipient reports so far). */
+void report_flush(void);
 /* The message report; flushes and exits 0 (or exitcode for QMTP). */
 void report_exit(const struct fail *f, int exitcode) __attribute__((noreturn));
 /* Formats the message report into buf (for tests); returns its length. */

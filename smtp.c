@@ -184,9 +184,14 @@ send_line(struct conn *c, const char *a, const char *b, const char *d)
 
 /* Best effort: a QUIT the peer may or may not read. Classic qmail does not
  * wait for the 221: waiting for the remote side is just too ridiculous. */
+static int quit_sent;
+
 static void
 quit(struct conn *c, const struct smtp_params *p)
 {
+	if (quit_sent)
+		return;
+	quit_sent = 1;
 	conn_deadline(c, p->timeout_s < 5 ? p->timeout_s : 5);
 	send_line(c, "QUIT", NULL, NULL);
 	(void)conn_flush(c);
@@ -217,18 +222,25 @@ rejected(struct conn *c, const struct smtp_params *p, struct fail *f,
 	return how;
 }
 
+/* The message path's only buffers: big blocks, no per-line work. BDAT puts
+ * its command line in the room before the encoded block, so each chunk
+ * is one write. */
+#define BLOCK_SIZE	131072
+#define BDAT_HEAD_MAX	32	/* "BDAT 262144 LAST\r\n" */
+#define BDAT_WINDOW	8	/* chunk replies owed at most (RFC 3030 with PIPELINING) */
+static char in[BLOCK_SIZE];
+static char out[BDAT_HEAD_MAX + STUFF_OUT_MAX(BLOCK_SIZE)];
+
 /* Streams fd 0 through stuff.c; 0, or -1 with f filled. */
 static int
 send_body(struct conn *c, const struct smtp_params *p, struct fail *f)
 {
-	static char in[65536];
-	static char out[STUFF_OUT_MAX(sizeof in)];
 	struct stuff st;
 	ssize_t r;
 	size_t n;
 	int w;
 
-	stuff_init(&st);
+	stuff_init(&st, 1);
 	for (;;) {
 		r = message_read(p->msg, in, sizeof in);
 		if (r < 0) {
@@ -296,16 +308,178 @@ start_tls(struct conn *c, const struct smtp_params *p, struct fail *f)
 	return SMTP_NEXT;
 }
 
+/* Reads one BDAT reply; 0 when 2xx, else the outcome in f. */
+static int
+bdat_reply(struct conn *c, const struct smtp_params *p, struct fail *f, int last_sent, int is_last)
+{
+	static struct said said;
+	const char *why = NULL;
+	int r = command(c, p, &said, NULL, &why);
+
+	if (r != REPLY_OK) {
+		broken(c, p, f, last_sent ? S_DOT : S_BODY, r, why);
+		return -1;
+	}
+	if (said.code >= 200 && said.code <= 299) {
+		if (is_last) {
+			fail_set(f, 'K', T_ACCEPTED, NULL);
+			f->said = said;
+		}
+		return 0;
+	}
+	rejected(c, p, f, is_last ? T_AFTERDATA : T_DATA, &said, SMTP_FINAL);
+	if (said.code < 400)
+		f->letter = 'Z';
+	return -1;
+}
+
+/*
+ * CHUNKING (RFC 3030): the message in BDAT chunks, CRLF line ends, no
+ * dot-stuffing. A regular file's last chunk carries LAST; a pipe ends
+ * with "BDAT 0 LAST". With PIPELINING up to BDAT_WINDOW chunk replies are
+ * owed; a refused chunk ends the transaction. 0 = K in f, -1 = f says why.
+ */
+static int
+send_bdat(struct conn *c, const struct smtp_params *p, struct fail *f, int pipelining)
+{
+	struct stuff st;
+	unsigned long long done = 0;
+	char head[BDAT_HEAD_MAX];
+	int owed = 0, last = 0, w, hl;
+	ssize_t r;
+	size_t n;
+
+	stuff_init(&st, 0);
+	while (!last) {
+		r = message_read(p->msg, in, sizeof in);
+		if (r < 0) {
+			fail_set(f, 'Z', T_READ, NULL);
+			return -1;	/* no LAST: the server drops the transaction */
+		}
+		done += (unsigned long long)r;
+		n = r > 0 ? stuff_encode(&st, in, (size_t)r, out + BDAT_HEAD_MAX) : 0;
+		last = r == 0 || (p->msg->is_regular && done >= p->msg->size);
+		if (last && stuff_finish(&st, head) == 0) {
+			fail_set(f, 'D', T_PARTIAL, NULL);
+			return -1;
+		}
+		if (n == 0 && !last)
+			continue;
+		hl = snprintf(head, sizeof head, "BDAT %zu%s\r\n", n, last ? " LAST" : "");
+		trace_line(">", head, (size_t)hl - 2);
+		memcpy(out + BDAT_HEAD_MAX - hl, head, (size_t)hl);
+		conn_deadline(c, p->timeout_s);
+		if ((w = conn_write(c, out + BDAT_HEAD_MAX - hl, (size_t)hl + n)) != CONN_OK) {
+			broken(c, p, f, last ? S_DOT : S_BODY, w, NULL);
+			return -1;
+		}
+		++owed;
+		while (owed > (last ? 0 : pipelining ? BDAT_WINDOW : 0))
+			if (bdat_reply(c, p, f, last, --owed == 0 && last) != 0)
+				return -1;
+	}
+	return 0;
+}
+
+/*
+ * MAIL, every RCPT and DATA. With PIPELINING (RFC 2920) up to
+ * PIPELINE_WINDOW commands are in flight, so 100 recipients cost two
+ * round trips instead of 102; without it the window is one command and
+ * this is the classic dialogue. Replies are matched to commands strictly
+ * in order, and the reports are the same either way.
+ */
+#define PIPELINE_WINDOW	128	/* replies a server may owe us; ~100 bytes each fit any socket buffer */
+enum { ENVELOPE_DATA = 100 };	/* 354 received: send the message */
+
+static void
+queue_command(struct conn *c, const struct smtp_params *p, int i, const char *sizearg)
+{
+	if (i == 0)
+		send_line(c, "MAIL FROM:<", p->sender, sizearg);
+	else if (i <= p->nrecips)
+		send_line(c, "RCPT TO:<", p->recips[i - 1], ">");
+	else
+		send_line(c, "DATA", NULL, NULL);
+}
+
+static int
+envelope(struct conn *c, const struct smtp_params *p, struct fail *f, const struct ehlo *ehlo)
+{
+	static struct said said;
+	const char *why = NULL;
+	char sizearg[32];
+	int total = p->nrecips + (ehlo->chunking ? 1 : 2), sent = 0, got, r, accepted = 0;
+	int window = ehlo->pipelining ? PIPELINE_WINDOW : 1;
+
+	/* SIZE (RFC 1870): a server that cannot take it says so before DATA */
+	if (ehlo->size && p->msg->is_regular)
+		snprintf(sizearg, sizeof sizearg, "> SIZE=%llu", p->msg->size);
+	else
+		snprintf(sizearg, sizeof sizearg, ">");
+	for (got = 0; got < total; ++got) {
+		/* without pipelining, all recipients refused: no DATA at all */
+		if (window == 1 && !ehlo->chunking && got == total - 1 && accepted == 0)
+			break;
+		if (sent == got || (window > 1 && sent - got < window / 2))
+			while (sent < total && sent - got < window)
+				queue_command(c, p, sent++, sizearg);
+		r = command(c, p, &said, NULL, &why);
+		if (r != REPLY_OK)
+			return broken(c, p, f, got == 0 ? S_MAIL : got <= p->nrecips ? S_RCPT : S_DATA, r, why);
+		if (got == 0) {
+			if (said.code < 200 || said.code > 299)
+				return rejected(c, p, f, T_SENDER, &said, SMTP_FINAL);
+		} else if (got <= p->nrecips) {
+			if (said.code >= 200 && said.code <= 299) {
+				report_recipient('r', p->recips[got - 1], p->host, &said);
+				++accepted;
+			} else {
+				report_recipient(said.code >= 500 ? 'h' : 's', p->recips[got - 1], p->host, &said);
+			}
+		}
+	}
+	if (accepted == 0) {
+		/* RFC 2920 3.1: a DATA accepted anyway gets an empty message */
+		if (!ehlo->chunking && got == total && said.code == 354) {
+			(void)conn_puts(c, ".\r\n");
+			(void)command(c, p, &said, NULL, &why);
+		}
+		fail_set(f, 'D', T_GIVINGUP, NULL);
+		quit(c, p);
+		return SMTP_FINAL;
+	}
+	if (ehlo->chunking)
+		return ENVELOPE_DATA;	/* BDAT needs no go-ahead */
+	if (said.code != 354) {
+		rejected(c, p, f, T_DATA, &said, SMTP_FINAL);
+		if (said.code < 400)
+			f->letter = 'Z';
+		return SMTP_FINAL;
+	}
+	if (conn_pending(c) > 0)	/* nothing may follow the 354: out of order */
+		return broken(c, p, f, S_DATA, REPLY_BAD, "reply after the 354 to DATA");
+	return ENVELOPE_DATA;
+}
+
+/* s/qmail's K text says TLS was used. */
+static void
+accepted_with_tls(const struct conn *c, struct fail *f)
+{
+	if (tls_describe(c))
+		snprintf(f->detail, sizeof f->detail, "TLS %stransmitted message accepted (%s).",
+		    tls_dane_authenticated(c) ? "(TLSA validated) " : "", tls_describe(c));
+}
+
 enum smtp_outcome
 smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 {
 	static struct said said;
 	struct ehlo ehlo;
 	const char *why = NULL;
-	char sizebuf[32];
-	int r, i, accepted = 0;
+	int r;
 
 	memset(&ehlo, 0, sizeof ehlo);
+	quit_sent = 0;
 	snprintf(f->host, sizeof f->host, "%s", p->host);
 	snprintf(f->mxname, sizeof f->mxname, "%s", p->mxname ? p->mxname : p->host);
 	snprintf(f->domain, sizeof f->domain, "%s", p->domain ? p->domain : "");
@@ -363,49 +537,23 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 		}
 	}
 
-	/* SIZE (RFC 1870): a server that cannot take it says so before DATA */
-	if (ehlo.size && p->msg->is_regular)
-		snprintf(sizebuf, sizeof sizebuf, "> SIZE=%llu", p->msg->size);
-	else
-		snprintf(sizebuf, sizeof sizebuf, ">");
-	send_line(c, "MAIL FROM:<", p->sender, sizebuf);
-	r = command(c, p, &said, NULL, &why);
-	if (r != REPLY_OK)
-		return broken(c, p, f, S_MAIL, r, why);
-	if (said.code < 200 || said.code > 299)
-		return rejected(c, p, f, T_SENDER, &said, SMTP_FINAL);
+	r = envelope(c, p, f, &ehlo);
+	if (r != ENVELOPE_DATA)
+		return (enum smtp_outcome)r;
 
-	for (i = 0; i < p->nrecips; ++i) {
-		send_line(c, "RCPT TO:<", p->recips[i], ">");
-		r = command(c, p, &said, NULL, &why);
-		if (r != REPLY_OK)
-			return broken(c, p, f, S_RCPT, r, why);
-		if (said.code >= 200 && said.code <= 299) {
-			report_recipient('r', p->recips[i], p->host, &said);
-			++accepted;
-		} else {
-			report_recipient(said.code >= 500 ? 'h' : 's', p->recips[i], p->host, &said);
+	if (ehlo.chunking) {
+		if (send_bdat(c, p, f, ehlo.pipelining) == 0) {
+			accepted_with_tls(c, f);
+			quit(c, p);
 		}
-	}
-	if (!accepted) {
-		fail_set(f, 'D', T_GIVINGUP, NULL);
-		quit(c, p);
 		return SMTP_FINAL;
 	}
-
-	send_line(c, "DATA", NULL, NULL);
-	r = command(c, p, &said, NULL, &why);
-	if (r != REPLY_OK)
-		return broken(c, p, f, S_DATA, r, why);
-	if (said.code != 354) {
-		rejected(c, p, f, T_DATA, &said, SMTP_FINAL);
-		if (said.code < 400)
-			f->letter = 'Z';
-		return SMTP_FINAL;
-	}
-
 	if (send_body(c, p, f) != 0)
 		return SMTP_FINAL;
+	if (ehlo.pipelining) {	/* QUIT rides with the final dot */
+		send_line(c, "QUIT", NULL, NULL);
+		quit_sent = 1;
+	}
 	r = command(c, p, &said, NULL, &why);
 	if (r != REPLY_OK)
 		return broken(c, p, f, S_DOT, r, why);
@@ -416,10 +564,8 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 		return SMTP_FINAL;
 	}
 	fail_set(f, 'K', T_ACCEPTED, NULL);
-	if (tls_describe(c))
-		snprintf(f->detail, sizeof f->detail, "TLS %stransmitted message accepted (%s).",
-		    tls_dane_authenticated(c) ? "(TLSA validated) " : "", tls_describe(c));
 	f->said = said;
+	accepted_with_tls(c, f);
 	quit(c, p);
 	return SMTP_FINAL;
 }

@@ -12,10 +12,11 @@
 #include "stuff.h"
 
 void
-stuff_init(struct stuff *st)
+stuff_init(struct stuff *st, int dots)
 {
 	st->line_start = 1;
 	st->cr_pending = 0;
+	st->dots = dots;
 }
 
 /* Index of the first CR or LF in in[0..len), or len. */
@@ -45,7 +46,7 @@ stuff_encode(struct stuff *st, const char *in, size_t len, char *out)
 				++i;
 			continue;
 		}
-		if (st->line_start && in[i] == '.')
+		if (st->line_start && in[i] == '.' && st->dots)
 			out[o++] = '.';
 		run = line_end(in + i, len - i);
 		if (run > 0) {
@@ -79,6 +80,8 @@ stuff_finish(struct stuff *st, char *out)
 	}
 	if (!st->line_start)
 		return 0;
+	if (!st->dots)
+		return 1;
 	out[o++] = '.';
 	out[o++] = '\r';
 	out[o++] = '\n';

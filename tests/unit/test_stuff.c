@@ -14,7 +14,7 @@ encode_split(const char *in, size_t len, size_t split, char *out, int *ok)
 	struct stuff st;
 	size_t o = 0, f;
 
-	stuff_init(&st);
+	stuff_init(&st, 1);
 	if (split > len)
 		split = len;
 	o += stuff_encode(&st, in, split, out + o);
@@ -111,5 +111,17 @@ main(void)
 	in[999] = '\n';
 	n = encode_split(in, 1000, 1000, out, &ok);
 	CHECK(ok && n <= STUFF_OUT_MAX(1000) + 3, "CR worst case %zu", n);
+	/* BDAT: CRLF only, no dot doubling, nothing at the end */
+	{
+		struct stuff st;
+		static const char msg[] = ".a\n..b\r\nc\rd\n";
+		stuff_init(&st, 0);
+		n = stuff_encode(&st, msg, sizeof msg - 1, out);
+		CHECK(n == 15 && memcmp(out, ".a\r\n..b\r\nc\r\nd\r\n", 15) == 0, "bdat encoding");
+		CHECK(stuff_finish(&st, out) == 1, "bdat finish");
+		stuff_init(&st, 0);
+		n = stuff_encode(&st, "x", 1, out);
+		CHECK(stuff_finish(&st, out) == 0, "bdat partial line");
+	}
 	return check_done();
 }

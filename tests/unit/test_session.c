@@ -1,0 +1,346 @@
+/*
+ * test_session.c -- whole SMTP sessions against a scripted peer on a
+ * socketpair: the exact bytes the client sends (pipelined batches, BDAT
+ * framing, dot-stuffing, QUIT) and the exact reports it prints, for the
+ * same dialogue with and without PIPELINING and CHUNKING, and for
+ * rejections at every command.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "check.h"
+#include "smtp.h"
+
+/* A step: once the client's bytes contain `after` (searched past the
+ * previous step's match), the peer sends `reply`. */
+struct step {
+	const char *after, *reply;
+};
+
+static char got[1 << 16];	/* what the client sent */
+static size_t got_len;
+static char reports[1 << 14];	/* what it printed on fd 1 */
+static size_t reports_len;
+static struct fail f;
+
+static void
+peer(int fd, const struct step *steps, int tell)
+{
+	static char buf[1 << 16];
+	size_t len = 0, from = 0;
+	ssize_t r;
+	char *hit;
+
+	for (; steps->reply; ++steps) {
+		if (!steps->after)
+			break;
+		while (!(hit = memmem(buf + from, len - from, steps->after, strlen(steps->after)))) {
+			r = read(fd, buf + len, sizeof buf - len);
+			if (r <= 0)
+				goto out;
+			len += (size_t)r;
+		}
+		from = (size_t)(hit - buf) + strlen(steps->after);
+		if (strcmp(steps->reply, "<close>") == 0) {
+			close(fd);
+			goto out;
+		}
+		(void)!write(fd, steps->reply, strlen(steps->reply));
+	}
+	while ((r = read(fd, buf + len, sizeof buf - len)) > 0)
+		len += (size_t)r;
+out:
+	(void)!write(tell, buf, len);
+	_exit(0);
+}
+
+static const struct tls_policy *policy;
+
+static enum smtp_outcome
+session(const struct step *steps, const char *message, int nrecips, char **recips)
+{
+	static struct conn c;
+	static struct message msg;
+	struct smtp_params p;
+	int sv[2], tell[2], out[2], saved1, mf;
+	char path[] = "/tmp/test_session.XXXXXX";
+	enum smtp_outcome o;
+	pid_t pid;
+	ssize_t r;
+
+	(void)!socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	(void)!pipe(tell);
+	if ((pid = fork()) == 0) {
+		close(sv[0]);
+		close(tell[0]);
+		peer(sv[1], steps, tell[1]);
+	}
+	close(sv[1]);
+	close(tell[1]);
+	mf = mkstemp(path);
+	unlink(path);
+	(void)!write(mf, message, strlen(message));
+	lseek(mf, 0, SEEK_SET);
+	message_open(&msg, mf);
+	(void)!pipe(out);
+	saved1 = dup(1);
+	dup2(out[1], 1);
+	close(out[1]);
+
+	memset(&p, 0, sizeof p);
+	p.helohost = "client.example";
+	p.sender = "a@client.example";
+	p.recips = recips;
+	p.nrecips = nrecips;
+	p.msg = &msg;
+	p.timeout_s = 5;
+	p.host = "192.0.2.25";
+	p.mxname = "mx.example";
+	p.domain = "example";
+	p.tls = policy;
+	conn_init(&c, sv[0]);
+	memset(&f, 0, sizeof f);
+	o = smtp_deliver(&c, &p, &f);
+	report_flush();
+	dup2(saved1, 1);
+	close(saved1);
+	reports_len = 0;
+	while ((r = read(out[0], reports + reports_len, sizeof reports - reports_len)) > 0)
+		reports_len += (size_t)r;
+	close(out[0]);
+	close(sv[0]);
+	close(mf);
+	got_len = 0;
+	while ((r = read(tell[0], got + got_len, sizeof got - got_len)) > 0)
+		got_len += (size_t)r;
+	close(tell[0]);
+	waitpid(pid, NULL, 0);
+	return o;
+}
+
+static int
+sent(const char *want)
+{
+	if (got_len == strlen(want) && memcmp(got, want, got_len) == 0)
+		return 1;
+	printf("client sent: [%.*s]\n", (int)got_len, got);
+	return 0;
+}
+
+static int
+printed(const char *want, size_t len)
+{
+	if (reports_len == len && memcmp(reports, want, len) == 0)
+		return 1;
+	printf("reports: [%.*s]\n", (int)reports_len, reports);
+	return 0;
+}
+
+static int
+message_report(const char *want)
+{
+	char buf[8192];
+	size_t n = report_format(&f, buf, sizeof buf);
+
+	if (n == strlen(want) && memcmp(buf, want, n) == 0)
+		return 1;
+	printf("message report: [%.*s]\n", (int)n, buf);
+	return 0;
+}
+
+static int
+contains(const char *s)
+{
+	return memmem(got, got_len, s, strlen(s)) != NULL;
+}
+
+#define PRINTED(s)	printed(s, sizeof(s) - 1)
+
+static char *two[] = { "x@example", "y@example" };
+
+int
+main(void)
+{
+	/* classic dialogue, no extensions */
+	static const struct step plain[] = {
+		{ "", "220 mx ESMTP\r\n" },
+		{ "EHLO client.example\r\n", "250 mx\r\n" },
+		{ "MAIL FROM:<a@client.example>\r\n", "250 ok\r\n" },
+		{ "RCPT TO:<x@example>\r\n", "250 ok\r\n" },
+		{ "RCPT TO:<y@example>\r\n", "550 5.1.1 no such user\r\n" },
+		{ "DATA\r\n", "354 go\r\n" },
+		{ "\r\n.\r\n", "250 2.0.0 queued as 1\r\n" },
+		{ NULL, NULL }
+	};
+	/* the same with PIPELINING: one batch, QUIT after the dot */
+	static const struct step piped[] = {
+		{ "", "220 mx ESMTP\r\n" },
+		{ "EHLO client.example\r\n", "250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n" },
+		{ "DATA\r\n", "250 ok\r\n250 ok\r\n550 5.1.1 no such user\r\n354 go\r\n" },
+		{ "\r\n.\r\n", "250 2.0.0 queued as 1\r\n" },
+		{ NULL, NULL }
+	};
+	/* CHUNKING + PIPELINING */
+	static const struct step chunked[] = {
+		{ "", "220 mx ESMTP\r\n" },
+		{ "EHLO client.example\r\n", "250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n" },
+		{ "RCPT TO:<y@example>\r\n", "250 ok\r\n250 ok\r\n550 5.1.1 no such user\r\n" },
+		{ "LAST\r\n", "" },
+		{ "b\r\n", "250 2.0.0 queued as 1\r\n" },
+		{ NULL, NULL }
+	};
+	static const char msg[] = "Subject: t\n\n.dot\nb\n";
+
+	CHECK(session(plain, msg, 2, two) == SMTP_FINAL, "plain final");
+	CHECK(sent("EHLO client.example\r\nMAIL FROM:<a@client.example>\r\nRCPT TO:<x@example>\r\n"
+	    "RCPT TO:<y@example>\r\nDATA\r\nSubject: t\r\n\r\n..dot\r\nb\r\n.\r\nQUIT\r\n"), "plain bytes");
+	CHECK(PRINTED("r\0h192.0.2.25 does not like recipient.\nRemote host said: 550 5.1.1 no such user\n\0"), "plain reports");
+	CHECK(message_report("K192.0.2.25 accepted message.\nRemote host said: 250 2.0.0 queued as 1\n"), "plain K");
+
+	CHECK(session(piped, msg, 2, two) == SMTP_FINAL, "piped final");
+	CHECK(sent("EHLO client.example\r\nMAIL FROM:<a@client.example> SIZE=19\r\nRCPT TO:<x@example>\r\n"
+	    "RCPT TO:<y@example>\r\nDATA\r\nSubject: t\r\n\r\n..dot\r\nb\r\n.\r\nQUIT\r\n"), "piped bytes");
+	CHECK(PRINTED("r\0h192.0.2.25 does not like recipient.\nRemote host said: 550 5.1.1 no such user\n\0"), "piped reports");
+	CHECK(message_report("K192.0.2.25 accepted message.\nRemote host said: 250 2.0.0 queued as 1\n"), "piped K");
+
+	CHECK(session(chunked, msg, 2, two) == SMTP_FINAL, "chunked final");
+	CHECK(sent("EHLO client.example\r\nMAIL FROM:<a@client.example>\r\nRCPT TO:<x@example>\r\n"
+	    "RCPT TO:<y@example>\r\nBDAT 23 LAST\r\nSubject: t\r\n\r\n.dot\r\nb\r\nQUIT\r\n"), "chunked bytes");
+	CHECK(message_report("K192.0.2.25 accepted message.\nRemote host said: 250 2.0.0 queued as 1\n"), "chunked K");
+
+	/* sender rejected under PIPELINING: no recipient reports from 503s */
+	{
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" },
+			{ "EHLO", "250-mx\r\n250 PIPELINING\r\n" },
+			{ "DATA\r\n", "553 5.7.1 sender refused\r\n503 need MAIL\r\n503 need MAIL\r\n503 need RCPT\r\n" },
+			{ NULL, NULL }
+		};
+		CHECK(session(s, msg, 2, two) == SMTP_FINAL, "sender final");
+		CHECK(PRINTED(""), "no recipient reports");
+		CHECK(message_report("DConnected to 192.0.2.25 but sender was rejected.\nRemote host said: 553 5.7.1 sender refused\n"), "sender D");
+	}
+	/* every recipient refused, pipelined, and DATA answered 354 anyway */
+	{
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" },
+			{ "EHLO", "250-mx\r\n250 PIPELINING\r\n" },
+			{ "DATA\r\n", "250 ok\r\n450 later\r\n550 no\r\n354 go\r\n" },
+			{ ".\r\n", "554 no valid recipients\r\n" },
+			{ NULL, NULL }
+		};
+		CHECK(session(s, msg, 2, two) == SMTP_FINAL, "giving up final");
+		CHECK(PRINTED("s192.0.2.25 does not like recipient.\nRemote host said: 450 later\n\0"
+		    "h192.0.2.25 does not like recipient.\nRemote host said: 550 no\n\0"), "s and h");
+		CHECK(message_report("DGiving up on 192.0.2.25.\n"), "giving up D");
+		CHECK(contains("DATA\r\n.\r\n"), "empty message after a 354 with no recipients");
+	}
+	/* every recipient refused, no pipelining: no DATA at all */
+	{
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" },
+			{ "EHLO", "250 mx\r\n" },
+			{ "MAIL", "250 ok\r\n" },
+			{ "RCPT TO:<x@example>\r\n", "550 no\r\n" },
+			{ "RCPT TO:<y@example>\r\n", "550 no\r\n" },
+			{ NULL, NULL }
+		};
+		session(s, msg, 2, two);
+		CHECK(!contains("DATA"), "no DATA");
+		CHECK(message_report("DGiving up on 192.0.2.25.\n"), "giving up D 2");
+	}
+	/* greeting 421 and EHLO/HELO refusals: the next host may try */
+	{
+		static const struct step s[] = { { "", "421 busy\r\n" }, { NULL, NULL } };
+		CHECK(session(s, msg, 1, two) == SMTP_NEXT, "greeting: next");
+		CHECK(message_report("ZConnected to 192.0.2.25 but greeting failed.\nRemote host said: 421 busy\n"), "greeting Z");
+	}
+	{
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "502 no EHLO\r\n" }, { "HELO client.example\r\n", "550 go away\r\n" },
+			{ NULL, NULL }
+		};
+		CHECK(session(s, msg, 1, two) == SMTP_NEXT, "helo: next");
+		CHECK(message_report("DConnected to 192.0.2.25 but my name was rejected.\nRemote host said: 550 go away\n"), "helo D");
+	}
+	/* a drop after the final dot: Possible duplicate */
+	{
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250 mx\r\n" }, { "MAIL", "250 ok\r\n" },
+			{ "RCPT", "250 ok\r\n" }, { "DATA", "354 go\r\n" }, { "\r\n.\r\n", "<close>" }, { NULL, NULL }
+		};
+		CHECK(session(s, msg, 1, two) == SMTP_FINAL, "drop: final");
+		CHECK(message_report("ZConnected to 192.0.2.25 but connection died. Possible duplicate! (#4.4.2)\n"), "dup");
+	}
+	/* a BDAT chunk refused mid-stream */
+	{
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 CHUNKING\r\n" }, { "MAIL", "250 ok\r\n" },
+			{ "RCPT", "250 ok\r\n" }, { "LAST\r\n", "" }, { "b\r\n", "552 5.3.4 too big\r\n" }, { NULL, NULL }
+		};
+		session(s, msg, 1, two);
+		CHECK(message_report("D192.0.2.25 failed after I sent the message.\nRemote host said: 552 5.3.4 too big\n"), "bdat refused");
+	}
+	/* replies out of order: something after the 354 */
+	{
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 PIPELINING\r\n" },
+			{ "DATA\r\n", "250 ok\r\n250 ok\r\n354 go\r\n250 extra\r\n" }, { NULL, NULL }
+		};
+		CHECK(session(s, msg, 1, two) == SMTP_FINAL, "out of order: final");
+		CHECK(f.letter == 'Z' && f.text == T_PROTOCOL, "out of order: Z protocol");
+		CHECK(!contains("Subject"), "message not sent");
+	}
+	/* STARTTLS: bytes injected after the 220 are never read as replies */
+	{
+		static struct tls_policy may = { .level = TLS_MAY };
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 STARTTLS\r\n" },
+			{ "STARTTLS\r\n", "220 go ahead\r\n250-mx\r\n250 AUTH PLAIN\r\n" }, { NULL, NULL }
+		};
+		policy = &may;
+		CHECK(session(s, msg, 1, two) == SMTP_NEXT, "injection: next host");
+		CHECK(f.letter == 'Z' && f.text == T_PROTOCOL && strstr(f.detail, "STARTTLS"), "injection: Z protocol");
+		CHECK(!contains("MAIL") && !contains("\x16\x03"), "injection: nothing sent after STARTTLS but QUIT");
+	}
+	/* mandatory TLS and no STARTTLS offered: never plaintext */
+	{
+		static struct tls_policy must = { .level = TLS_ENCRYPT };
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 PIPELINING\r\n" }, { NULL, NULL }
+		};
+		policy = &must;
+		CHECK(session(s, msg, 1, two) == SMTP_NEXT, "stripped STARTTLS: next host");
+		CHECK(f.letter == 'Z' && f.text == T_TLS_UNAVAILABLE, "stripped STARTTLS: Z");
+		CHECK(!contains("MAIL"), "stripped STARTTLS: no MAIL in plaintext");
+	}
+	/* mandatory TLS, STARTTLS refused */
+	{
+		static struct tls_policy must = { .level = TLS_VERIFY };
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 STARTTLS\r\n" },
+			{ "STARTTLS\r\n", "454 TLS not available\r\n" }, { NULL, NULL }
+		};
+		policy = &must;
+		CHECK(session(s, msg, 1, two) == SMTP_NEXT, "refused STARTTLS: next host");
+		CHECK(f.letter == 'Z' && f.text == T_TLS_STARTTLS, "refused STARTTLS: Z");
+		CHECK(!contains("MAIL"), "refused STARTTLS: no MAIL in plaintext");
+	}
+	/* opportunistic, STARTTLS refused: plaintext is allowed */
+	{
+		static struct tls_policy may = { .level = TLS_MAY };
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 STARTTLS\r\n" },
+			{ "STARTTLS\r\n", "454 TLS not available\r\n" }, { "MAIL", "250 ok\r\n" },
+			{ "RCPT", "250 ok\r\n" }, { "DATA", "354 go\r\n" }, { "\r\n.\r\n", "250 ok\r\n" }, { NULL, NULL }
+		};
+		policy = &may;
+		session(s, msg, 1, two);
+		CHECK(f.letter == 'K', "opportunistic: K after a refused STARTTLS");
+	}
+	policy = NULL;
+	return check_done();
+}
