@@ -15,10 +15,10 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 # the sanitizer build that `make check` also runs.
 O ?= build
 
-LIBSRC = control.c dns.c ip.c ipme.c message.c report.c smtp.c stuff.c \
+LIBSRC = auth.c control.c dns.c ip.c ipme.c message.c qmtp.c report.c smtp.c stuff.c \
 	tcpconnect.c tcpto.c tls.c trace.c substdio/conn.c
 LIBOBJ = $(LIBSRC:%.c=$(O)/%.o)
-UNITS = test_stuff test_smtp test_session test_report test_dns test_control
+UNITS = test_stuff test_smtp test_session test_report test_dns test_control test_qmtp test_auth
 UNITBIN = $(UNITS:%=$(O)/tests/%)
 
 all: qmail-remote
@@ -65,14 +65,14 @@ check: all units san
 integ: all san
 	QR=$(CURDIR)/build/san/qmail-remote tests/integ/run
 
-FUZZERS = fuzz_dns fuzz_control fuzz_reply
+FUZZERS = fuzz_dns fuzz_control fuzz_reply fuzz_qmtp fuzz_sasl
 FUZZ_SECONDS ?= 60
 FUZZCC = clang
 fuzz:
 	@mkdir -p build/fuzz
 	for f in $(FUZZERS); do \
 		$(FUZZCC) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -DDNS_TESTING \
-		  -o build/fuzz/$$f tests/fuzz/$$f.c $(LIBSRC) || exit 1; \
+		  -o build/fuzz/$$f tests/fuzz/$$f.c $(LIBSRC) $(LDLIBS) || exit 1; \
 	done
 	for f in $(FUZZERS); do \
 		c=tests/fuzz/corpus/$${f#fuzz_}; mkdir -p build/fuzz/work-$$f; \

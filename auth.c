@@ -94,8 +94,8 @@ b64value(unsigned char c)
 int
 auth_b64decode(const char *in, size_t len, unsigned char *out, size_t size, size_t *outlen)
 {
-	size_t i, o = 0, n;
-	int v[4], k, pad;
+	size_t i, o = 0, n, k;
+	int v[4], pad;
 
 	if (len % 4 != 0)
 		return -1;
@@ -172,7 +172,7 @@ usable(const char *str, size_t max, size_t *len)
 }
 
 static int
-fail(struct sasl *s, enum auth_error *err, enum auth_error e)
+stop(struct sasl *s, enum auth_error *err, enum auth_error e)
 {
 	s->state = SASL_FAILED;
 	*err = e;
@@ -291,10 +291,10 @@ start(struct sasl *s, enum auth_mech m, const char *user, const char *pass,
 	if (size > 0)
 		line[0] = '\0';
 	if (m != AUTH_PLAIN && m != AUTH_LOGIN && m != AUTH_CRAM_MD5 && m != AUTH_SCRAM_SHA_256)
-		return fail(s, err, AUTH_ERR_PROTOCOL);
+		return stop(s, err, AUTH_ERR_PROTOCOL);
 	s->mech = m;
 	if (!usable(user, AUTH_USER_MAX, &s->user_len) || !usable(pass, AUTH_PASS_MAX, &s->pass_len))
-		return fail(s, err, AUTH_ERR_CREDENTIALS);
+		return stop(s, err, AUTH_ERR_CREDENTIALS);
 	s->user = user;
 	s->pass = pass;
 
@@ -311,39 +311,39 @@ start(struct sasl *s, enum auth_mech m, const char *user, const char *pass,
 		OPENSSL_cleanse(creds, sizeof creds);
 		if (r) {
 			OPENSSL_cleanse(line, size);
-			return fail(s, err, AUTH_ERR_ENCODE_PLAIN);
+			return stop(s, err, AUTH_ERR_ENCODE_PLAIN);
 		}
 		break;
 	case AUTH_LOGIN:
 		if (put(line, size, &pos, "AUTH LOGIN", 10))
-			return fail(s, err, AUTH_ERR_ENCODE_USER);
+			return stop(s, err, AUTH_ERR_ENCODE_USER);
 		break;
 	case AUTH_CRAM_MD5:
 		if (put(line, size, &pos, "AUTH CRAM-MD5", 13))
-			return fail(s, err, AUTH_ERR_ENCODE_DIGEST);
+			return stop(s, err, AUTH_ERR_ENCODE_DIGEST);
 		break;
 	default:	/* AUTH_SCRAM_SHA_256 */
 		if (nonce) {
 			n = strlen(nonce);
 			if (n == 0 || n > AUTH_SCRAM_NONCE_LEN)
-				return fail(s, err, AUTH_ERR_PROTOCOL);
+				return stop(s, err, AUTH_ERR_PROTOCOL);
 			for (i = 0; i < n; ++i)
 				if (nonce[i] < 0x21 || nonce[i] > 0x7e || nonce[i] == ',')
-					return fail(s, err, AUTH_ERR_PROTOCOL);
+					return stop(s, err, AUTH_ERR_PROTOCOL);
 			memcpy(s->nonce, nonce, n);
 		} else {
 			/* RFC 5802 5.1: a nonce the server cannot predict */
 			if (RAND_bytes(rnd, sizeof rnd) != 1)
-				return fail(s, err, AUTH_ERR_CRYPTO);
+				return stop(s, err, AUTH_ERR_CRYPTO);
 			r = auth_b64encode(rnd, sizeof rnd, s->nonce, sizeof s->nonce, &n);
 			OPENSSL_cleanse(rnd, sizeof rnd);
 			if (r)
-				return fail(s, err, AUTH_ERR_CRYPTO);
+				return stop(s, err, AUTH_ERR_CRYPTO);
 		}
 		s->nonce_len = n;
 		if (scram_bare(s) || put(line, size, &pos, "AUTH SCRAM-SHA-256 ", 19) ||
 		    scram_first(s, line, size, &pos))
-			return fail(s, err, AUTH_ERR_ENCODE_SCRAM);
+			return stop(s, err, AUTH_ERR_ENCODE_SCRAM);
 		break;
 	}
 	s->state = SASL_COMMAND;
@@ -383,11 +383,11 @@ cram_md5(struct sasl *s, const char *challenge, size_t len, char *line,
 	int r;
 
 	if (auth_b64decode(challenge, len, chal, sizeof chal, &n) != 0 || n == 0)
-		return fail(s, err, AUTH_ERR_DECODE_CHALLENGE);
+		return stop(s, err, AUTH_ERR_DECODE_CHALLENGE);
 	if (!HMAC(EVP_md5(), s->pass, (int)s->pass_len, chal, n, digest, &dlen) ||
 	    dlen != MD5_LEN) {
 		OPENSSL_cleanse(digest, sizeof digest);
-		return fail(s, err, AUTH_ERR_CRYPTO);
+		return stop(s, err, AUTH_ERR_CRYPTO);
 	}
 	memcpy(resp, s->user, s->user_len);
 	resp[s->user_len] = ' ';
@@ -399,7 +399,7 @@ cram_md5(struct sasl *s, const char *challenge, size_t len, char *line,
 	OPENSSL_cleanse(digest, sizeof digest);
 	OPENSSL_cleanse(resp, sizeof resp);
 	if (r)
-		return fail(s, err, AUTH_ERR_ENCODE_DIGEST);
+		return stop(s, err, AUTH_ERR_ENCODE_DIGEST);
 	return 0;
 }
 
@@ -469,37 +469,37 @@ scram_server_first(struct sasl *s, const char *challenge, size_t len, char *line
 	int r, too_big = 0;
 
 	if (auth_b64decode(challenge, len, sf, sizeof sf, &n) != 0)
-		return fail(s, err, AUTH_ERR_DECODE_CHALLENGE);
+		return stop(s, err, AUTH_ERR_DECODE_CHALLENGE);
 	if (n == 0 || memchr(sf, '\0', n))
-		return fail(s, err, AUTH_ERR_SCRAM_SERVER_FIRST);
+		return stop(s, err, AUTH_ERR_SCRAM_SERVER_FIRST);
 	p = sf;
 	end = sf + n;
 	/* "m=" is a mandatory extension we cannot know: RFC 5802 5.1 says fail */
 	if (attr(&p, end, 'r', &rv, &rn) || attr(&p, end, 's', &sv, &sn) ||
 	    attr(&p, end, 'i', &iv, &in))
-		return fail(s, err, AUTH_ERR_SCRAM_SERVER_FIRST);
+		return stop(s, err, AUTH_ERR_SCRAM_SERVER_FIRST);
 	/* the rest, if any, is extensions: ignored, but part of AuthMessage */
 	for (i = 0; i < rn; ++i)
 		if (rv[i] < 0x21 || rv[i] > 0x7e)	/* printable, and ',' ended it */
-			return fail(s, err, AUTH_ERR_SCRAM_SERVER_FIRST);
+			return stop(s, err, AUTH_ERR_SCRAM_SERVER_FIRST);
 	/* our nonce plus the server's own part: else a replay, or a mix-up */
 	if (rn <= s->nonce_len || memcmp(rv, s->nonce, s->nonce_len) != 0)
-		return fail(s, err, AUTH_ERR_SCRAM_NONCE);
+		return stop(s, err, AUTH_ERR_SCRAM_NONCE);
 	if (sn == 0 || auth_b64decode((const char *)sv, sn, salt, sizeof salt, &saltlen) != 0 ||
 	    saltlen == 0)
-		return fail(s, err, AUTH_ERR_SCRAM_SERVER_FIRST);
+		return stop(s, err, AUTH_ERR_SCRAM_SERVER_FIRST);
 	if (in == 0 || iv[0] < '1' || iv[0] > '9')	/* posit-number */
-		return fail(s, err, AUTH_ERR_SCRAM_SERVER_FIRST);
+		return stop(s, err, AUTH_ERR_SCRAM_SERVER_FIRST);
 	for (i = 0; i < in; ++i) {
 		if (iv[i] < '0' || iv[i] > '9')
-			return fail(s, err, AUTH_ERR_SCRAM_SERVER_FIRST);
+			return stop(s, err, AUTH_ERR_SCRAM_SERVER_FIRST);
 		if (iter > 100000000UL)		/* stop before unsigned long overflows */
 			too_big = 1;
 		else
 			iter = iter * 10 + (unsigned long)(iv[i] - '0');
 	}
 	if (too_big || iter < AUTH_SCRAM_ITER_MIN || iter > s->iter_max || iter > INT_MAX)
-		return fail(s, err, AUTH_ERR_SCRAM_ITERATIONS);
+		return stop(s, err, AUTH_ERR_SCRAM_ITERATIONS);
 
 	/* client-final-without-proof, then AuthMessage (RFC 5802 3) */
 	r = put(final, sizeof final, &fl, "c=biws,r=", 9) ||
@@ -510,11 +510,11 @@ scram_server_first(struct sasl *s, const char *challenge, size_t len, char *line
 	    put(authmsg, sizeof authmsg, &am, ",", 1) ||
 	    put(authmsg, sizeof authmsg, &am, final, fl);
 	if (r)
-		return fail(s, err, AUTH_ERR_ENCODE_SCRAM);
+		return stop(s, err, AUTH_ERR_ENCODE_SCRAM);
 	if (scram_keys(s, salt, saltlen, iter, authmsg, am, proof) != 0) {
 		OPENSSL_cleanse(proof, sizeof proof);
 		OPENSSL_cleanse(s->server_sig, sizeof s->server_sig);
-		return fail(s, err, AUTH_ERR_CRYPTO);
+		return stop(s, err, AUTH_ERR_CRYPTO);
 	}
 	r = put(final, sizeof final, &fl, ",p=", 3) ||
 	    put64(final, sizeof final, &fl, proof, sizeof proof) ||
@@ -523,7 +523,7 @@ scram_server_first(struct sasl *s, const char *challenge, size_t len, char *line
 	OPENSSL_cleanse(final, sizeof final);
 	if (r) {
 		OPENSSL_cleanse(line, size);
-		return fail(s, err, AUTH_ERR_ENCODE_SCRAM);
+		return stop(s, err, AUTH_ERR_ENCODE_SCRAM);
 	}
 	return 0;
 }
@@ -571,14 +571,14 @@ sasl_step(struct sasl *s, const char *challenge, size_t len, char *line,
 
 	*outlen = 0;
 	if (size == 0)
-		return fail(s, err, AUTH_ERR_PROTOCOL);
+		return stop(s, err, AUTH_ERR_PROTOCOL);
 	line[0] = '\0';
 	*err = AUTH_OK;
 	switch (s->mech) {
 	case AUTH_PLAIN:
 		/* only a server that ignored the initial response asks */
 		if (s->state != SASL_COMMAND || s->ir_resent)
-			return fail(s, err, AUTH_ERR_PROTOCOL);
+			return stop(s, err, AUTH_ERR_PROTOCOL);
 		{
 			unsigned char creds[1 + AUTH_USER_MAX + 1 + AUTH_PASS_MAX];
 
@@ -590,7 +590,7 @@ sasl_step(struct sasl *s, const char *challenge, size_t len, char *line,
 			OPENSSL_cleanse(creds, sizeof creds);
 		}
 		if (r)
-			return fail(s, err, AUTH_ERR_ENCODE_PLAIN);
+			return stop(s, err, AUTH_ERR_ENCODE_PLAIN);
 		s->ir_resent = 1;
 		s->state = SASL_PASS;
 		break;
@@ -599,20 +599,20 @@ sasl_step(struct sasl *s, const char *challenge, size_t len, char *line,
 		 * order of the 334s is what counts */
 		if (s->state == SASL_COMMAND) {
 			if (put64(line, size, &pos, s->user, s->user_len))
-				return fail(s, err, AUTH_ERR_ENCODE_USER);
+				return stop(s, err, AUTH_ERR_ENCODE_USER);
 			s->state = SASL_USER;
 		} else if (s->state == SASL_USER) {
 			if (put64(line, size, &pos, s->pass, s->pass_len)) {
 				OPENSSL_cleanse(line, size);
-				return fail(s, err, AUTH_ERR_ENCODE_PASS);
+				return stop(s, err, AUTH_ERR_ENCODE_PASS);
 			}
 			s->state = SASL_PASS;
 		} else
-			return fail(s, err, AUTH_ERR_PROTOCOL);
+			return stop(s, err, AUTH_ERR_PROTOCOL);
 		break;
 	case AUTH_CRAM_MD5:
 		if (s->state != SASL_COMMAND)
-			return fail(s, err, AUTH_ERR_PROTOCOL);
+			return stop(s, err, AUTH_ERR_PROTOCOL);
 		if (cram_md5(s, challenge, len, line, size, &pos, err))
 			return -1;
 		s->state = SASL_DIGEST;
@@ -622,7 +622,7 @@ sasl_step(struct sasl *s, const char *challenge, size_t len, char *line,
 			/* "334 " with nothing: the initial response was
 			 * ignored; send client-first once more */
 			if (scram_first(s, line, size, &pos))
-				return fail(s, err, AUTH_ERR_ENCODE_SCRAM);
+				return stop(s, err, AUTH_ERR_ENCODE_SCRAM);
 			s->ir_resent = 1;
 		} else if (s->state == SASL_COMMAND) {
 			if (scram_server_first(s, challenge, len, line, size, &pos, err))
@@ -632,18 +632,18 @@ sasl_step(struct sasl *s, const char *challenge, size_t len, char *line,
 			/* server-final as a challenge (RFC 4954 has no data
 			 * with success): verify, answer with an empty line */
 			if (auth_b64decode(challenge, len, sf, sizeof sf, &n) != 0)
-				return fail(s, err, AUTH_ERR_DECODE_CHALLENGE);
+				return stop(s, err, AUTH_ERR_DECODE_CHALLENGE);
 			r = scram_server_final(s, sf, n, err);
 			if (r < 0)
-				return fail(s, err, *err);
+				return stop(s, err, *err);
 			if (r == 0)
-				return fail(s, err, AUTH_ERR_SCRAM_SERVER_FINAL);
+				return stop(s, err, AUTH_ERR_SCRAM_SERVER_FINAL);
 			s->state = SASL_VERIFIED;
 		} else
-			return fail(s, err, AUTH_ERR_PROTOCOL);
+			return stop(s, err, AUTH_ERR_PROTOCOL);
 		break;
 	default:
-		return fail(s, err, AUTH_ERR_PROTOCOL);
+		return stop(s, err, AUTH_ERR_PROTOCOL);
 	}
 	*outlen = pos;
 	return 0;
@@ -687,20 +687,20 @@ sasl_finish(struct sasl *s, const char *text, size_t len, enum auth_error *err)
 	case AUTH_LOGIN:
 	case AUTH_CRAM_MD5:
 		if (s->state == SASL_IDLE || s->state == SASL_DONE || s->state == SASL_FAILED)
-			return fail(s, err, AUTH_ERR_PROTOCOL);
+			return stop(s, err, AUTH_ERR_PROTOCOL);
 		break;
 	case AUTH_SCRAM_SHA_256:
 		/* mutual authentication is SCRAM's point: a 235 from a
 		 * server that has not shown it knows our key proves nothing */
 		if (s->state == SASL_PROOF && !s->verified && text && finish_data(s, text, len, err) < 0)
-			return fail(s, err, *err);
+			return stop(s, err, *err);
 		if (s->state == SASL_IDLE || s->state == SASL_DONE || s->state == SASL_FAILED)
-			return fail(s, err, AUTH_ERR_PROTOCOL);
+			return stop(s, err, AUTH_ERR_PROTOCOL);
 		if (!s->verified)
-			return fail(s, err, AUTH_ERR_SCRAM_UNVERIFIED);
+			return stop(s, err, AUTH_ERR_SCRAM_UNVERIFIED);
 		break;
 	default:
-		return fail(s, err, AUTH_ERR_PROTOCOL);
+		return stop(s, err, AUTH_ERR_PROTOCOL);
 	}
 	s->state = SASL_DONE;
 	return 0;

@@ -811,10 +811,8 @@ ctl_parse_tlsdest(char *line, struct ctl_tlsdest *out, int *is_default, const ch
 		out->allow_anon = 1;
 		break;
 	case '%':
-		if (!out->fingerprint)
+		if (!out->fingerprint)	/* also when a cafile was given instead */
 			return (*why = "'%' needs =fingerprint", -1);
-		if (out->cafile)
-			return (*why = "'%' takes =fingerprint, not a cafile", -1);
 		out->verify = TLSV_PIN;
 		out->no_tlsa = 1;
 		break;

@@ -64,7 +64,7 @@ enum tls_verify {
 struct ctl_tlsdest {
 	const char *dest;	/* destination host or ".suffix"; "" for defaults */
 	char prefix;		/* 0 or one of = ~ - % / ! */
-	int mandatory;		/* TLS required (a named line, or a two-char default) */
+	int mandatory;		/* TLS required: a named line (not "!", and "/" only with a cafile), a two-char default */
 	int no_tlsa;		/* '/' prefix or '/' default, or '%' */
 	int allow_anon;		/* '-': aNULL ciphers allowed */
 	int no_starttls;	/* '!': never STARTTLS */

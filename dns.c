@@ -520,6 +520,14 @@ collect(const unsigned char *pkt, size_t len, size_t pos, unsigned an,
 	mx_sort(ans->rr.mx, ans->count);
 }
 
+/*
+ * -1 with errno EINVAL: qname is not a name we would ask for; EPROTO: not
+ * a well-formed reply to this question (maybe spoofed: keep waiting);
+ * ELOOP: a well-formed reply whose CNAME chain loops or is over
+ * DNS_CHAIN_MAX (the server's answer: ask another one). With TC set only
+ * the header and question are checked: the rest may be cut anywhere.
+ * Types other than A, AAAA, MX and TLSA are counted, not stored.
+ */
 int
 dns_parse(const unsigned char *pkt, size_t len, uint16_t id,
     const char *qname, uint16_t qtype, struct dns_answer *ans)
@@ -734,19 +742,6 @@ dns_init(unsigned timeout_s)
 		ns_from_resolv_conf(path);
 	return ns_count > 0 ? 0 : -1;
 }
-
-#ifdef DNS_TESTING
-/* For tests/unit/test_dns.c only: which nameservers dns_init found. */
-size_t
-dns_test_nameservers(struct ip_address *out, size_t max)
-{
-	size_t i;
-
-	for (i = 0; i < ns_count && i < max; i++)
-		out[i] = ns[i];
-	return ns_count;
-}
-#endif
 
 static uint16_t
 ns_port(void)

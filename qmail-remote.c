@@ -7,6 +7,7 @@
  * Not here: parsing (control.c, dns.c), protocol (smtp.c), texts (report.c).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "dns.h"
 #include "ipme.h"
 #include "message.h"
+#include "qmtp.h"
 #include "report.h"
 #include "smtp.h"
 #include "tcpconnect.h"
@@ -182,8 +184,8 @@ dane_policy(struct tls_policy *pol, const struct peer *pr, unsigned port)
 		return -1;
 	if (last_st != DNS_OK || !last_ad || last_n == 0)
 		return 0;	/* insecure or no records: no DANE */
-	for (i = 0; i < last_n; ++i)
-		if (tlsa[i].usage == 2 || tlsa[i].usage == 3)	/* DANE-TA, DANE-EE */
+	for (i = 0; i < last_n; ++i)	/* DANE-TA, DANE-EE; len 0 = data too long to keep */
+		if ((tlsa[i].usage == 2 || tlsa[i].usage == 3) && tlsa[i].len > 0)
 			usable[u++] = tlsa[i];
 	if (pol->level < TLS_ENCRYPT)
 		pol->level = TLS_ENCRYPT;	/* secure TLSA: TLS is mandatory */
@@ -218,9 +220,12 @@ main(int argc, char **argv)
 	unsigned long prefme;
 	unsigned route_port = 25, port;
 	int fd, i, have_fail = 0, all_perm = 1, route_smtps = 0, plaintext_only = 0;
+	int qmtp_route = 0, qmtp, exitcode;
 	const char *dest;
 	size_t k;
 
+	/* a peer closing while we write must be a report, not a silent death */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 4)
 		report_die('D', T_USAGE, NULL);
 	trace_init();
@@ -253,7 +258,12 @@ main(int argc, char **argv)
 	if (dns_init(cfg.timeoutdns) != 0)
 		TRACE("dns: no nameserver configured");
 
+	/* precedence: authsenders > qmtproutes > smtproutes > DNS */
 	route = ctl_authsender(&cfg, argv[2]);
+	if (!route && (route = ctl_qmtproute(&cfg, host, argv[2])) != NULL) {
+		qmtp_route = 1;
+		route_port = QMTP_PORT;
+	}
 	if (!route)
 		route = ctl_smtproute(&cfg, host, argv[2]);
 	if (route && route->port)
@@ -319,8 +329,14 @@ main(int argc, char **argv)
 			continue;
 		}
 		tls_policy_for(&policy, &cfg, dest, peers[k].name, sender_domain(argv[2]));
+		if (policy.broken)
+			report_die('Z', T_CONTROL, "tlshosts/ or notlshosts/: unreadable");
 		port = policy.port ? policy.port : route_port;
-		policy.smtps = policy.port ? policy.smtps || port == 465 : route_smtps || port == 465;
+		qmtp = qmtp_route || policy.qmtps;
+		if (qmtp)	/* QMTPS: TLS from the first byte on 6209 */
+			policy.smtps = port == QMTPS_PORT;
+		else
+			policy.smtps = policy.port ? policy.smtps || port == 465 : route_smtps || port == 465;
 		if (policy.smtps && policy.level < TLS_ENCRYPT)
 			policy.level = TLS_ENCRYPT;	/* SMTPS has no plaintext */
 		if (dane_policy(&policy, &peers[k], port) != 0) {
@@ -332,9 +348,26 @@ main(int argc, char **argv)
 			all_perm = 0;
 			continue;
 		}
-		TRACE("connect %s port %u (%s, preference %lu)%s", hosttext, port,
-		    peers[k].name, peers[k].pref, policy.smtps ? " SMTPS" : "");
-		fd = tcp_connect(&peers[k].ip, port, local, cfg.timeoutconnect);
+		fd = -1;
+		if (!route && qmtp_mxps(peers[k].pref) && policy.level < TLS_ENCRYPT) {
+			/* MXPS: QMTP first; only a failed connection falls back to SMTP */
+			if (!msg.is_regular && message_spool(&msg) != 0)
+				report_die('Z', T_READ, NULL);
+			TRACE("connect %s port %u (%s, preference %lu: MXPS, QMTP)", hosttext,
+			    QMTP_PORT, peers[k].name, peers[k].pref);
+			fd = tcp_connect(&peers[k].ip, QMTP_PORT, local, cfg.timeoutconnect);
+			if (fd >= 0)
+				qmtp = 1;
+			else
+				TRACE("connect %s: %s: SMTP instead", hosttext, strerror(errno));
+		}
+		if (qmtp && !msg.is_regular && message_spool(&msg) != 0)
+			report_die('Z', T_READ, NULL);
+		if (fd < 0) {
+			TRACE("connect %s port %u (%s, preference %lu)%s", hosttext, port,
+			    peers[k].name, peers[k].pref, policy.smtps ? (qmtp ? " QMTPS" : " SMTPS") : qmtp ? " QMTP" : "");
+			fd = tcp_connect(&peers[k].ip, port, local, cfg.timeoutconnect);
+		}
 		if (fd == TCP_BIND_FAILED) {
 			char lt[IP_FMT_MAX];
 			ip_fmt(lt, local);
@@ -353,6 +386,14 @@ main(int argc, char **argv)
 		sp.mxname = peers[k].name;
 		sp.tls = &policy;
 		sp.plaintext_only = plaintext_only;
+		if (qmtp) {
+			if (qmtp_deliver(&conn, &sp, &fail, &exitcode) == SMTP_FINAL)
+				report_exit(&fail, exitcode);
+			tls_close(&conn);
+			close(fd);
+			all_perm = 0;
+			continue;
+		}
 		switch (smtp_deliver(&conn, &sp, &fail)) {
 		case SMTP_FINAL:
 			report_exit(&fail, 0);

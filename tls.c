@@ -72,7 +72,8 @@ apply_rule(struct tls_policy *pol, const struct ctl_tlsdest *t)
 		pol->verifydepth = t->verifydepth;
 	if (t->port) {
 		pol->port = t->port;
-		pol->smtps = t->smtps;
+		pol->smtps = t->smtps || t->qmtps;
+		pol->qmtps = t->qmtps;
 	}
 	if (t->no_starttls)
 		pol->level = TLS_NEVER;
@@ -85,7 +86,7 @@ tls_policy_for(struct tls_policy *pol, const struct config *cfg,
 	const struct ctl_tlsdest *named = ctl_tlsdest(cfg, dest, sender_domain);
 	const struct ctl_domaincert *dc = ctl_domaincert(cfg, sender_cert_domain(sender_domain));
 	char *pem = NULL;
-	int no_tls = 0;
+	int no_tls = 0, r = 0;
 
 	memset(pol, 0, sizeof *pol);
 	pol->level = TLS_MAY;
@@ -100,7 +101,9 @@ tls_policy_for(struct tls_policy *pol, const struct config *cfg,
 	} else {
 		apply_rule(pol, &cfg->tls_default);
 		/* netqmail: tlshosts/<FQDN>.pem demands TLS verified against it */
-		if (mxhost && ctl_tlshost(cfg, mxhost, &pem, &no_tls) == 1 && pem) {
+		if (mxhost && (r = ctl_tlshost(cfg, mxhost, &pem, &no_tls)) < 0) {
+			pol->broken = 1;	/* tlshosts/ unreadable: never guess weaker */
+		} else if (r == 1 && pem) {
 			snprintf(pol->pem_path, sizeof pol->pem_path, "%s", pem);
 			free(pem);
 			pol->cafile = pol->pem_path;

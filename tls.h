@@ -32,6 +32,8 @@ struct tls_policy {
 	unsigned verifydepth;
 	const char *certfile, *keyfile, *keypass;	/* client certificate */
 	int smtps;		/* implicit TLS from the first byte */
+	int qmtps;		/* tlsdestinations said port 6209: QMTP over TLS */
+	int broken;		/* a compatibility file could not be read: Z */
 	unsigned port;		/* from tlsdestinations, 0 = unchanged */
 	char pem_path[CTL_PATH_MAX];	/* netqmail tlshosts/<FQDN>.pem */
 	/* DANE (filled by the caller from dns_tlsa when usable records exist) */

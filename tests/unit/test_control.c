@@ -845,6 +845,13 @@ test_load(void)
 	load_error(dir, "smtproutes", 0, "unreadable: Is a directory");
 	drop(dir, "smtproutes");
 
+	/* a FIFO must not hang the delivery */
+	snprintf(path, sizeof path, "%s/authsenders", dir);
+	if (mkfifo(path, 0644) == 0) {
+		load_error(dir, "authsenders", 0, "not a regular file");
+		drop(dir, "authsenders");
+	}
+
 	/* unreadable: only meaningful when not root */
 	if (geteuid() != 0) {
 		put(dir, "timeoutremote", "10\n");

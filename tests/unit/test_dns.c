@@ -4,11 +4,13 @@
  * nameserver list from $DNSCACHEIP and resolv.conf, and the UDP/TCP path
  * against a forked fake nameserver on 127.0.0.1/127.0.0.2 (and ::1 when
  * the host has it) on a free port.
- * Build: cc -DDNS_TESTING -I. tests/unit/test_dns.c dns.c ip.c
- * (DNS_TESTING makes dns.c honour $DNS_TEST_PORT and
- * $DNS_TEST_RESOLV_CONF). "test_dns --corpus DIR" writes the parser
- * cases as seeds for tests/fuzz/fuzz_dns.c.
- * Prints one line per failed check, then "N passed, N failed".
+ * It includes dns.c itself, built with DNS_TESTING so that dns.c honours
+ * $DNS_TEST_PORT and $DNS_TEST_RESOLV_CONF, and so that the test can see
+ * the nameserver list. Build (ip.c or libqr.a for the rest):
+ *	cc -DDNS_TESTING -I. tests/unit/test_dns.c ip.c -o test_dns
+ * "test_dns --corpus DIR" writes the parser cases as fuzzer seeds
+ * (tests/fuzz/corpus/dns). Prints one line per failed check, then
+ * "N passed, N failed".
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -27,28 +29,25 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "dns.h"
+#include "check.h"
 
 #ifndef DNS_TESTING
-#error "build with -DDNS_TESTING, dns.c too"
+#error "build with -DDNS_TESTING"
 #endif
+#include "../../dns.c"
 
-size_t dns_test_nameservers(struct ip_address *out, size_t max);
+/* What dns_init found, from dns.c's own list. */
+static size_t
+dns_test_nameservers(struct ip_address *out, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < ns_count && i < max; i++)
+		out[i] = ns[i];
+	return ns_count;
+}
 
 #define DNS_NS_MAX_TEST 32	/* more than dns.c keeps, to see its limit */
-
-static unsigned passed, failed;
-
-#define CHECK(cond, ...) do { \
-	if (cond) { \
-		passed++; \
-	} else { \
-		failed++; \
-		printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-	} \
-} while (0)
 
 /* ---------- packet assembly ---------- */
 
@@ -124,24 +123,24 @@ pname(struct pkt *p, const char *s)
 
 static void
 pheader(struct pkt *p, unsigned id, unsigned flags, unsigned qd, unsigned an,
-    unsigned ns, unsigned ar)
+    unsigned nscount, unsigned ar)
 {
 	p->len = 0;
 	pu16(p, id);
 	pu16(p, flags);
 	pu16(p, qd);
 	pu16(p, an);
-	pu16(p, ns);
+	pu16(p, nscount);
 	pu16(p, ar);
 }
 
 static void
-pcounts(struct pkt *p, unsigned an, unsigned ns, unsigned ar)
+pcounts(struct pkt *p, unsigned an, unsigned nscount, unsigned ar)
 {
 	p->b[6] = (unsigned char)(an >> 8);
 	p->b[7] = (unsigned char)an;
-	p->b[8] = (unsigned char)(ns >> 8);
-	p->b[9] = (unsigned char)ns;
+	p->b[8] = (unsigned char)(nscount >> 8);
+	p->b[9] = (unsigned char)nscount;
 	p->b[10] = (unsigned char)(ar >> 8);
 	p->b[11] = (unsigned char)ar;
 }
@@ -1569,6 +1568,12 @@ respond(int fd, int tcp, int which, const unsigned char *q, size_t qlen,
 		pu8(&r, 0xc0);	/* malformed: cut in the middle of a record */
 		pcounts(&r, 1, 0, 0);
 		emit(fd, tcp, &r, to, tolen);
+		if (which == 0) {	/* right id and question, from 127.0.0.2 */
+			reply_start(&r, q, pos, 0);
+			rr_a(&r, "@", "6.6.6.3");
+			pcounts(&r, 1, 0, 0);
+			emit(srv_fd[S_U2], tcp, &r, to, tolen);
+		}
 	}
 	if (strcmp(name, "servfail.test") == 0 && which == 0) {
 		reply_start(&r, q, pos, 2);
@@ -1582,6 +1587,37 @@ respond(int fd, int tcp, int which, const unsigned char *q, size_t qlen,
 	}
 	if (strcmp(name, "nx.test") == 0) {
 		reply_start(&r, q, pos, 3);
+		emit(fd, tcp, &r, to, tolen);
+		return;
+	}
+	if (strcmp(name, "loop.test") == 0) {
+		reply_start(&r, q, pos, 0);
+		rr_cname(&r, "@", "loop2.test");
+		rr_cname(&r, "loop2.test", "loop.test");
+		pcounts(&r, 2, 0, 0);
+		emit(fd, tcp, &r, to, tolen);
+		return;
+	}
+	if (strcmp(name, "tcbad.test") == 0) {
+		reply_start(&r, q, pos, tcp ? 0 : 0x0200);
+		if (tcp)
+			pcounts(&r, 1, 0, 0);	/* a record promised, none there */
+		emit(fd, tcp, &r, to, tolen);
+		return;
+	}
+	if (strcmp(name, "huge.test") == 0 && !tcp && qtype == DNS_T_A) {
+		char a[32];
+
+		reply_start(&r, q, pos, 0);	/* valid, but over 4096 bytes */
+		for (i = 0; i < 300; i++) {
+			snprintf(a, sizeof a, "10.1.%u.%u", i / 256, i % 256);
+			rr_a(&r, "@", a);
+		}
+		pcounts(&r, 300, 0, 0);
+		emit(fd, tcp, &r, to, tolen);
+		reply_start(&r, q, pos, 0);
+		rr_a(&r, "@", "192.0.2.5");
+		pcounts(&r, 1, 0, 0);
 		emit(fd, tcp, &r, to, tolen);
 		return;
 	}
@@ -1816,13 +1852,32 @@ test_live(void)
 	    strcmp(ip_text(&ip[31]), "10.0.0.31") == 0, "tc.test: st %d n %zu", st, n);
 	CHECK(dt < 900, "tc.test took %lld ms", (long long)dt);
 
-	/* wrong id, wrong question, malformed: ignored, then the real reply */
+	/* wrong id, wrong question, malformed, wrong source: ignored, then
+	 * the real reply */
 	t0 = ms();
 	st = dns_ip("spoof.test", ip, DNS_IP_MAX, &n, &ad);
 	dt = ms() - t0;
 	CHECK(st == DNS_OK && n == 1 && strcmp(ip_text(&ip[0]), "192.0.2.2") == 0,
 	    "spoof.test: st %d n %zu %s", st, n, n ? ip_text(&ip[0]) : "");
 	CHECK(dt < 900, "spoof.test took %lld ms", (long long)dt);
+
+	/* a reply over 4096 bytes is ignored: we asked for 1232 */
+	st = dns_ip("huge.test", ip, DNS_IP_MAX, &n, &ad);
+	CHECK(st == DNS_OK && n == 1 && strcmp(ip_text(&ip[0]), "192.0.2.5") == 0,
+	    "huge.test: st %d n %zu", st, n);
+
+	/* a valid reply with a CNAME loop, a bad TCP reply: that server
+	 * is done for, and with no other one, DNS_TEMP at once */
+	t0 = ms();
+	st = dns_ip("loop.test", ip, DNS_IP_MAX, &n, &ad);
+	dt = ms() - t0;
+	CHECK(st == DNS_TEMP && n == 0 && dt < 900, "loop.test: st %d n %zu, %lld ms",
+	    st, n, (long long)dt);
+	t0 = ms();
+	st = dns_mx("tcbad.test", mx, DNS_MX_MAX, &n, &ad);
+	dt = ms() - t0;
+	CHECK(st == DNS_TEMP && n == 0 && dt < 900, "tcbad.test: st %d n %zu, %lld ms",
+	    st, n, (long long)dt);
 
 	/* no reply to the first try: the second, 1 s later, is answered */
 	t0 = ms();
@@ -1939,6 +1994,5 @@ main(int argc, char **argv)
 	test_query_build();
 	test_nameservers();
 	test_live();
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_done();
 }
