@@ -117,8 +117,9 @@ auth_mech_name(enum auth_mech m);
  * *len its length: "AUTH PLAIN <b64(\0user\0pass)>", "AUTH LOGIN",
  * "AUTH CRAM-MD5", "AUTH SCRAM-SHA-256 <b64(client-first)>".
  * 0, or -1 with *err: AUTH_ERR_CREDENTIALS, AUTH_ERR_CRYPTO (no random
- * bytes), AUTH_ERR_ENCODE_PLAIN, AUTH_ERR_ENCODE_SCRAM, AUTH_ERR_PROTOCOL
- * (m is not a mechanism). user and pass must outlive s.
+ * bytes), AUTH_ERR_ENCODE_{PLAIN,SCRAM} (or _USER, _DIGEST: line shorter
+ * than the bare command), AUTH_ERR_PROTOCOL (m is not a mechanism).
+ * user and pass must outlive s.
  */
 int
 sasl_start(struct sasl *s, enum auth_mech m, const char *user, const char *pass,
@@ -145,7 +146,8 @@ sasl_step(struct sasl *s, const char *challenge, size_t len, char *line,
 /*
  * Accepts a 235: text is its last line after "235 " (may carry SCRAM's
  * server-final as additional data). 0, or -1 with *err:
- * AUTH_ERR_SCRAM_UNVERIFIED, AUTH_ERR_SCRAM_SIGNATURE, AUTH_ERR_PROTOCOL.
+ * AUTH_ERR_SCRAM_UNVERIFIED, AUTH_ERR_SCRAM_SIGNATURE, AUTH_ERR_PROTOCOL,
+ * AUTH_ERR_REJECTED_PROOF (additional data "e=").
  */
 int
 sasl_finish(struct sasl *s, const char *text, size_t len, enum auth_error *err);

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,6 +315,10 @@ main(int argc, char **argv)
 	sp.msg = &msg;
 	sp.timeout_s = cfg.timeoutremote;
 	sp.domain = host;
+	sp.auth_user = route && route->user && route->user[0] ? route->user : NULL;
+	sp.auth_pass = route && route->password ? route->password : "";
+	if (sp.auth_user)	/* no core file may hold the password */
+		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
 	for (k = 0; k < npeers; ++k) {
 		if (peers[k].pref >= prefme)
@@ -386,6 +391,7 @@ main(int argc, char **argv)
 		sp.mxname = peers[k].name;
 		sp.tls = &policy;
 		sp.plaintext_only = plaintext_only;
+		sp.peer_loopback = ip_is_loopback(&peers[k].ip);
 		if (qmtp) {
 			if (qmtp_deliver(&conn, &sp, &fail, &exitcode) == SMTP_FINAL)
 				report_exit(&fail, exitcode);

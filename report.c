@@ -8,6 +8,7 @@
  */
 #include <string.h>
 #include <unistd.h>
+#include "auth.h"
 #include "report.h"
 
 static char out[8192];
@@ -92,6 +93,7 @@ fail_set(struct fail *f, char letter, enum report_text text, const char *detail)
 
 	f->letter = letter;
 	f->text = text;
+	f->subcode = 0;
 	if (detail) {
 		n = strlen(detail);
 		if (n >= sizeof f->detail)
@@ -111,6 +113,47 @@ connected(struct sbuf *b, const struct fail *f, const char *what)
 	sb_puts(b, f->host);
 	sb_puts(b, " but ");
 	sb_puts(b, what);
+}
+
+/* AUTH outcomes: "Connected to H but <text>." -- s/qmail's words where
+ * it has them (seed 000, RESULTS), so its users' log searches still work. */
+static const char *const auth_texts[] = {
+	[AUTH_OK] = "authentication succeeded",
+	[AUTH_ERR_NOMECH] = "no supported AUTH method found, continuing without authentication",
+	[AUTH_ERR_PLAINTEXT] = "it offers only PLAIN or LOGIN without TLS: refusing to send a password in plaintext",
+	[AUTH_ERR_CREDENTIALS] = "the AUTH user name or password in the control files is unusable (empty, too long, or with control characters)",
+	[AUTH_ERR_CRYPTO] = "authentication failed inside OpenSSL",
+	[AUTH_ERR_PROTOCOL] = "the AUTH dialogue violated the protocol",
+	[AUTH_ERR_PASSWORD_EXPIRED] = "authentication was rejected (password transition needed)",
+	[AUTH_ERR_REJECTED_AUTH_PLAIN] = "authentication was rejected (AUTH PLAIN)",
+	[AUTH_ERR_ENCODE_PLAIN] = "unable to base64encode (plain)",
+	[AUTH_ERR_REJECTED_PLAIN] = "authentication was rejected (plain)",
+	[AUTH_ERR_REJECTED_AUTH_LOGIN] = "authentication was rejected (AUTH LOGIN)",
+	[AUTH_ERR_ENCODE_USER] = "unable to base64encode user",
+	[AUTH_ERR_REJECTED_USERNAME] = "authentication was rejected (username)",
+	[AUTH_ERR_ENCODE_PASS] = "unable to base64encode pass",
+	[AUTH_ERR_REJECTED_PASSWORD] = "authentication was rejected (password)",
+	[AUTH_ERR_REJECTED_AUTH_CRAM] = "authentication was rejected (AUTH CRAM-MD5)",
+	[AUTH_ERR_DECODE_CHALLENGE] = "unable to base64decode challenge",
+	[AUTH_ERR_ENCODE_DIGEST] = "unable to base64encode username+digest",
+	[AUTH_ERR_REJECTED_DIGEST] = "authentication was rejected (username+digest)",
+	[AUTH_ERR_REJECTED_AUTH_SCRAM] = "authentication was rejected (AUTH SCRAM-SHA-256)",
+	[AUTH_ERR_ENCODE_SCRAM] = "unable to base64encode (SCRAM-SHA-256)",
+	[AUTH_ERR_SCRAM_SERVER_FIRST] = "its SCRAM-SHA-256 server-first message was malformed",
+	[AUTH_ERR_SCRAM_NONCE] = "its SCRAM-SHA-256 nonce did not extend ours",
+	[AUTH_ERR_SCRAM_ITERATIONS] = "its SCRAM-SHA-256 iteration count was out of bounds",
+	[AUTH_ERR_REJECTED_PROOF] = "authentication was rejected (SCRAM-SHA-256 proof)",
+	[AUTH_ERR_SCRAM_SERVER_FINAL] = "its SCRAM-SHA-256 server-final message was malformed",
+	[AUTH_ERR_SCRAM_SIGNATURE] = "its SCRAM-SHA-256 server signature was wrong: it is not the server that knows the password",
+	[AUTH_ERR_SCRAM_UNVERIFIED] = "it accepted SCRAM-SHA-256 without proving its signature",
+};
+
+const char *
+report_auth_text(int code)
+{
+	if (code < 0 || (size_t)code >= sizeof auth_texts / sizeof auth_texts[0] || !auth_texts[code])
+		return "authentication failed";
+	return auth_texts[code];
 }
 
 /* TLS texts end the line themselves: "a b c\n" */
@@ -265,6 +308,10 @@ report_format(const struct fail *f, char *buf, size_t size)
 			sb_puts(&b, ": ");
 			sb_puts(&b, f->detail);
 		}
+		sb_puts(&b, ".\n");
+		break;
+	case T_AUTH:
+		connected(&b, f, report_auth_text(f->subcode));
 		sb_puts(&b, ".\n");
 		break;
 	case T_TLS_CERT_LOAD:

@@ -62,6 +62,7 @@ enum report_text {
 	T_TLSA_FAIL,		/* TLSA validation failed for: M for H: detail. */
 	T_TLSA_LOOKUP,		/* TLSA lookup error for: M for H. */
 	T_TLS_UNAVAILABLE,	/* TLS is required for M for H but not possible: detail. */
+	T_AUTH,			/* Connected to H but ...: the text for f->subcode (auth.h) */
 	T_TEXT			/* letter + detail verbatim */
 };
 
@@ -70,9 +71,10 @@ struct fail {
 	char letter;		/* 'K', 'Z' or 'D' */
 	enum report_text text;
 	int critical;		/* the final dot was sent: "Possible duplicate!" */
+	int subcode;		/* T_AUTH: which enum auth_error */
 	char host[64];		/* the peer's address as text */
-	char mxname[256];	/* the peer's name (TLS texts' "remotehost") */
-	char domain[256];	/* the host argument (TLS texts' "host") */
+	char mxname[264];	/* the peer's name (TLS texts' "remotehost") */
+	char domain[264];	/* the host argument (TLS texts' "host") */
 	char detail[512];	/* a name, file, or reason the text mentions */
 	struct said said;	/* remote reply, said.len == 0 when none */
 };
@@ -87,6 +89,8 @@ void report_flush(void);
 void report_exit(const struct fail *f, int exitcode) __attribute__((noreturn));
 /* Formats the message report into buf (for tests); returns its length. */
 size_t report_format(const struct fail *f, char *buf, size_t size);
+/* The words for an enum auth_error (for the K note and the transcript). */
+const char *report_auth_text(int code);
 /* Shortcut: report a text with no host or reply, and exit. */
 void report_die(char letter, enum report_text text, const char *detail) __attribute__((noreturn));
 

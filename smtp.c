@@ -10,13 +10,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include "auth.h"
 #include "smtp.h"
 #include "stuff.h"
 #include "trace.h"
 
 /* What the session is doing, for the transcript and for deciding whether
  * a failure still allows the next host. */
-enum smtp_state { S_TLS, S_GREETING, S_EHLO, S_HELO, S_STARTTLS, S_MAIL, S_RCPT, S_DATA, S_BODY, S_DOT, S_QUIT };
+enum smtp_state { S_TLS, S_GREETING, S_EHLO, S_HELO, S_STARTTLS, S_AUTH, S_MAIL, S_RCPT, S_DATA, S_BODY, S_DOT, S_QUIT };
 
 static const struct step {
 	const char *doing;
@@ -27,6 +28,7 @@ static const struct step {
 	[S_EHLO] = { "sending EHLO", 1 },
 	[S_HELO] = { "sending HELO", 1 },
 	[S_STARTTLS] = { "sending STARTTLS", 1 },
+	[S_AUTH] = { "authenticating", 1 },
 	[S_MAIL] = { "sending MAIL", 1 },
 	[S_RCPT] = { "sending RCPT", 0 },
 	[S_DATA] = { "sending DATA", 0 },
@@ -461,13 +463,107 @@ envelope(struct conn *c, const struct smtp_params *p, struct fail *f, const stru
 	return ENVELOPE_DATA;
 }
 
-/* s/qmail's K text says TLS was used. */
+static int auth_skipped;	/* credentials given, no method in common */
+
+/* s/qmail's K text says TLS was used, and that AUTH was skipped. */
 static void
 accepted_with_tls(const struct conn *c, struct fail *f)
 {
+	size_t n = 0;
+
+	f->detail[0] = '\0';
 	if (tls_describe(c))
-		snprintf(f->detail, sizeof f->detail, "TLS %stransmitted message accepted (%s).",
+		n = (size_t)snprintf(f->detail, sizeof f->detail, "TLS %stransmitted message accepted (%s).",
 		    tls_dane_authenticated(c) ? "(TLSA validated) " : "", tls_describe(c));
+	if (auth_skipped && n < sizeof f->detail)
+		snprintf(f->detail + n, sizeof f->detail - n, "%s%s.", n ? "\n" : "",
+		    report_auth_text(AUTH_ERR_NOMECH));
+}
+
+/* Sends one AUTH line; the transcript shows only what it is, never it. */
+static void
+send_secret(struct conn *c, const char *line, size_t len, const char *what)
+{
+	(void)conn_put(c, line, len);
+	(void)conn_puts(c, "\r\n");
+	trace_line(">", what, strlen(what));
+}
+
+/*
+ * SMTP AUTH (RFC 4954) with auth.c's mechanisms, strongest offered first.
+ * PLAIN and LOGIN only under TLS or to a loopback peer. SMTP_FINAL means
+ * "go on" (authenticated, or no method in common: s/qmail delivers
+ * anyway and says so); a refusal is Z and lets the next host try.
+ */
+static int
+authenticate(struct conn *c, const struct smtp_params *p, struct fail *f, const struct ehlo *e)
+{
+	static struct sasl s;
+	static char line[AUTH_LINE_MAX];
+	static struct said said;
+	enum auth_mech m;
+	enum auth_error err = AUTH_OK;
+	const char *why = NULL;
+	size_t len = 0, off, clen;
+	int r, outcome = SMTP_NEXT;
+
+	said.code = 0;
+	said.len = 0;
+	m = auth_choose(e->auth, tls_describe(c) != NULL || p->peer_loopback);
+	if (m == AUTH_NONE) {
+		TRACE("auth: %s", report_auth_text(AUTH_ERR_NOMECH));
+		auth_skipped = 1;
+		return SMTP_FINAL;
+	}
+	if (m == AUTH_REFUSED_PLAINTEXT) {
+		err = AUTH_ERR_PLAINTEXT;
+		goto failed;
+	}
+	if (sasl_start(&s, m, p->auth_user, p->auth_pass, line, sizeof line, &len, &err) != 0)
+		goto failed;
+	send_secret(c, line, len, m == AUTH_PLAIN || m == AUTH_SCRAM_SHA_256 ?
+	    (m == AUTH_PLAIN ? "AUTH PLAIN (credentials not shown)" : "AUTH SCRAM-SHA-256 (client-first not shown)") :
+	    auth_mech_name(m)[0] == 'L' ? "AUTH LOGIN" : "AUTH CRAM-MD5");
+	for (;;) {
+		r = command(c, p, &said, NULL, &why);
+		if (r != REPLY_OK) {
+			outcome = broken(c, p, f, S_AUTH, r, why);
+			goto wipe;
+		}
+		if (said.code == 334) {
+			if (sasl_challenge(said.text, said.len, &off, &clen) != 0)
+				off = clen = 0;
+			if (sasl_step(&s, said.text + off, clen, line, sizeof line, &len, &err) != 0) {
+				(void)conn_puts(c, "*\r\n");	/* RFC 4954 4: cancel */
+				goto failed;
+			}
+			send_secret(c, line, len, "(AUTH response not shown)");
+			continue;
+		}
+		if (said.code == 235) {
+			if (sasl_challenge(said.text, said.len, &off, &clen) != 0)
+				off = clen = 0;
+			if (sasl_finish(&s, said.text + off, clen, &err) != 0)
+				goto failed;
+			TRACE("auth: %s authenticated", auth_mech_name(m));
+			outcome = SMTP_FINAL;
+			goto wipe;
+		}
+		err = sasl_rejected(&s, said.code);
+		goto failed;
+	}
+failed:
+	fail_set(f, 'Z', T_AUTH, NULL);
+	f->subcode = (int)err;
+	if (said.code && err != AUTH_ERR_PLAINTEXT && err != AUTH_ERR_CREDENTIALS)
+		f->said = said;
+	quit(c, p);
+wipe:
+	sasl_wipe(&s);
+	explicit_bzero(line, sizeof line);
+	explicit_bzero(&said, sizeof said);	/* a server may echo what we sent */
+	explicit_bzero(c->wbuf, sizeof c->wbuf);	/* sent lines stay in the buffer */
+	return outcome;
 }
 
 enum smtp_outcome
@@ -480,6 +576,7 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 
 	memset(&ehlo, 0, sizeof ehlo);
 	quit_sent = 0;
+	auth_skipped = 0;
 	snprintf(f->host, sizeof f->host, "%s", p->host);
 	snprintf(f->mxname, sizeof f->mxname, "%s", p->mxname ? p->mxname : p->host);
 	snprintf(f->domain, sizeof f->domain, "%s", p->domain ? p->domain : "");
@@ -537,6 +634,11 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 		}
 	}
 
+	if (p->auth_user) {
+		r = authenticate(c, p, f, &ehlo);
+		if (r != SMTP_FINAL)
+			return (enum smtp_outcome)r;
+	}
 	r = envelope(c, p, f, &ehlo);
 	if (r != ENVELOPE_DATA)
 		return (enum smtp_outcome)r;

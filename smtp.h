@@ -40,6 +40,9 @@ struct smtp_params {
 	const char *domain;		/* the host argument, for TLS texts */
 	const struct tls_policy *tls;	/* NULL: no TLS at all */
 	int plaintext_only;		/* the '?' retry: no STARTTLS this time */
+	const char *auth_user;		/* SMTP AUTH credentials, NULL = none */
+	const char *auth_pass;		/* never printed, traced or logged */
+	int peer_loopback;		/* PLAIN/LOGIN may go without TLS to loopback */
 };
 
 enum smtp_outcome smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f);

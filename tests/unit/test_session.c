@@ -58,6 +58,8 @@ out:
 }
 
 static const struct tls_policy *policy;
+static const char *auth_user, *auth_pass;
+static int loopback;
 
 static enum smtp_outcome
 session(const struct step *steps, const char *message, int nrecips, char **recips)
@@ -101,6 +103,9 @@ session(const struct step *steps, const char *message, int nrecips, char **recip
 	p.mxname = "mx.example";
 	p.domain = "example";
 	p.tls = policy;
+	p.auth_user = auth_user;
+	p.auth_pass = auth_pass;
+	p.peer_loopback = loopback;
 	conn_init(&c, sv[0]);
 	memset(&f, 0, sizeof f);
 	o = smtp_deliver(&c, &p, &f);
@@ -342,5 +347,76 @@ main(void)
 		CHECK(f.letter == 'K', "opportunistic: K after a refused STARTTLS");
 	}
 	policy = NULL;
+
+	/* AUTH: PLAIN to a loopback peer, with the initial response */
+	auth_user = "user";
+	auth_pass = "s3cret";
+	loopback = 1;
+	{
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 AUTH PLAIN\r\n" },
+			{ "AUTH PLAIN AHVzZXIAczNjcmV0\r\n", "235 ok\r\n" }, { "MAIL", "250 ok\r\n" },
+			{ "RCPT", "250 ok\r\n" }, { "DATA", "354 go\r\n" }, { "\r\n.\r\n", "250 ok\r\n" }, { NULL, NULL }
+		};
+		session(s, msg, 1, two);
+		CHECK(f.letter == 'K', "auth plain: K");
+	}
+	/* LOGIN refused after the password: Z, next host, nothing sent after */
+	{
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 AUTH LOGIN\r\n" },
+			{ "AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n" }, { "dXNlcg==\r\n", "334 UGFzc3dvcmQ6\r\n" },
+			{ "czNjcmV0\r\n", "535 5.7.8 bad credentials\r\n" }, { NULL, NULL }
+		};
+		CHECK(session(s, msg, 1, two) == SMTP_NEXT, "auth login refused: next");
+		CHECK(message_report("ZConnected to 192.0.2.25 but authentication was rejected (password).\n"
+		    "Remote host said: 535 5.7.8 bad credentials\n"), "auth login refused: text");
+		CHECK(!contains("MAIL"), "no MAIL after a refused AUTH");
+	}
+	/* CRAM-MD5 (RFC 2195's example) is preferred over LOGIN and PLAIN */
+	auth_user = "tim";
+	auth_pass = "tanstaaftanstaaf";
+	loopback = 0;
+	{
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 AUTH PLAIN LOGIN CRAM-MD5\r\n" },
+			{ "AUTH CRAM-MD5\r\n", "334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n" },
+			{ "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n", "235 ok\r\n" },
+			{ "MAIL", "250 ok\r\n" }, { "RCPT", "250 ok\r\n" }, { "DATA", "354 go\r\n" },
+			{ "\r\n.\r\n", "250 ok\r\n" }, { NULL, NULL }
+		};
+		session(s, msg, 1, two);
+		CHECK(f.letter == 'K', "auth cram-md5: K");
+	}
+	/* only PLAIN offered, no TLS, not loopback: never sent */
+	{
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 AUTH PLAIN\r\n" }, { NULL, NULL }
+		};
+		CHECK(session(s, msg, 1, two) == SMTP_NEXT, "plaintext refused: next");
+		CHECK(f.text == T_AUTH && !contains("AUTH") && !contains("dGlt"), "plaintext refused: nothing sent");
+	}
+	/* no method in common: deliver without AUTH, and say so in the K report */
+	{
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 AUTH GSSAPI\r\n" }, { "MAIL", "250 ok\r\n" },
+			{ "RCPT", "250 ok\r\n" }, { "DATA", "354 go\r\n" }, { "\r\n.\r\n", "250 ok\r\n" }, { NULL, NULL }
+		};
+		session(s, msg, 1, two);
+		CHECK(message_report("K192.0.2.25 accepted message.\n"
+		    "no supported AUTH method found, continuing without authentication.\n"
+		    "Remote host said: 250 ok\n"), "no method: K note");
+	}
+	/* a challenge that is not base64 */
+	{
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 AUTH CRAM-MD5\r\n" },
+			{ "AUTH CRAM-MD5\r\n", "334 !!notbase64!!\r\n" }, { NULL, NULL }
+		};
+		session(s, msg, 1, two);
+		CHECK(message_report("ZConnected to 192.0.2.25 but unable to base64decode challenge.\n"
+		    "Remote host said: 334 !!notbase64!!\n"), "bad challenge");
+	}
+	auth_user = auth_pass = NULL;
 	return check_done();
 }
