@@ -115,7 +115,7 @@ int
 smtp_read_reply(struct conn *c, struct said *said, struct ehlo *ehlo, const char **why)
 {
 	char line[REPLY_LINE_MAX + 1];
-	size_t len, lines = 0, n;
+	size_t len, lines = 0, n, room;
 	int r, code, more;
 
 	said->len = 0;
@@ -137,13 +137,13 @@ smtp_read_reply(struct conn *c, struct said *said, struct ehlo *ehlo, const char
 			*why = "too many reply lines";
 			return REPLY_BAD;
 		}
-		n = len;
-		if (n > sizeof said->text - said->len - 1)
-			n = sizeof said->text - said->len - 1;
-		memcpy(said->text + said->len, line, n);
-		said->len += n;
-		if (said->len < sizeof said->text)
+		room = sizeof said->text - said->len;	/* said->len never exceeds the size */
+		if (room > 0) {	/* keep what fits, always ending in '\n' */
+			n = len < room - 1 ? len : room - 1;
+			memcpy(said->text + said->len, line, n);
+			said->len += n;
 			said->text[said->len++] = '\n';
+		}
 		if (ehlo && lines > 1 && len > 4)
 			smtp_ehlo_keyword(ehlo, line + 4, len - 4);
 		if (!more) {

@@ -75,6 +75,21 @@ main(void)
 	memcpy(many + i, "250 x\n", 6);
 	CHECK(reply_of(many, i + 6, NULL, &why) == REPLY_BAD && strstr(why, "too many"), "endless multiline");
 
+	/* long lines until the reply text is full: kept bounded, never overflowing */
+	{
+		static char longs[(REPLY_LINE_MAX + 2) * 6 + 16];
+		size_t at = 0, k;
+		for (k = 0; k < 5; ++k) {
+			memcpy(longs + at, "250-", 4);
+			memset(longs + at + 4, 'y', REPLY_LINE_MAX - 4);
+			memcpy(longs + at + REPLY_LINE_MAX, "\r\n", 2);
+			at += REPLY_LINE_MAX + 2;
+		}
+		memcpy(longs + at, "250 end\r\n", 9);
+		r = reply_of(longs, at + 9, NULL, &why);
+		CHECK(r == REPLY_OK && said.len == sizeof said.text && said.text[said.len - 1] == '\n',
+		    "full reply text: %d %zu", r, said.len);
+	}
 	memset(&e, 0, sizeof e);
 	r = REPLY("250-mx.example Hello\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-8bitmime\r\n"
 	    "250-AUTH PLAIN login CRAM-MD5\r\n250-AUTH=OLD\r\n250-STARTTLS\r\n250-ENHANCEDSTATUSCODES\r\n"
