@@ -55,3 +55,20 @@ in_net()    { ip netns exec "$NS_NET" "$@"; }
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
 log()       { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die()       { log "$*"; exit 1; }
+
+# wait_listen HOST PORT [SECONDS]: until a TCP connect from qr-client works
+wait_listen() {
+    ip netns exec "$NS_CLIENT" python3 - "$1" "$2" "${3:-30}" <<'PY'
+import socket, sys, time
+host, port, limit = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+deadline = time.time() + limit
+while True:
+    try:
+        s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        s.settimeout(1); s.connect((host, port)); s.close(); break
+    except OSError as e:
+        if time.time() > deadline:
+            sys.exit("wait_listen: %s port %d not listening: %s" % (host, port, e))
+        time.sleep(0.2)
+PY
+}

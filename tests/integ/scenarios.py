@@ -672,6 +672,13 @@ def eq_random():
 
 SPECIAL = [("mx-equal-random", eq_random)]
 
+# ---- feature suites: every scenarios_*.py beside this file adds to S and
+# SPECIAL, in name order, with this module's helpers in scope (one file per
+# capability, so they can grow independently).
+import glob  # noqa: E402
+for _suite in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios_*.py"))):
+    exec(compile(open(_suite).read(), _suite, "exec"), globals())
+
 
 # ---------------------------------------------------------------- main
 def show(c):
