@@ -12,9 +12,10 @@ import re
 import subprocess
 import time
 
-BED = os.environ.get("BED", "/tmp/qr-bed")
-NS_CLIENT = "qr-client"
-NS_NET = "qr-net"
+BED_ID = os.environ.get("BED_ID", "qr")
+BED = os.environ.get("BED", "/tmp/%s-bed" % BED_ID)
+NS_CLIENT = BED_ID + "-client"
+NS_NET = BED_ID + "-net"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 

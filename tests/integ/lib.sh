@@ -5,13 +5,16 @@
 # from the documentation ranges 192.0.2.0/24, 203.0.113.0/24, 2001:db8::/32)
 # and a few helpers.  Nothing here starts or changes anything.
 
-BED=${BED:-/tmp/qr-bed}
+# BED_ID names one bed: several beds (e.g. two developers' runs) can exist
+# at once on one machine, each in its own namespaces with the same addresses.
+BED_ID=${BED_ID:-qr}
+BED=${BED:-/tmp/$BED_ID-bed}
 INTEG=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-NS_CLIENT=qr-client          # where qmail-remote runs
-NS_NET=qr-net                # every server
-VETH_CLIENT=qrc0             # client end of the veth pair
-VETH_NET=qrn0                # server end
+NS_CLIENT=$BED_ID-client     # where qmail-remote runs
+NS_NET=$BED_ID-net           # every server
+VETH_CLIENT=${BED_ID}c0      # client end of the veth pair
+VETH_NET=${BED_ID}n0         # server end
 ZONE=qrtest                  # the test TLD
 
 CLIENT4=192.0.2.10 CLIENT6=2001:db8::10
