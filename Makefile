@@ -8,14 +8,14 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes
 CPPFLAGS += -I. -Isubstdio -DQMAIL_HOME='"$(QMAIL_HOME)"' -D_GNU_SOURCE
-LDLIBS ?= -lssl -lcrypto
+LDLIBS ?=
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # O is the object directory: build/ for the real binary, build/san/ for
 # the sanitizer build that `make check` also runs.
 O ?= build
 
-LIBSRC = auth.c control.c dns.c ip.c ipme.c message.c qmtp.c report.c smtp.c stuff.c \
+LIBSRC = auth.c control.c dns.c ip.c ipme.c message.c ossl.c qmtp.c report.c smtp.c stuff.c \
 	tcpconnect.c tcpto.c tls.c trace.c substdio/conn.c
 LIBOBJ = $(LIBSRC:%.c=$(O)/%.o)
 UNITS = test_stuff test_smtp test_session test_report test_dns test_control test_qmtp test_auth

@@ -21,11 +21,8 @@
 #include <limits.h>
 #include <string.h>
 #include <strings.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
 #include "auth.h"
+#include "ossl.h"
 
 #define SHA256_LEN	32
 #define MD5_LEN		16
@@ -297,6 +294,8 @@ start(struct sasl *s, enum auth_mech m, const char *user, const char *pass,
 		return stop(s, err, AUTH_ERR_CREDENTIALS);
 	s->user = user;
 	s->pass = pass;
+	if ((m == AUTH_CRAM_MD5 || m == AUTH_SCRAM_SHA_256) && ossl_load() != 0)
+		return stop(s, err, AUTH_ERR_CRYPTO);	/* their hashes come from OpenSSL */
 
 	switch (m) {
 	case AUTH_PLAIN:
@@ -308,9 +307,9 @@ start(struct sasl *s, enum auth_mech m, const char *user, const char *pass,
 		memcpy(creds + 2 + s->user_len, pass, s->pass_len);
 		n = 2 + s->user_len + s->pass_len;
 		r = put(line, size, &pos, "AUTH PLAIN ", 11) || put64(line, size, &pos, creds, n);
-		OPENSSL_cleanse(creds, sizeof creds);
+		explicit_bzero(creds, sizeof creds);
 		if (r) {
-			OPENSSL_cleanse(line, size);
+			explicit_bzero(line, size);
 			return stop(s, err, AUTH_ERR_ENCODE_PLAIN);
 		}
 		break;
@@ -336,7 +335,7 @@ start(struct sasl *s, enum auth_mech m, const char *user, const char *pass,
 			if (RAND_bytes(rnd, sizeof rnd) != 1)
 				return stop(s, err, AUTH_ERR_CRYPTO);
 			r = auth_b64encode(rnd, sizeof rnd, s->nonce, sizeof s->nonce, &n);
-			OPENSSL_cleanse(rnd, sizeof rnd);
+			explicit_bzero(rnd, sizeof rnd);
 			if (r)
 				return stop(s, err, AUTH_ERR_CRYPTO);
 		}
@@ -386,7 +385,7 @@ cram_md5(struct sasl *s, const char *challenge, size_t len, char *line,
 		return stop(s, err, AUTH_ERR_DECODE_CHALLENGE);
 	if (!HMAC(EVP_md5(), s->pass, (int)s->pass_len, chal, n, digest, &dlen) ||
 	    dlen != MD5_LEN) {
-		OPENSSL_cleanse(digest, sizeof digest);
+		explicit_bzero(digest, sizeof digest);
 		return stop(s, err, AUTH_ERR_CRYPTO);
 	}
 	memcpy(resp, s->user, s->user_len);
@@ -396,8 +395,8 @@ cram_md5(struct sasl *s, const char *challenge, size_t len, char *line,
 		resp[s->user_len + 2 + 2 * i] = hex[digest[i] & 15];
 	}
 	r = put64(line, size, pos, resp, s->user_len + 1 + 2 * MD5_LEN);
-	OPENSSL_cleanse(digest, sizeof digest);
-	OPENSSL_cleanse(resp, sizeof resp);
+	explicit_bzero(digest, sizeof digest);
+	explicit_bzero(resp, sizeof resp);
 	if (r)
 		return stop(s, err, AUTH_ERR_ENCODE_DIGEST);
 	return 0;
@@ -446,11 +445,11 @@ scram_keys(struct sasl *s, const unsigned char *salt, size_t saltlen, unsigned l
 	    s->server_sig, &l5) && l5 == SHA256_LEN;
 	for (i = 0; i < SHA256_LEN; ++i)
 		proof[i] = ckey[i] ^ csig[i];
-	OPENSSL_cleanse(salted, sizeof salted);
-	OPENSSL_cleanse(ckey, sizeof ckey);
-	OPENSSL_cleanse(stored, sizeof stored);
-	OPENSSL_cleanse(csig, sizeof csig);
-	OPENSSL_cleanse(skey, sizeof skey);
+	explicit_bzero(salted, sizeof salted);
+	explicit_bzero(ckey, sizeof ckey);
+	explicit_bzero(stored, sizeof stored);
+	explicit_bzero(csig, sizeof csig);
+	explicit_bzero(skey, sizeof skey);
 	return ok ? 0 : -1;
 }
 
@@ -512,17 +511,17 @@ scram_server_first(struct sasl *s, const char *challenge, size_t len, char *line
 	if (r)
 		return stop(s, err, AUTH_ERR_ENCODE_SCRAM);
 	if (scram_keys(s, salt, saltlen, iter, authmsg, am, proof) != 0) {
-		OPENSSL_cleanse(proof, sizeof proof);
-		OPENSSL_cleanse(s->server_sig, sizeof s->server_sig);
+		explicit_bzero(proof, sizeof proof);
+		explicit_bzero(s->server_sig, sizeof s->server_sig);
 		return stop(s, err, AUTH_ERR_CRYPTO);
 	}
 	r = put(final, sizeof final, &fl, ",p=", 3) ||
 	    put64(final, sizeof final, &fl, proof, sizeof proof) ||
 	    put64(line, size, pos, final, fl);
-	OPENSSL_cleanse(proof, sizeof proof);
-	OPENSSL_cleanse(final, sizeof final);
+	explicit_bzero(proof, sizeof proof);
+	explicit_bzero(final, sizeof final);
 	if (r) {
-		OPENSSL_cleanse(line, size);
+		explicit_bzero(line, size);
 		return stop(s, err, AUTH_ERR_ENCODE_SCRAM);
 	}
 	return 0;
@@ -550,7 +549,7 @@ scram_server_final(struct sasl *s, const unsigned char *sf, size_t n, enum auth_
 		return -1;
 	}
 	same = CRYPTO_memcmp(sig, s->server_sig, SHA256_LEN) == 0;
-	OPENSSL_cleanse(sig, sizeof sig);
+	explicit_bzero(sig, sizeof sig);
 	if (!same) {
 		/* whoever answered does not know the server key: a fake
 		 * server that just learned a proof to attack offline */
@@ -587,7 +586,7 @@ sasl_step(struct sasl *s, const char *challenge, size_t len, char *line,
 			creds[1 + s->user_len] = '\0';
 			memcpy(creds + 2 + s->user_len, s->pass, s->pass_len);
 			r = put64(line, size, &pos, creds, 2 + s->user_len + s->pass_len);
-			OPENSSL_cleanse(creds, sizeof creds);
+			explicit_bzero(creds, sizeof creds);
 		}
 		if (r)
 			return stop(s, err, AUTH_ERR_ENCODE_PLAIN);
@@ -603,7 +602,7 @@ sasl_step(struct sasl *s, const char *challenge, size_t len, char *line,
 			s->state = SASL_USER;
 		} else if (s->state == SASL_USER) {
 			if (put64(line, size, &pos, s->pass, s->pass_len)) {
-				OPENSSL_cleanse(line, size);
+				explicit_bzero(line, size);
 				return stop(s, err, AUTH_ERR_ENCODE_PASS);
 			}
 			s->state = SASL_PASS;
@@ -749,7 +748,7 @@ sasl_rejected(const struct sasl *s, int code)
 void
 sasl_wipe(struct sasl *s)
 {
-	OPENSSL_cleanse(s, sizeof *s);
+	explicit_bzero(s, sizeof *s);
 }
 
 int

@@ -15,10 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include "ip.h"
+#include "ossl.h"
 #include "tls.h"
 #include "trace.h"
 
@@ -346,6 +344,8 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 	(void)domain;
 	*protocol_error = 0;
 	if (!initialised) {
+		if (ossl_load() != 0)
+			return fail_tls(f, T_TLS_CONTEXT, "OpenSSL 3 (libssl.so.3) could not be loaded");
 		OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 		initialised = 1;
 	}
