@@ -15,10 +15,10 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 # the sanitizer build that `make check` also runs.
 O ?= build
 
-LIBSRC = auth.c control.c dns.c ip.c ipme.c message.c ossl.c qmtp.c report.c smtp.c stuff.c \
+LIBSRC = auth.c control.c dns.c idn.c ip.c ipme.c message.c ossl.c qmtp.c report.c smtp.c stuff.c \
 	tcpconnect.c tcpto.c tls.c trace.c substdio/conn.c
 LIBOBJ = $(LIBSRC:%.c=$(O)/%.o)
-UNITS = test_stuff test_smtp test_session test_report test_dns test_control test_qmtp test_auth
+UNITS = test_stuff test_smtp test_session test_report test_dns test_control test_qmtp test_auth test_idn
 UNITBIN = $(UNITS:%=$(O)/tests/%)
 
 all: qmail-remote
@@ -65,7 +65,7 @@ check: all units san
 integ: all san
 	QR=$(CURDIR)/build/san/qmail-remote tests/integ/run
 
-FUZZERS = fuzz_dns fuzz_control fuzz_reply fuzz_qmtp fuzz_sasl
+FUZZERS = fuzz_dns fuzz_control fuzz_reply fuzz_qmtp fuzz_sasl fuzz_idn
 FUZZ_SECONDS ?= 60
 FUZZCC = clang
 fuzz:

@@ -16,6 +16,7 @@
 #include "conn.h"
 #include "control.h"
 #include "dns.h"
+#include "idn.h"
 #include "ipme.h"
 #include "message.h"
 #include "qmtp.h"
@@ -210,7 +211,10 @@ main(int argc, char **argv)
 {
 	static struct ctl_error err;
 	static struct message msg;
-	static char host[DNS_NAME_MAX + 8];
+	static char host[DNS_NAME_MAX + 8], host_utf8[DNS_NAME_MAX + 8], relay[DNS_NAME_MAX + 8];
+	static struct idn_envelope idnenv;
+	const char *why;
+	int has_8bit = 0, header = 0;
 	struct smtp_params sp;
 	const struct route *route = NULL;
 	const struct ctl_domainip *dip;
@@ -233,10 +237,16 @@ main(int argc, char **argv)
 	for (i = 2; i < argc; ++i)
 		if (!address_ok(argv[i]))
 			report_die('D', T_TEXT, "Sorry, an envelope address contains a control character. (#5.1.3)");
-	if (strlen(argv[1]) >= sizeof host)
-		report_die('D', T_DNS_PERM, "(a name that is too long)");
-	strcpy(host, argv[1]);
-	lowercase(host);
+	/* IDNA2008: a UTF-8 host becomes A-labels before any DNS query */
+	if (idn_host_to_ascii(argv[1], host, sizeof host, &why) != 0) {
+		TRACE("host %s: %s", argv[1], why);
+		report_die('D', T_DNS_PERM, argv[1]);
+	}
+	if (strlen(argv[1]) < sizeof host_utf8) {	/* for control files written in UTF-8 */
+		strcpy(host_utf8, argv[1]);
+		lowercase(host_utf8);
+	}
+	idn_envelope_scan(&idnenv, argv[2], argv + 3, (size_t)(argc - 3));
 
 	dir = getenv("CONTROLDIR");
 	if (!dir || !*dir)
@@ -255,30 +265,41 @@ main(int argc, char **argv)
 		report_die('Z', T_READ, NULL);
 	if (msg.partial)
 		report_die('D', T_PARTIAL, NULL);
+	/* 8-bit body (BODY=8BITMIME) and UTF-8 headers (SMTPUTF8, RFC 6532),
+	 * known before MAIL; a pipe is not scanned */
+	if (idn_message_scan(msg.fd, &has_8bit, &header) == IDN_SCAN_ERROR)
+		report_die('Z', T_READ, NULL);
 	tcpto_path(QMAIL_HOME "/queue/lock/tcpto");
 	if (dns_init(cfg.timeoutdns) != 0)
 		TRACE("dns: no nameserver configured");
 
 	/* precedence: authsenders > qmtproutes > smtproutes > DNS */
 	route = ctl_authsender(&cfg, argv[2]);
-	if (!route && (route = ctl_qmtproute(&cfg, host, argv[2])) != NULL) {
+	if (!route && ((route = ctl_qmtproute(&cfg, host, argv[2])) != NULL ||
+	    (host_utf8[0] && (route = ctl_qmtproute(&cfg, host_utf8, argv[2])) != NULL))) {
 		qmtp_route = 1;
 		route_port = QMTP_PORT;
 	}
 	if (!route)
 		route = ctl_smtproute(&cfg, host, argv[2]);
+	if (!route && host_utf8[0])
+		route = ctl_smtproute(&cfg, host_utf8, argv[2]);
 	if (route && route->port)
 		route_port = route->port;
 	if (route && route->smtps)
 		route_smtps = 1;
 	/* tlsdestinations matches the destination after routes */
-	dest = route && route->relay[0] ? route->relay : host;
+	if (route && route->relay[0] && !route->relay_is_ip) {
+		if (idn_host_to_ascii(route->relay, relay, sizeof relay, &why) != 0)
+			report_die('D', T_DNS_PERM, route->relay);
+	}
+	dest = route && route->relay[0] ? (route->relay_is_ip ? route->relay : relay) : host;
 
 	if (route && route->relay_is_ip) {
 		add_peer(&route->relay_ip, 0, route->relay, 0);
 		prefme = PREF_ROUTE;
 	} else if (route && route->relay[0]) {
-		enum dns_status st = resolve_host(route->relay, 0, 1);
+		enum dns_status st = resolve_host(relay, 0, 1);
 		if (st == DNS_NXDOMAIN || st == DNS_BADNAME)
 			report_die('D', T_DNS_PERM, route->relay);
 		if (npeers == 0)
@@ -315,6 +336,9 @@ main(int argc, char **argv)
 	sp.msg = &msg;
 	sp.timeout_s = cfg.timeoutremote;
 	sp.domain = host;
+	sp.idn = &idnenv;
+	sp.has_8bit = has_8bit;
+	sp.header = header;
 	sp.auth_user = route && route->user && route->user[0] ? route->user : NULL;
 	sp.auth_pass = route && route->password ? route->password : "";
 	if (sp.auth_user)	/* no core file may hold the password */

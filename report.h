@@ -63,6 +63,7 @@ enum report_text {
 	T_TLSA_LOOKUP,		/* TLSA lookup error for: M for H. */
 	T_TLS_UNAVAILABLE,	/* TLS is required for M for H but not possible: detail. */
 	T_AUTH,			/* Connected to H but ...: the text for f->subcode (auth.h) */
+	T_SMTPUTF8,		/* D the message needs SMTPUTF8 and H does not offer it (#5.6.7) */
 	T_TEXT			/* letter + detail verbatim */
 };
 

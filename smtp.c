@@ -393,13 +393,29 @@ send_bdat(struct conn *c, const struct smtp_params *p, struct fail *f, int pipel
 #define PIPELINE_WINDOW	128	/* replies a server may owe us; ~100 bytes each fit any socket buffer */
 enum { ENVELOPE_DATA = 100 };	/* 354 received: send the message */
 
+static struct idn_decision intl;	/* SMTPUTF8 / A-labels / BODY=8BITMIME */
+
+/* An address as this transaction sends it: A-label domains when the server
+ * lacks SMTPUTF8 and only domains were non-ASCII (idn_decide checked that
+ * every address converts). */
+static const char *
+wire_address(const char *addr)
+{
+	static char buf[IDN_ADDRESS_SIZE];
+	const char *why;
+
+	if (intl.action != IDN_SEND_ALABELS)
+		return addr;
+	return idn_address_to_ascii(addr, buf, sizeof buf, &why) == 0 ? buf : addr;
+}
+
 static void
-queue_command(struct conn *c, const struct smtp_params *p, int i, const char *sizearg)
+queue_command(struct conn *c, const struct smtp_params *p, int i, const char *mailargs)
 {
 	if (i == 0)
-		send_line(c, "MAIL FROM:<", p->sender, sizearg);
+		send_line(c, "MAIL FROM:<", wire_address(p->sender), mailargs);
 	else if (i <= p->nrecips)
-		send_line(c, "RCPT TO:<", p->recips[i - 1], ">");
+		send_line(c, "RCPT TO:<", wire_address(p->recips[i - 1]), ">");
 	else
 		send_line(c, "DATA", NULL, NULL);
 }
@@ -409,22 +425,26 @@ envelope(struct conn *c, const struct smtp_params *p, struct fail *f, const stru
 {
 	static struct said said;
 	const char *why = NULL;
-	char sizearg[32];
+	char mailargs[80];
+	size_t n;
 	int total = p->nrecips + (ehlo->chunking ? 1 : 2), sent = 0, got, r, accepted = 0;
 	int window = ehlo->pipelining ? PIPELINE_WINDOW : 1;
 
 	/* SIZE (RFC 1870): a server that cannot take it says so before DATA */
+	n = (size_t)snprintf(mailargs, sizeof mailargs, ">");
 	if (ehlo->size && p->msg->is_regular)
-		snprintf(sizearg, sizeof sizearg, "> SIZE=%llu", p->msg->size);
-	else
-		snprintf(sizearg, sizeof sizearg, ">");
+		n += (size_t)snprintf(mailargs + n, sizeof mailargs - n, " SIZE=%llu", p->msg->size);
+	if (intl.body_8bitmime)		/* RFC 6152 */
+		n += (size_t)snprintf(mailargs + n, sizeof mailargs - n, " BODY=8BITMIME");
+	if (intl.action == IDN_SEND_SMTPUTF8)	/* RFC 6531 3.4 */
+		(void)snprintf(mailargs + n, sizeof mailargs - n, " SMTPUTF8");
 	for (got = 0; got < total; ++got) {
 		/* without pipelining, all recipients refused: no DATA at all */
 		if (window == 1 && !ehlo->chunking && got == total - 1 && accepted == 0)
 			break;
 		if (sent == got || (window > 1 && sent - got < window / 2))
 			while (sent < total && sent - got < window)
-				queue_command(c, p, sent++, sizearg);
+				queue_command(c, p, sent++, mailargs);
 		r = command(c, p, &said, NULL, &why);
 		if (r != REPLY_OK)
 			return broken(c, p, f, got == 0 ? S_MAIL : got <= p->nrecips ? S_RCPT : S_DATA, r, why);
@@ -634,6 +654,18 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 		}
 	}
 
+	/* RFC 6531: decided on the final EHLO, before credentials are spent */
+	memset(&intl, 0, sizeof intl);
+	if (p->idn) {
+		intl = idn_decide(p->idn, p->has_8bit, p->header, ehlo.smtputf8, ehlo.eightbitmime);
+		if (intl.why)
+			TRACE("idn: %s", intl.why);
+		if (intl.action == IDN_REFUSE) {
+			fail_set(f, 'D', T_SMTPUTF8, NULL);
+			quit(c, p);
+			return SMTP_NEXT;	/* another MX may offer SMTPUTF8 */
+		}
+	}
 	if (p->auth_user) {
 		r = authenticate(c, p, f, &ehlo);
 		if (r != SMTP_FINAL)

@@ -9,6 +9,7 @@
 #include "message.h"
 #include "report.h"
 #include "tls.h"
+#include "idn.h"
 
 #define REPLY_LINE_MAX	2048	/* RFC 5321 4.5.3.1.5 says 512; be lenient, not unbounded */
 #define REPLY_LINES_MAX	128	/* an EHLO today lists about 20; DoS bound (Postfix does the same) */
@@ -43,6 +44,9 @@ struct smtp_params {
 	const char *auth_user;		/* SMTP AUTH credentials, NULL = none */
 	const char *auth_pass;		/* never printed, traced or logged */
 	int peer_loopback;		/* PLAIN/LOGIN may go without TLS to loopback */
+	const struct idn_envelope *idn;	/* NULL: an ASCII envelope, nothing to decide */
+	int has_8bit;			/* the message has bytes >= 0x80 */
+	int header;			/* enum idn_header: UTF-8 in the header section */
 };
 
 enum smtp_outcome smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f);
