@@ -34,6 +34,11 @@ ossl_load(void)
 	}
 	OSSL_FUNCTIONS(OSSL_RESOLVE)
 #undef OSSL_RESOLVE
+	/* before any other call: never read openssl.cnf or $OPENSSL_CONF,
+	 * which could change what is accepted (nothing in the environment
+	 * may weaken TLS) */
+	if (!ossl_api.OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL))
+		return -1;
 	state = 1;
 	return 0;
 }

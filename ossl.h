@@ -77,7 +77,11 @@
 	F(PKCS5_PBKDF2_HMAC) \
 	F(RAND_bytes) \
 	F(OPENSSL_cleanse) \
-	F(CRYPTO_memcmp)
+	F(CRYPTO_memcmp) \
+	F(OPENSSL_init_crypto) \
+	F(X509_get_default_cert_file) \
+	F(X509_get_default_cert_dir) \
+	F(X509_VERIFY_PARAM_set1_ip_asc)
 
 struct ossl_api {
 #define OSSL_MEMBER(name) __typeof__(&name) name;
@@ -150,6 +154,10 @@ int ossl_load(void);
 #define RAND_bytes (ossl_api.RAND_bytes)
 #define OPENSSL_cleanse (ossl_api.OPENSSL_cleanse)
 #define CRYPTO_memcmp (ossl_api.CRYPTO_memcmp)
+#define OPENSSL_init_crypto (ossl_api.OPENSSL_init_crypto)
+#define X509_get_default_cert_file (ossl_api.X509_get_default_cert_file)
+#define X509_get_default_cert_dir (ossl_api.X509_get_default_cert_dir)
+#define X509_VERIFY_PARAM_set1_ip_asc (ossl_api.X509_VERIFY_PARAM_set1_ip_asc)
 #endif
 
 #endif

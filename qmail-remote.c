@@ -231,9 +231,13 @@ main(int argc, char **argv)
 
 	/* a peer closing while we write must be a report, not a silent death */
 	signal(SIGPIPE, SIG_IGN);
+	/* the control files hold passwords and key passphrases: no core file */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (argc < 4)
 		report_die('D', T_USAGE, NULL);
 	trace_init();
+	if (!address_ok(argv[1]))	/* it would be echoed into the report */
+		report_die('D', T_DNS_PERM, "(a host name with control characters)");
 	for (i = 2; i < argc; ++i)
 		if (!address_ok(argv[i]))
 			report_die('D', T_TEXT, "Sorry, an envelope address contains a control character. (#5.1.3)");
@@ -341,8 +345,6 @@ main(int argc, char **argv)
 	sp.header = header;
 	sp.auth_user = route && route->user && route->user[0] ? route->user : NULL;
 	sp.auth_pass = route && route->password ? route->password : "";
-	if (sp.auth_user)	/* no core file may hold the password */
-		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
 	for (k = 0; k < npeers; ++k) {
 		if (peers[k].pref >= prefme)
@@ -362,8 +364,8 @@ main(int argc, char **argv)
 			report_die('Z', T_CONTROL, "tlshosts/ or notlshosts/: unreadable");
 		port = policy.port ? policy.port : route_port;
 		qmtp = qmtp_route || policy.qmtps;
-		if (qmtp)	/* QMTPS: TLS from the first byte on 6209 */
-			policy.smtps = port == QMTPS_PORT;
+		if (qmtp)	/* QMTPS: TLS from the first byte on 6209, or "s<port>" */
+			policy.smtps = port == QMTPS_PORT || (qmtp_route && route_smtps) || policy.qmtps;
 		else
 			policy.smtps = policy.port ? policy.smtps || port == 465 : route_smtps || port == 465;
 		if (policy.smtps && policy.level < TLS_ENCRYPT)
@@ -378,10 +380,12 @@ main(int argc, char **argv)
 			continue;
 		}
 		fd = -1;
-		if (!route && qmtp_mxps(peers[k].pref) && policy.level < TLS_ENCRYPT) {
+		if (!(route && route->relay[0]) && qmtp_mxps(peers[k].pref) && policy.level < TLS_ENCRYPT) {
 			/* MXPS: QMTP first; only a failed connection falls back to SMTP */
 			if (!msg.is_regular && message_spool(&msg) != 0)
 				report_die('Z', T_READ, NULL);
+			if (msg.partial)
+				report_die('D', T_PARTIAL, NULL);
 			TRACE("connect %s port %u (%s, preference %lu: MXPS, QMTP)", hosttext,
 			    QMTP_PORT, peers[k].name, peers[k].pref);
 			fd = tcp_connect(&peers[k].ip, QMTP_PORT, local, cfg.timeoutconnect);
@@ -392,6 +396,8 @@ main(int argc, char **argv)
 		}
 		if (qmtp && !msg.is_regular && message_spool(&msg) != 0)
 			report_die('Z', T_READ, NULL);
+		if (msg.partial)	/* a pipe, now spooled: refused like a queue file */
+			report_die('D', T_PARTIAL, NULL);
 		if (fd < 0) {
 			TRACE("connect %s port %u (%s, preference %lu)%s", hosttext, port,
 			    peers[k].name, peers[k].pref, policy.smtps ? (qmtp ? " QMTPS" : " SMTPS") : qmtp ? " QMTP" : "");

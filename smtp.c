@@ -641,10 +641,14 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 				r = hello(c, p, f, &ehlo);
 				if (r != SMTP_FINAL)
 					return (enum smtp_outcome)r;
-			} else if (p->tls->level >= TLS_ENCRYPT) {
+			} else {
+				/* SPEC 7: plaintext only when STARTTLS is not offered;
+				 * offered and refused is a failure ('?' may retry) */
 				fail_set(f, 'Z', T_TLS_STARTTLS, "the server refused STARTTLS");
 				f->said = said;
 				quit(c, p);
+				if (p->tls->plain_retry && p->tls->level == TLS_MAY)
+					return SMTP_RETRY_PLAIN;
 				return SMTP_NEXT;
 			}
 		} else if (p->tls->level >= TLS_ENCRYPT) {

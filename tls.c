@@ -89,11 +89,9 @@ tls_policy_for(struct tls_policy *pol, const struct config *cfg,
 	memset(pol, 0, sizeof *pol);
 	pol->level = TLS_MAY;
 	if (named) {
-		/* the line for this destination replaces the defaults' level,
-		 * but the single-character switches (? - /) still hold */
-		pol->plain_retry = cfg->tls_default.plain_retry;
-		pol->allow_anon = cfg->tls_default.allow_anon;
-		pol->no_tlsa = cfg->tls_default.no_tlsa;
+		/* the line for this destination adds to the defaults, never
+		 * lowers them: "+*:" and "example.com:" still verify example.com */
+		apply_rule(pol, &cfg->tls_default);
 		apply_rule(pol, named);
 		TRACE("tls: policy from tlsdestinations line %u", named->line);
 	} else {
@@ -112,13 +110,13 @@ tls_policy_for(struct tls_policy *pol, const struct config *cfg,
 			pol->level = TLS_NEVER;
 			TRACE("tls: notlshosts/ or tlshosts/exhaustivelist: no TLS");
 		}
-		/* skarnet: tlsstrictness 2 = mandatory, verified against trustanchors */
-		if (cfg->tlsstrictness >= 2 && pol->level != TLS_NEVER) {
-			if (pol->level < TLS_NAME)
-				pol->level = TLS_NAME;
-			if (!pol->cafile && cfg->trustanchors)
-				pol->cafile = cfg->trustanchors;
-		}
+	}
+	/* skarnet: tlsstrictness 2 = mandatory, verified against trustanchors */
+	if (cfg->tlsstrictness >= 2 && pol->level != TLS_NEVER) {
+		if (pol->level < TLS_NAME)
+			pol->level = TLS_NAME;
+		if (!pol->cafile && cfg->trustanchors)
+			pol->cafile = cfg->trustanchors;
 	}
 	if (!pol->ciphers)
 		pol->ciphers = cfg->tlsclientciphers;
@@ -247,8 +245,10 @@ make_ctx(const struct tls_policy *pol, struct fail *f)
 	if (need_ca) {
 		int ok;
 		size_t n = ca ? strlen(ca) : 0;
-		if (!ca)
-			ok = SSL_CTX_set_default_verify_paths(ctx);
+		if (!ca)	/* the built-in paths: $SSL_CERT_FILE/$SSL_CERT_DIR must not count */
+			ok = SSL_CTX_load_verify_locations(ctx, X509_get_default_cert_file(),
+			    X509_get_default_cert_dir()) || SSL_CTX_load_verify_locations(ctx, NULL,
+			    X509_get_default_cert_dir());
 		else if (n > 0 && ca[n - 1] == '/')
 			ok = SSL_CTX_load_verify_locations(ctx, NULL, ca);
 		else
@@ -372,8 +372,22 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 			    pol->tlsa[i].mtype, pol->tlsa[i].data, pol->tlsa[i].len);
 	} else if (pol->level >= TLS_NAME && servername) {
 		X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
+		char literal[IP_FMT_MAX + 8];
+		size_t n = strlen(servername);
+		int ok;
+
 		X509_VERIFY_PARAM_set_hostflags(param, pol->exact_name ? X509_CHECK_FLAG_NO_WILDCARDS : 0);
-		if (!X509_VERIFY_PARAM_set1_host(param, servername, 0)) {
+		if (is_address(servername)) {	/* a literal or a relay address: iPAddress SAN */
+			if (servername[0] == '[' && n >= 2 && n - 2 < sizeof literal) {
+				memcpy(literal, servername + 1, n - 2);
+				literal[n - 2] = '\0';
+				servername = strncasecmp(literal, "IPv6:", 5) == 0 ? literal + 5 : literal;
+			}
+			ok = X509_VERIFY_PARAM_set1_ip_asc(param, servername);
+		} else {
+			ok = X509_VERIFY_PARAM_set1_host(param, servername, 0);
+		}
+		if (!ok) {
 			SSL_free(ssl);
 			return fail_tls(f, T_TLS_CONTEXT, NULL);
 		}

@@ -334,7 +334,7 @@ main(void)
 		CHECK(f.letter == 'Z' && f.text == T_TLS_STARTTLS, "refused STARTTLS: Z");
 		CHECK(!contains("MAIL"), "refused STARTTLS: no MAIL in plaintext");
 	}
-	/* opportunistic, STARTTLS refused: plaintext is allowed */
+	/* opportunistic, STARTTLS offered but refused: not plaintext (SPEC 7), next host */
 	{
 		static struct tls_policy may = { .level = TLS_MAY };
 		static const struct step s[] = {
@@ -343,8 +343,18 @@ main(void)
 			{ "RCPT", "250 ok\r\n" }, { "DATA", "354 go\r\n" }, { "\r\n.\r\n", "250 ok\r\n" }, { NULL, NULL }
 		};
 		policy = &may;
-		session(s, msg, 1, two);
-		CHECK(f.letter == 'K', "opportunistic: K after a refused STARTTLS");
+		CHECK(session(s, msg, 1, two) == SMTP_NEXT, "opportunistic, refused STARTTLS: next host");
+		CHECK(f.letter == 'Z' && f.text == T_TLS_STARTTLS && !contains("MAIL"), "refused STARTTLS: Z");
+	}
+	/* the same under '?': the same host again without TLS */
+	{
+		static struct tls_policy retry = { .level = TLS_MAY, .plain_retry = 1 };
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 STARTTLS\r\n" },
+			{ "STARTTLS\r\n", "454 TLS not available\r\n" }, { NULL, NULL }
+		};
+		policy = &retry;
+		CHECK(session(s, msg, 1, two) == SMTP_RETRY_PLAIN, "'?': retry in plaintext");
 	}
 	policy = NULL;
 
