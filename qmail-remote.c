@@ -206,33 +206,34 @@ sender_domain(const char *sender)
 	return at ? at + 1 : "";
 }
 
-int
-main(int argc, char **argv)
+/* Everything one delivery knows once the arguments and files are read. */
+static struct delivery {
+	char host[DNS_NAME_MAX + 8];		/* A-labels, lower case */
+	char host_utf8[DNS_NAME_MAX + 8];	/* as given, for UTF-8 control files */
+	char relay[DNS_NAME_MAX + 8];		/* the route's relay in A-labels */
+	const char *sender;
+	const char *dest;			/* what tlsdestinations matches */
+	const struct route *route;		/* NULL: MX lookup of host */
+	int qmtp_route;				/* from qmtproutes */
+	unsigned route_port;
+	int route_smtps;
+	const struct ip_address *local;		/* domainips / route localip */
+	unsigned long prefme;			/* peers at or above: not tried */
+	struct message msg;
+	struct idn_envelope idn;
+	struct smtp_params sp;
+} d;
+
+/* Arguments, control files and the message: every refusal that needs no
+ * network happens here. */
+static void
+setup(int argc, char **argv)
 {
 	static struct ctl_error err;
-	static struct message msg;
-	static char host[DNS_NAME_MAX + 8], host_utf8[DNS_NAME_MAX + 8], relay[DNS_NAME_MAX + 8];
-	static struct idn_envelope idnenv;
-	const char *why;
-	int has_8bit = 0, header = 0;
-	struct smtp_params sp;
-	const struct route *route = NULL;
-	const struct ctl_domainip *dip;
-	const struct ip_address *local = NULL;
-	const char *dir, *helohost;
-	char hosttext[IP_FMT_MAX];
-	struct ip_address literal;
-	unsigned long prefme;
-	unsigned route_port = 25, port;
-	int fd, i, have_fail = 0, all_perm = 1, route_smtps = 0, plaintext_only = 0;
-	int qmtp_route = 0, qmtp, exitcode;
-	const char *dest;
-	size_t k;
+	const char *dir, *why;
+	char what[256];
+	int i, has_8bit = 0, header = 0;
 
-	/* a peer closing while we write must be a report, not a silent death */
-	signal(SIGPIPE, SIG_IGN);
-	/* the control files hold passwords and key passphrases: no core file */
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (argc < 4)
 		report_die('D', T_USAGE, NULL);
 	trace_init();
@@ -242,21 +243,21 @@ main(int argc, char **argv)
 		if (!address_ok(argv[i]))
 			report_die('D', T_TEXT, "Sorry, an envelope address contains a control character. (#5.1.3)");
 	/* IDNA2008: a UTF-8 host becomes A-labels before any DNS query */
-	if (idn_host_to_ascii(argv[1], host, sizeof host, &why) != 0) {
+	if (idn_host_to_ascii(argv[1], d.host, sizeof d.host, &why) != 0) {
 		TRACE("host %s: %s", argv[1], why);
 		report_die('D', T_DNS_PERM, argv[1]);
 	}
-	if (strlen(argv[1]) < sizeof host_utf8) {	/* for control files written in UTF-8 */
-		strcpy(host_utf8, argv[1]);
-		lowercase(host_utf8);
+	if (strlen(argv[1]) < sizeof d.host_utf8) {
+		strcpy(d.host_utf8, argv[1]);
+		lowercase(d.host_utf8);
 	}
-	idn_envelope_scan(&idnenv, argv[2], argv + 3, (size_t)(argc - 3));
+	d.sender = argv[2];
+	idn_envelope_scan(&d.idn, argv[2], argv + 3, (size_t)(argc - 3));
 
 	dir = getenv("CONTROLDIR");
 	if (!dir || !*dir)
 		dir = QMAIL_HOME "/control";
 	if (ctl_load(&cfg, dir, &err) != 0) {
-		char what[256];
 		if (strcmp(err.why, "out of memory") == 0)
 			report_die('Z', T_NOMEM, NULL);
 		if (err.line)
@@ -265,187 +266,258 @@ main(int argc, char **argv)
 			snprintf(what, sizeof what, "%s: %s", err.file, err.why);
 		report_die('Z', T_CONTROL, what);
 	}
-	if (message_open(&msg, 0) != 0)
+	if (message_open(&d.msg, 0) != 0)
 		report_die('Z', T_READ, NULL);
-	if (msg.partial)
+	if (d.msg.partial)
 		report_die('D', T_PARTIAL, NULL);
 	/* 8-bit body (BODY=8BITMIME) and UTF-8 headers (SMTPUTF8, RFC 6532),
 	 * known before MAIL; a pipe is not scanned */
-	if (idn_message_scan(msg.fd, &has_8bit, &header) == IDN_SCAN_ERROR)
+	if (idn_message_scan(d.msg.fd, &has_8bit, &header) == IDN_SCAN_ERROR)
 		report_die('Z', T_READ, NULL);
 	tcpto_path(QMAIL_HOME "/queue/lock/tcpto");
 	if (dns_init(cfg.timeoutdns) != 0)
 		TRACE("dns: no nameserver configured");
 
-	/* precedence: authsenders > qmtproutes > smtproutes > DNS */
-	route = ctl_authsender(&cfg, argv[2]);
-	if (!route && ((route = ctl_qmtproute(&cfg, host, argv[2])) != NULL ||
-	    (host_utf8[0] && (route = ctl_qmtproute(&cfg, host_utf8, argv[2])) != NULL))) {
-		qmtp_route = 1;
-		route_port = QMTP_PORT;
-	}
-	if (!route)
-		route = ctl_smtproute(&cfg, host, argv[2]);
-	if (!route && host_utf8[0])
-		route = ctl_smtproute(&cfg, host_utf8, argv[2]);
-	if (route && route->port)
-		route_port = route->port;
-	if (route && route->smtps)
-		route_smtps = 1;
-	/* tlsdestinations matches the destination after routes */
-	if (route && route->relay[0] && !route->relay_is_ip) {
-		if (idn_host_to_ascii(route->relay, relay, sizeof relay, &why) != 0)
-			report_die('D', T_DNS_PERM, route->relay);
-	}
-	dest = route && route->relay[0] ? (route->relay_is_ip ? route->relay : relay) : host;
+	d.sp.sender = argv[2];
+	d.sp.recips = argv + 3;
+	d.sp.nrecips = argc - 3;
+	d.sp.msg = &d.msg;
+	d.sp.timeout_s = cfg.timeoutremote;
+	d.sp.domain = d.host;
+	d.sp.idn = &d.idn;
+	d.sp.has_8bit = has_8bit;
+	d.sp.header = header;
+}
 
-	if (route && route->relay_is_ip) {
-		add_peer(&route->relay_ip, 0, route->relay, 0);
-		prefme = PREF_ROUTE;
-	} else if (route && route->relay[0]) {
-		enum dns_status st = resolve_host(relay, 0, 1);
+/* Precedence: authsenders > qmtproutes > smtproutes > DNS (SPEC 4). */
+static void
+choose_route(void)
+{
+	const struct route *r;
+	const char *why;
+
+	d.route_port = 25;
+	r = ctl_authsender(&cfg, d.sender);
+	if (!r && ((r = ctl_qmtproute(&cfg, d.host, d.sender)) != NULL ||
+	    (d.host_utf8[0] && (r = ctl_qmtproute(&cfg, d.host_utf8, d.sender)) != NULL))) {
+		d.qmtp_route = 1;
+		d.route_port = QMTP_PORT;
+	}
+	if (!r)
+		r = ctl_smtproute(&cfg, d.host, d.sender);
+	if (!r && d.host_utf8[0])
+		r = ctl_smtproute(&cfg, d.host_utf8, d.sender);
+	d.route = r;
+	if (r && r->port)
+		d.route_port = r->port;
+	d.route_smtps = r && r->smtps;
+	if (r && r->relay[0] && !r->relay_is_ip &&
+	    idn_host_to_ascii(r->relay, d.relay, sizeof d.relay, &why) != 0)
+		report_die('D', T_DNS_PERM, r->relay);
+	/* tlsdestinations matches the destination after routes */
+	d.dest = r && r->relay[0] ? (r->relay_is_ip ? r->relay : d.relay) : d.host;
+	d.sp.auth_user = r && r->user && r->user[0] ? r->user : NULL;
+	d.sp.auth_pass = r && r->password ? r->password : "";
+}
+
+/* The addresses to try, and the preference at which our own start. */
+static void
+gather_peers(void)
+{
+	struct ip_address literal;
+	enum dns_status st;
+
+	if (d.route && d.route->relay_is_ip) {
+		add_peer(&d.route->relay_ip, 0, d.route->relay, 0);
+		d.prefme = PREF_ROUTE;
+		return;
+	}
+	if (d.route && d.route->relay[0]) {	/* "as if host had relay as its only MX" */
+		st = resolve_host(d.relay, 0, 1);
 		if (st == DNS_NXDOMAIN || st == DNS_BADNAME)
-			report_die('D', T_DNS_PERM, route->relay);
+			report_die('D', T_DNS_PERM, d.route->relay);
 		if (npeers == 0)
 			report_die(st == DNS_TEMP ? 'Z' : 'D', st == DNS_TEMP ? T_DNS_TEMP : T_NOMX, NULL);
-		prefme = PREF_ROUTE;
+		d.prefme = PREF_ROUTE;
+		return;
+	}
+	if (d.host[0] == '[') {
+		if (ip_scan_literal(d.host, &literal) != 0)
+			report_die('D', T_DNS_PERM, d.host);
+		add_peer(&literal, 0, d.host, 0);
 	} else {
-		if (host[0] == '[') {
-			if (ip_scan_literal(host, &literal) != 0)
-				report_die('D', T_DNS_PERM, host);
-			add_peer(&literal, 0, host, 0);
-		} else {
-			find_mx_peers(host);
-		}
-		/* a route with an empty relay is a plain MX lookup, own check included */
-		if (ipme_init(cfg.ipme, cfg.ipme_count) != 0)
-			report_die('Z', T_OSERR, NULL);
-		prefme = pref_limit();
+		find_mx_peers(d.host);
 	}
+	/* a route with an empty relay is a plain MX lookup, own check included */
+	if (ipme_init(cfg.ipme, cfg.ipme_count) != 0)
+		report_die('Z', T_OSERR, NULL);
+	d.prefme = pref_limit();
+}
 
-	helohost = cfg.helohost;
-	dip = ctl_domainip(&cfg, sender_domain(argv[2]));
+/* domainips by the sender's domain; a route's localip wins. */
+static void
+choose_local(void)
+{
+	const struct ctl_domainip *dip = ctl_domainip(&cfg, sender_domain(d.sender));
+
+	d.sp.helohost = cfg.helohost;
 	if (dip) {
-		local = &dip->localip;
+		d.local = &dip->localip;
 		if (dip->helohost)
-			helohost = dip->helohost;
+			d.sp.helohost = dip->helohost;
 	}
-	if (route && route->has_localip)
-		local = &route->localip;
+	if (d.route && d.route->has_localip)
+		d.local = &d.route->localip;
+}
 
-	sp.helohost = helohost;
-	sp.sender = argv[2];
-	sp.recips = argv + 3;
-	sp.nrecips = argc - 3;
-	sp.msg = &msg;
-	sp.timeout_s = cfg.timeoutremote;
-	sp.domain = host;
-	sp.idn = &idnenv;
-	sp.has_8bit = has_8bit;
-	sp.header = header;
-	sp.auth_user = route && route->user && route->user[0] ? route->user : NULL;
-	sp.auth_pass = route && route->password ? route->password : "";
+enum attempt {
+	ATTEMPT_SKIPPED,	/* not tried: nothing learnt */
+	ATTEMPT_NOCONN,		/* no connection: temporary */
+	ATTEMPT_FAILED,		/* fail holds this host's report */
+	ATTEMPT_RETRY_PLAIN	/* '?': the same host once more without TLS */
+};
+
+/* Opens a connection to pr on the policy's port, MXPS first when it
+ * applies; the fd, or -1 (reason traced, tcpto updated). */
+static int
+open_connection(const struct peer *pr, const char *text, unsigned port, int *qmtp)
+{
+	int fd = -1;
+
+	if (!(d.route && d.route->relay[0]) && qmtp_mxps(pr->pref) && policy.level < TLS_ENCRYPT) {
+		/* MXPS: QMTP first; only a failed connection falls back to SMTP */
+		TRACE("connect %s port %u (%s, preference %lu: MXPS, QMTP)", text, QMTP_PORT,
+		    pr->name, pr->pref);
+		fd = tcp_connect(&pr->ip, QMTP_PORT, d.local, cfg.timeoutconnect);
+		if (fd >= 0)
+			*qmtp = 1;
+		else if (fd != TCP_BIND_FAILED)
+			TRACE("connect %s: %s: SMTP instead", text, strerror(errno));
+	}
+	if (fd < 0 && fd != TCP_BIND_FAILED) {
+		TRACE("connect %s port %u (%s, preference %lu)%s", text, port, pr->name, pr->pref,
+		    policy.smtps ? (*qmtp ? " QMTPS" : " SMTPS") : *qmtp ? " QMTP" : "");
+		fd = tcp_connect(&pr->ip, port, d.local, cfg.timeoutconnect);
+	}
+	if (fd == TCP_BIND_FAILED) {
+		char lt[IP_FMT_MAX];
+		ip_fmt(lt, d.local);
+		report_die('Z', T_BIND, lt);
+	}
+	if (fd < 0) {
+		TRACE("connect %s: %s", text, strerror(errno));
+		tcpto_record(&pr->ip, errno == ETIMEDOUT);
+		return -1;
+	}
+	tcpto_record(&pr->ip, 0);
+	return fd;
+}
+
+/* One peer: policy, DANE, connection, session. Exits on a final outcome. */
+static enum attempt
+attempt(const struct peer *pr, int plaintext_only)
+{
+	char text[IP_FMT_MAX];
+	unsigned port;
+	int fd, qmtp, exitcode;
+	enum smtp_outcome o;
+
+	ip_fmt(text, &pr->ip);
+	if (d.local && d.local->af != pr->ip.af) {
+		TRACE("skip %s: the local address has another family", text);
+		return ATTEMPT_SKIPPED;
+	}
+	if (tcpto_skip(&pr->ip)) {
+		TRACE("skip %s: recent connect timeouts (qmail-tcpto)", text);
+		return ATTEMPT_NOCONN;
+	}
+	tls_policy_for(&policy, &cfg, d.dest, pr->name, sender_domain(d.sender));
+	if (policy.broken)
+		report_die('Z', T_CONTROL, "tlshosts/ or notlshosts/: unreadable");
+	port = policy.port ? policy.port : d.route_port;
+	qmtp = d.qmtp_route || policy.qmtps;
+	if (qmtp)	/* QMTPS: TLS from the first byte on 6209, or "s<port>" */
+		policy.smtps = port == QMTPS_PORT || (d.qmtp_route && d.route_smtps) || policy.qmtps;
+	else
+		policy.smtps = policy.port ? policy.smtps || port == 465 : d.route_smtps || port == 465;
+	if (policy.smtps && policy.level < TLS_ENCRYPT)
+		policy.level = TLS_ENCRYPT;	/* SMTPS has no plaintext */
+	if (dane_policy(&policy, pr, port) != 0) {
+		fail_set(&fail, 'Z', T_TLSA_LOOKUP, NULL);
+		snprintf(fail.host, sizeof fail.host, "%s", text);
+		snprintf(fail.mxname, sizeof fail.mxname, "%s", pr->name);
+		snprintf(fail.domain, sizeof fail.domain, "%s", d.host);
+		return ATTEMPT_FAILED;
+	}
+	/* QMTP needs the length first: a pipe is spooled before connecting */
+	if ((qmtp || qmtp_mxps(pr->pref)) && !d.msg.is_regular) {
+		if (message_spool(&d.msg) != 0)
+			report_die('Z', T_READ, NULL);
+		if (d.msg.partial)	/* refused like a queue file */
+			report_die('D', T_PARTIAL, NULL);
+	}
+	if ((fd = open_connection(pr, text, port, &qmtp)) < 0)
+		return ATTEMPT_NOCONN;
+
+	conn_init(&conn, fd);
+	d.sp.host = text;
+	d.sp.mxname = pr->name;
+	d.sp.tls = &policy;
+	d.sp.plaintext_only = plaintext_only;
+	d.sp.peer_loopback = ip_is_loopback(&pr->ip);
+	if (qmtp) {
+		if (qmtp_deliver(&conn, &d.sp, &fail, &exitcode) == SMTP_FINAL)
+			report_exit(&fail, exitcode);
+		o = SMTP_NEXT;
+	} else {
+		o = smtp_deliver(&conn, &d.sp, &fail);
+		if (o == SMTP_FINAL)
+			report_exit(&fail, 0);
+	}
+	tls_close(&conn);
+	close(fd);
+	return o == SMTP_RETRY_PLAIN ? ATTEMPT_RETRY_PLAIN : ATTEMPT_FAILED;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t k;
+	int have_fail = 0, all_perm = 1, plaintext_only = 0;
+
+	/* a peer closing while we write must be a report, not a silent death */
+	signal(SIGPIPE, SIG_IGN);
+	/* the control files hold passwords and key passphrases: no core file */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	setup(argc, argv);
+	choose_route();
+	gather_peers();
+	choose_local();
 
 	for (k = 0; k < npeers; ++k) {
-		if (peers[k].pref >= prefme)
+		if (peers[k].pref >= d.prefme)
 			continue;
-		ip_fmt(hosttext, &peers[k].ip);
-		if (local && local->af != peers[k].ip.af) {
-			TRACE("skip %s: the local address has another family", hosttext);
-			continue;
-		}
-		if (tcpto_skip(&peers[k].ip)) {
-			TRACE("skip %s: recent connect timeouts (qmail-tcpto)", hosttext);
+		switch (attempt(&peers[k], plaintext_only)) {
+		case ATTEMPT_SKIPPED:
+			break;
+		case ATTEMPT_NOCONN:
 			all_perm = 0;
-			continue;
-		}
-		tls_policy_for(&policy, &cfg, dest, peers[k].name, sender_domain(argv[2]));
-		if (policy.broken)
-			report_die('Z', T_CONTROL, "tlshosts/ or notlshosts/: unreadable");
-		port = policy.port ? policy.port : route_port;
-		qmtp = qmtp_route || policy.qmtps;
-		if (qmtp)	/* QMTPS: TLS from the first byte on 6209, or "s<port>" */
-			policy.smtps = port == QMTPS_PORT || (qmtp_route && route_smtps) || policy.qmtps;
-		else
-			policy.smtps = policy.port ? policy.smtps || port == 465 : route_smtps || port == 465;
-		if (policy.smtps && policy.level < TLS_ENCRYPT)
-			policy.level = TLS_ENCRYPT;	/* SMTPS has no plaintext */
-		if (dane_policy(&policy, &peers[k], port) != 0) {
-			fail_set(&fail, 'Z', T_TLSA_LOOKUP, NULL);
-			snprintf(fail.host, sizeof fail.host, "%s", hosttext);
-			snprintf(fail.mxname, sizeof fail.mxname, "%s", peers[k].name);
-			snprintf(fail.domain, sizeof fail.domain, "%s", host);
-			have_fail = 1;	/* report this, not "no connection" */
-			all_perm = 0;
-			continue;
-		}
-		fd = -1;
-		if (!(route && route->relay[0]) && qmtp_mxps(peers[k].pref) && policy.level < TLS_ENCRYPT) {
-			/* MXPS: QMTP first; only a failed connection falls back to SMTP */
-			if (!msg.is_regular && message_spool(&msg) != 0)
-				report_die('Z', T_READ, NULL);
-			if (msg.partial)
-				report_die('D', T_PARTIAL, NULL);
-			TRACE("connect %s port %u (%s, preference %lu: MXPS, QMTP)", hosttext,
-			    QMTP_PORT, peers[k].name, peers[k].pref);
-			fd = tcp_connect(&peers[k].ip, QMTP_PORT, local, cfg.timeoutconnect);
-			if (fd >= 0)
-				qmtp = 1;
-			else
-				TRACE("connect %s: %s: SMTP instead", hosttext, strerror(errno));
-		}
-		if (qmtp && !msg.is_regular && message_spool(&msg) != 0)
-			report_die('Z', T_READ, NULL);
-		if (msg.partial)	/* a pipe, now spooled: refused like a queue file */
-			report_die('D', T_PARTIAL, NULL);
-		if (fd < 0) {
-			TRACE("connect %s port %u (%s, preference %lu)%s", hosttext, port,
-			    peers[k].name, peers[k].pref, policy.smtps ? (qmtp ? " QMTPS" : " SMTPS") : qmtp ? " QMTP" : "");
-			fd = tcp_connect(&peers[k].ip, port, local, cfg.timeoutconnect);
-		}
-		if (fd == TCP_BIND_FAILED) {
-			char lt[IP_FMT_MAX];
-			ip_fmt(lt, local);
-			report_die('Z', T_BIND, lt);
-		}
-		if (fd < 0) {
-			TRACE("connect %s: %s", hosttext, strerror(errno));
-			tcpto_record(&peers[k].ip, errno == ETIMEDOUT);
-			all_perm = 0;
-			continue;
-		}
-		tcpto_record(&peers[k].ip, 0);
-		conn_init(&conn, fd);
-		have_fail = 1;
-		sp.host = hosttext;
-		sp.mxname = peers[k].name;
-		sp.tls = &policy;
-		sp.plaintext_only = plaintext_only;
-		sp.peer_loopback = ip_is_loopback(&peers[k].ip);
-		if (qmtp) {
-			if (qmtp_deliver(&conn, &sp, &fail, &exitcode) == SMTP_FINAL)
-				report_exit(&fail, exitcode);
-			tls_close(&conn);
-			close(fd);
-			all_perm = 0;
-			continue;
-		}
-		switch (smtp_deliver(&conn, &sp, &fail)) {
-		case SMTP_FINAL:
-			report_exit(&fail, 0);
-		case SMTP_RETRY_PLAIN:
-			TRACE("TLS protocol error under '?': the same host again without TLS");
+			break;
+		case ATTEMPT_RETRY_PLAIN:
+			TRACE("TLS failed under '?': the same host again without TLS");
 			plaintext_only = 1;
-			--k;	/* this peer once more */
-			break;
-		case SMTP_NEXT:
-			plaintext_only = 0;
+			have_fail = 1;
+			all_perm = 0;
+			--k;	/* this peer once more (k wraps and comes back) */
+			continue;
+		case ATTEMPT_FAILED:
+			have_fail = 1;
+			if (fail.letter != 'D')
+				all_perm = 0;
 			break;
 		}
-		tls_close(&conn);
-		close(fd);
-		if (fail.letter != 'D')
-			all_perm = 0;
+		plaintext_only = 0;
 	}
 	if (!have_fail)
 		report_die('Z', T_NOCONN, NULL);
