@@ -6,6 +6,7 @@
  * rejections at every command.
  */
 #include <fcntl.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -58,6 +59,7 @@ out:
 }
 
 static const struct tls_policy *policy;
+static unsigned timeout_s = 5;
 static const char *auth_user, *auth_pass;
 static int loopback;
 
@@ -98,7 +100,7 @@ session(const struct step *steps, const char *message, int nrecips, char **recip
 	p.recips = recips;
 	p.nrecips = nrecips;
 	p.msg = &msg;
-	p.timeout_s = 5;
+	p.timeout_s = timeout_s;
 	p.host = "192.0.2.25";
 	p.mxname = "mx.example";
 	p.domain = "example";
@@ -428,5 +430,73 @@ main(void)
 		    "Remote host said: 334 !!notbase64!!\n"), "bad challenge");
 	}
 	auth_user = auth_pass = NULL;
+
+	/*
+	 * The hostile-server matrix: at each step of the dialogue, with and
+	 * without PIPELINING, the server closes, stalls, sends garbage, an
+	 * overlong line or an endless multiline reply. Never K unless the
+	 * final reply accepted the message; always within the timeout.
+	 */
+	{
+		static const char *faults[] = { "<close>", NULL /* stall */, "xyzzy garbage\r\n",
+		    "<overlong>", "<endless>", "250 ok\r\n250 ok\r\n250 ok\r\n" /* extra */ };
+		static const char *names[] = { "close", "stall", "garbage", "overlong", "endless", "extra" };
+		static char overlong[REPLY_LINE_MAX + 64], endless[(REPLY_LINES_MAX + 8) * 8];
+		static const struct step normal[2][8] = {
+			{ { "", "220 mx\r\n" }, { "EHLO", "250 mx\r\n" }, { "MAIL", "250 ok\r\n" },
+			  { "RCPT", "250 ok\r\n" }, { "DATA\r\n", "354 go\r\n" },
+			  { "\r\n.\r\n", "250 queued\r\n" }, { "QUIT", "221 bye\r\n" }, { NULL, NULL } },
+			{ { "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 PIPELINING\r\n" },
+			  { "DATA\r\n", "250 ok\r\n250 ok\r\n354 go\r\n" },
+			  { "\r\n.\r\n", "250 queued\r\n" }, { "QUIT", "221 bye\r\n" }, { NULL, NULL } },
+		};
+		struct step s[8];
+		size_t i, k, fault, pipe, at;
+		struct timespec t0, t1;
+		double took;
+
+		memset(overlong, 'a', sizeof overlong - 3);
+		memcpy(overlong, "250 ", 4);
+		memcpy(overlong + sizeof overlong - 3, "\r\n", 3);
+		for (at = 0; at + 8 < sizeof endless; at += 7)
+			memcpy(endless + at, "250-xx\n", 7);
+		timeout_s = 1;
+		for (pipe = 0; pipe < 2; ++pipe)
+			for (k = 0; normal[pipe][k].after; ++k)
+				for (fault = 0; fault < sizeof faults / sizeof faults[0]; ++fault) {
+					int last_step = normal[pipe][k + 1].after == NULL;	/* QUIT */
+					int after_dot = strstr(normal[pipe][k].after, ".\r\n") != NULL;
+					for (i = 0; i < k; ++i)
+						s[i] = normal[pipe][i];
+					s[k].after = normal[pipe][k].after;
+					s[k].reply = faults[fault] == NULL ? NULL :
+					    strcmp(faults[fault], "<overlong>") == 0 ? overlong :
+					    strcmp(faults[fault], "<endless>") == 0 ? endless : faults[fault];
+					if (s[k].reply)
+						s[k + 1] = (struct step){ NULL, NULL };
+					else
+						s[k] = (struct step){ NULL, NULL };
+					clock_gettime(CLOCK_MONOTONIC, &t0);
+					session(s, msg, 1, two);
+					clock_gettime(CLOCK_MONOTONIC, &t1);
+					took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+					CHECK(took < timeout_s + 2.5, "%s step %zu %s: took %.1f s",
+					    pipe ? "piped" : "plain", k, names[fault], took);
+					if (last_step) {	/* the message was accepted before QUIT */
+						CHECK(f.letter == 'K', "%s step %zu (QUIT) %s: %c",
+						    pipe ? "piped" : "plain", k, names[fault], f.letter);
+					} else if (after_dot && fault == 5) {
+						/* "250 ok" extras after the dot's 250: accepted */
+						CHECK(f.letter != 'D', "extra after dot");
+					} else {
+						CHECK(f.letter == 'Z' || f.letter == 'D', "%s step %zu %s: letter %c (never K)",
+						    pipe ? "piped" : "plain", k, names[fault], f.letter);
+						if (after_dot && fault <= 1)
+							CHECK(f.critical, "%s step %zu %s: Possible duplicate",
+							    pipe ? "piped" : "plain", k, names[fault]);
+					}
+				}
+		timeout_s = 5;
+	}
 	return check_done();
 }
