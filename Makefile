@@ -60,12 +60,14 @@ san:
 check: all units san
 	$(MAKE) unit
 	ASAN_OPTIONS=detect_leaks=1 $(MAKE) O=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit
+	$(MAKE) fuzz FUZZ_SECONDS=10
 	QR=$(CURDIR)/build/san/qmail-remote tests/integ/run
 
 integ: all san
 	QR=$(CURDIR)/build/san/qmail-remote tests/integ/run
 
 FUZZERS = fuzz_dns fuzz_control fuzz_reply fuzz_qmtp fuzz_sasl fuzz_idn
+# `make check` runs a 10-second smoke of each; issue-sized runs: make fuzz FUZZ_SECONDS=600
 FUZZ_SECONDS ?= 60
 FUZZCC = clang
 fuzz:
