@@ -70,11 +70,8 @@ address_ok(const char *s)
 static void
 add_peer(const struct ip_address *ip, unsigned long pref, const char *name, int secure)
 {
-	size_t i;
-
-	for (i = 0; i < npeers; ++i)
-		if (ip_equal(&peers[i].ip, ip))
-			return;	/* the same address under two MX names */
+	/* the same address under two MX names stays twice, as in qmail: each
+	 * name has its own TLSA records and may succeed where the other fails */
 	if (npeers < PEERS_MAX) {
 		peers[npeers].ip = *ip;
 		peers[npeers].pref = pref;

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <strings.h>
 #include "ip.h"
@@ -186,8 +187,8 @@ password_cb(char *buf, int size, int rwflag, void *userdata)
 	size_t n = pass ? strlen(pass) : 0;
 
 	(void)rwflag;
-	if (n > (size_t)size)
-		return 0;
+	if (n == 0 || n > (size_t)size)
+		return 0;	/* no password: the key stays locked, a clear report */
 	memcpy(buf, pass, n);
 	return (int)n;
 }
@@ -235,7 +236,8 @@ make_ctx(const struct tls_policy *pol, struct fail *f)
 	if (pol->allow_anon) {
 		/* anonymous DH has no certificate: only where configured ('-') */
 		SSL_CTX_set_security_level(ctx, 0);
-		if (!SSL_CTX_set_cipher_list(ctx, pol->ciphers ? pol->ciphers : "DEFAULT:aNULL:@SECLEVEL=0"))
+		/* not "DEFAULT:aNULL": DEFAULT removes aNULL for good */
+		if (!SSL_CTX_set_cipher_list(ctx, pol->ciphers ? pol->ciphers : "ALL:!eNULL:@SECLEVEL=0"))
 			goto ciphers;
 	} else if (pol->ciphers && !SSL_CTX_set_cipher_list(ctx, pol->ciphers)) {
 		goto ciphers;
@@ -245,12 +247,14 @@ make_ctx(const struct tls_policy *pol, struct fail *f)
 	if (need_ca) {
 		int ok;
 		size_t n = ca ? strlen(ca) : 0;
+		struct stat st;
 		if (!ca)	/* the built-in paths: $SSL_CERT_FILE/$SSL_CERT_DIR must not count */
 			ok = SSL_CTX_load_verify_locations(ctx, X509_get_default_cert_file(),
 			    X509_get_default_cert_dir()) || SSL_CTX_load_verify_locations(ctx, NULL,
 			    X509_get_default_cert_dir());
-		else if (n > 0 && ca[n - 1] == '/')
-			ok = SSL_CTX_load_verify_locations(ctx, NULL, ca);
+		else if (n > 0 && ca[n - 1] == '/')	/* OpenSSL does not look now: we do */
+			ok = stat(ca, &st) == 0 && S_ISDIR(st.st_mode) &&
+			    SSL_CTX_load_verify_locations(ctx, NULL, ca);
 		else
 			ok = SSL_CTX_load_verify_locations(ctx, ca, NULL);
 		if (!ok) {
@@ -274,7 +278,10 @@ make_ctx(const struct tls_policy *pol, struct fail *f)
 		SSL_CTX_set_default_passwd_cb(ctx, password_cb);
 		SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)pol->keypass);
 		if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
-			fail_tls(f, T_TLS_KEY_LOAD, key);
+			/* OpenSSL 3 refuses a key that does not match right here */
+			unsigned long e = ERR_peek_last_error();
+			fail_tls(f, ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH ||
+			    ERR_GET_REASON(e) == X509_R_KEY_TYPE_MISMATCH ? T_TLS_KEY_MISMATCH : T_TLS_KEY_LOAD, key);
 			SSL_CTX_free(ctx);
 			return NULL;
 		}
@@ -452,7 +459,7 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 		}
 		TRACE("tls: DANE authenticated the peer");
 	} else if (pol->level >= TLS_VERIFY) {
-		if (vr == X509_V_ERR_HOSTNAME_MISMATCH) {
+		if (vr == X509_V_ERR_HOSTNAME_MISMATCH || vr == X509_V_ERR_IP_ADDRESS_MISMATCH) {
 			r = T_TLS_SUBJECT;
 			goto reject;
 		}

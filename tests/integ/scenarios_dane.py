@@ -1,0 +1,103 @@
+# scenarios_dane.py -- DANE scenarios (exec'd by scenarios.py, its helpers in scope).
+#
+# The qrtest. zone is DNSSEC-signed (mkzone) and unbound validates it; the
+# TLSA records are in bed.d/30-dane.zone, the insecure and bogus child zones
+# on ns-dane (bed.d/30-dane.sh).  Servers: pf-tls (20-tls.sh): 192.0.2.60-65,
+# and 192.0.2.69 (postfix-dane/smtpd: certificate mx-dane-ta.qrtest with the
+# test CA in its chain).
+exec(compile(open(os.path.join(bedlib.HERE, "tls", "scnlib.py")).read(),  # noqa: S102
+             os.path.join(bedlib.HERE, "tls", "scnlib.py"), "exec"), globals())
+
+IP69 = rb"192\.0\.2\.69"
+
+
+def z_tlsa(mx, host, why):
+    return X("ZTLSA validation of the X.509 certificate failed for: %s for %s: %s.\n" % (mx, host, why))
+
+
+def z_tlsa_lookup(mx, host):
+    return X("ZTLSA lookup error for: %s for %s.\n" % (mx, host))
+
+
+S += [
+    # ---- usable TLSA (usages 2 and 3): mandatory and authenticated by DANE
+    Scn("dane-ee-spki", "dane-ee.qrtest", ["a@dane-ee.qrtest"], expect_rcpts=[r], final=K_tls(IP60, dane=True),
+        checks=[delivered("pf-tls"), received("pf-tls")]),
+    Scn("dane-ee-full-cert-sha512", "dane-ee-full.qrtest", ["a@dane-ee-full.qrtest"], expect_rcpts=[r],
+        final=K_tls(IP60, dane=True), checks=[delivered("pf-tls")]),
+    # DANE-EE: neither the name nor the dates nor the issuer matter (RFC 7672 3.1.1)
+    Scn("dane-ee-selfsigned-other-name", "dane-ee-self.qrtest", ["a@dane-ee-self.qrtest"], expect_rcpts=[r],
+        final=K_tls(rb"192\.0\.2\.63", dane=True), checks=[delivered("pf-tls")]),
+    Scn("dane-ee-expired", "dane-ee-expired.qrtest", ["a@dane-ee-expired.qrtest"], expect_rcpts=[r],
+        final=K_tls(rb"192\.0\.2\.62", dane=True), checks=[delivered("pf-tls")]),
+    Scn("dane-ee-one-of-two-matches", "dane-ee-multi.qrtest", ["a@dane-ee-multi.qrtest"], expect_rcpts=[r],
+        final=K_tls(IP60, dane=True), checks=[delivered("pf-tls")]),
+    Scn("dane-ta-cert", "dane-ta.qrtest", ["a@dane-ta.qrtest"], expect_rcpts=[r], final=K_tls(IP69, dane=True),
+        checks=[delivered("pf-tls"), received("pf-tls")]),
+    Scn("dane-ta-spki", "dane-ta2.qrtest", ["a@dane-ta2.qrtest"], expect_rcpts=[r], final=K_tls(IP69, dane=True),
+        checks=[delivered("pf-tls")]),
+    Scn("dane-ta-full-cert", "dane-ta3.qrtest", ["a@dane-ta3.qrtest"], expect_rcpts=[r],
+        final=K_tls(IP69, dane=True), checks=[delivered("pf-tls")]),
+    Scn("dane-ta-wrong-name", "dane-tawrong.qrtest", ["a@dane-tawrong.qrtest"],
+        final=z_tlsa("mx-dane-tawrong.qrtest", "dane-tawrong.qrtest", "hostname mismatch"),
+        checks=[nd("pf-tls")]),
+    Scn("dane-ee-mismatch", "dane-bad.qrtest", ["a@dane-bad.qrtest"],
+        final=z_tlsa("mx-dane-bad.qrtest", "dane-bad.qrtest", "no matching DANE TLSA records"),
+        checks=[nd("pf-tls")]),
+    Scn("dane-ee-mismatch-next-mx", "dane-badnext.qrtest", ["a@dane-badnext.qrtest"], env=TRACE,
+        expect_rcpts=[r], final=K_tls(IP69, dane=True),
+        checks=[delivered("pf-tls"), via_service("pf-tls", "postfix-dane"),
+                stderr_has(r"(?s)connect 192\.0\.2\.60 port 25 \(mx-dane-bad\.qrtest.*peer rejected: \d+ no matching "
+                           r"DANE TLSA records.*connect 192\.0\.2\.69 port 25 \(mx-dane-ta\.qrtest")]),
+    # DANE wins over a tlsdestinations CA that would not verify the server
+    Scn("dane-overrides-cafile", "dane-ee.qrtest", ["a@dane-ee.qrtest"], control=tlsdest("+*:" + CA2),
+        expect_rcpts=[r], final=K_tls(IP60, dane=True), checks=[delivered("pf-tls")]),
+    Scn("dane-smtproutes-relay-name", "route.qrtest", ["a@route.qrtest"],
+        control=route(["route.qrtest:mx-dane-ee.qrtest"]), expect_rcpts=[r], final=K_tls(IP60, dane=True),
+        checks=[delivered("pf-tls")]),
+    Scn("dane-smtproutes-relay-mismatch", "route.qrtest", ["a@route.qrtest"],
+        control=route(["route.qrtest:mx-dane-bad.qrtest"]),
+        final=z_tlsa("mx-dane-bad.qrtest", "route.qrtest", "no matching DANE TLSA records"),
+        checks=[nd("pf-tls")]),
+    # ---- secure TLSA without usable records (usages 0 and 1): mandatory, unauthenticated
+    Scn("dane-pkix-only", "dane-pkix.qrtest", ["a@dane-pkix.qrtest"], expect_rcpts=[r], final=K_tls(IP60),
+        checks=[delivered("pf-tls"), received("pf-tls")]),
+    Scn("dane-pkix-only-no-starttls", "dane-pkix-notls.qrtest", ["a@dane-pkix-notls.qrtest"],
+        final=z_nostarttls("mx-dane-pkix-notls.qrtest", "dane-pkix-notls.qrtest"),
+        checks=[not_delivered("pf-tls")]),
+    Scn("dane-data-over-512-bytes-unusable", "dane-ee-big.qrtest", ["a@dane-ee-big.qrtest"], expect_rcpts=[r],
+        final=K_tls(IP60), checks=[delivered("pf-tls")]),
+    # ---- usable TLSA, no STARTTLS: never plaintext
+    Scn("dane-no-starttls", "dane-notls.qrtest", ["a@dane-notls.qrtest"],
+        final=z_nostarttls("mx-dane-notls.qrtest", "dane-notls.qrtest"), checks=[not_delivered("pf-tls")]),
+    Scn("dane-no-starttls-next-mx", "dane-notlsnext.qrtest", ["a@dane-notlsnext.qrtest"], expect_rcpts=[r],
+        final=K_tls(IP60, dane=True), checks=[delivered("pf-tls"), received("pf-tls")]),
+    # ---- insecure: TLSA ignored (these records would not match)
+    Scn("dane-insecure-tlsa-ignored", "dane-insectlsa.qrtest", ["a@dane-insectlsa.qrtest"], expect_rcpts=[r],
+        final=K_tls(IP60), checks=[delivered("pf-tls")]),
+    Scn("dane-insecure-zone-ignored", "insecure.qrtest", ["a@insecure.qrtest"], expect_rcpts=[r],
+        final=K_tls(IP60), checks=[delivered("pf-tls")]),
+    # ---- bogus: SERVFAIL from the validating resolver
+    Scn("dane-bogus-tlsa", "dane-bogus.qrtest", ["a@dane-bogus.qrtest"],
+        final=z_tlsa_lookup("mx-dane-bogus.qrtest", "dane-bogus.qrtest"), checks=[nd("pf-tls")]),
+    Scn("dane-bogus-tlsa-next-mx", "dane-bogusnext.qrtest", ["a@dane-bogusnext.qrtest"], expect_rcpts=[r],
+        final=K_tls(IP69, dane=True), checks=[delivered("pf-tls"), via_service("pf-tls", "postfix-dane")]),
+    Scn("dane-bogus-zone", "bogus.qrtest", ["a@bogus.qrtest"], final=Z412),
+    # ---- '/' disables TLSA; '%' (pinning) too
+    Scn("dane-disabled-prefix", "dane-bad.qrtest", ["a@dane-bad.qrtest"], control=tlsdest("/dane-bad.qrtest:"),
+        expect_rcpts=[r], final=K_tls(IP60), checks=[delivered("pf-tls")]),
+    Scn("dane-disabled-default", "dane-bad.qrtest", ["a@dane-bad.qrtest"], control=tlsdest("/:"),
+        expect_rcpts=[r], final=K_tls(IP60), checks=[delivered("pf-tls")]),
+    Scn("dane-disabled-default-no-starttls", "dane-notls.qrtest", ["a@dane-notls.qrtest"], control=tlsdest("/:"),
+        expect_rcpts=[r], final=K_pf(rb"192\.0\.2\.65"), checks=[delivered("pf-tls"), received("pf-tls", tls=False)]),
+    Scn("dane-disabled-mandatory", "dane-bad.qrtest", ["a@dane-bad.qrtest"], control=tlsdest("/*:"),
+        expect_rcpts=[r], final=K_tls(IP60), checks=[delivered("pf-tls")]),
+    Scn("dane-disabled-mandatory-no-starttls", "dane-notls.qrtest", ["a@dane-notls.qrtest"],
+        control=tlsdest("/*:"), final=z_nostarttls("mx-dane-notls.qrtest", "dane-notls.qrtest"),
+        checks=[not_delivered("pf-tls")]),
+    Scn("dane-disabled-no-lookup-of-bogus", "dane-bogus.qrtest", ["a@dane-bogus.qrtest"],
+        control=tlsdest("/dane-bogus.qrtest:"), expect_rcpts=[r], final=K_tls(IP60), checks=[delivered("pf-tls")]),
+    Scn("dane-pin-instead", "dane-bad.qrtest", ["a@dane-bad.qrtest"],
+        control=tlsdest("%dane-bad.qrtest:=" + fp("sha256", TLSD + "/mx-tls.crt")), expect_rcpts=[r],
+        final=K_tls(IP60), checks=[delivered("pf-tls")]),
+]
