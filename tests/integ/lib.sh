@@ -52,7 +52,7 @@ net_addrs6() {
 }
 
 PF_INSTANCES="pf-plain pf-reject"
-NEED_PKGS="postfix nsd unbound ldnsutils bind9-dnsutils python3 iproute2 procps"
+NEED_PKGS="postfix nsd unbound ldnsutils bind9-dnsutils python3 iproute2 procps openssl"
 
 in_net()    { ip netns exec "$NS_NET" "$@"; }
 in_client() { ip netns exec "$NS_CLIENT" "$@"; }
