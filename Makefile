@@ -89,7 +89,8 @@ bench: all
 
 install: all
 	install -d $(DESTDIR)$(QMAIL_HOME)/bin $(DESTDIR)$(QMAIL_HOME)/man/man8
-	if [ -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote ]; then \
+	# the first install keeps the binary it replaces; an upgrade keeps that one
+	if [ -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote ] && [ ! -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.orig ]; then \
 		cp -p $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.orig; fi
 	install -m 711 qmail-remote $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.new
 	mv -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.new $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote

@@ -308,7 +308,10 @@ report_format(const struct fail *f, char *buf, size_t size)
 			sb_puts(&b, ": ");
 			sb_puts(&b, f->detail);
 		}
-		sb_puts(&b, ".\n");
+		sb_puts(&b, ".");
+		if (f->critical)	/* the whole package was sent */
+			sb_puts(&b, " Possible duplicate!");
+		sb_puts(&b, "\n");
 		break;
 	case T_SMTPUTF8:
 		sb_puts(&b, "Sorry, the message needs SMTPUTF8 (non-ASCII addresses or headers) and ");

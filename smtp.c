@@ -555,6 +555,7 @@ authenticate(struct conn *c, const struct smtp_params *p, struct fail *f, const 
 				off = clen = 0;
 			if (sasl_step(&s, said.text + off, clen, line, sizeof line, &len, &err) != 0) {
 				(void)conn_puts(c, "*\r\n");	/* RFC 4954 4: cancel */
+				trace_line(">", "*", 1);
 				goto failed;
 			}
 			send_secret(c, line, len, "(AUTH response not shown)");

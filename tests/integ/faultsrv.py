@@ -37,6 +37,9 @@ MODES = {
     "dropmsg":  "replies 354 to DATA, reads a little of the message, closes",
     "slowdot":  "after the final dot waits 30 s before replying 250",
     "mlreject": "RCPT is rejected with a three-line 550 reply",
+    "bad64cram": "offers AUTH CRAM-MD5; its 334 challenge is not base64",
+    "bad64scram": "offers AUTH SCRAM-SHA-256; its server-first is not base64",
+    "authplain": "offers AUTH PLAIN (no STARTTLS); accepts any AUTH PLAIN with 235",
 }
 
 _lock = threading.Lock()
@@ -152,6 +155,8 @@ class Conn:
             if line is None:
                 return
             verb = line.split(b" ", 1)[0].split(b":", 1)[0].strip().upper()
+            if m in ("bad64cram", "bad64scram", "authplain") and auth_fault(self, verb):
+                continue
             if verb == b"EHLO":
                 self.send(b"250-%s\r\n250-PIPELINING\r\n250-SIZE 52428800\r\n"
                           b"250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n"
@@ -196,6 +201,24 @@ class Conn:
                 return
             else:
                 self.send(b"502 5.5.2 Error: command not recognized\r\n")
+
+
+def auth_fault(c, verb):
+    """EHLO and AUTH for the bad64* and authplain modes; True when answered."""
+    mech = {"bad64cram": b"CRAM-MD5", "bad64scram": b"SCRAM-SHA-256"}.get(c.mode, b"PLAIN")
+    if verb == b"EHLO":
+        c.send(b"250-%s\r\n250-AUTH %s\r\n250-PIPELINING\r\n250 8BITMIME\r\n" % (HOST.encode(), mech))
+    elif verb == b"AUTH" and c.mode == "authplain":
+        c.send(b"235 2.7.0 Authentication successful\r\n")
+    elif verb == b"AUTH":
+        # CRAM-MD5: a challenge with '!' and ' '; SCRAM: server-first unencoded
+        c.send(b"334 <1234.5678@fault.qrtest> not base64!\r\n" if c.mode == "bad64cram"
+               else b"334 r=fyko+d2lbbFgONRv9qkxdawL,s=QSXCR+Q6sek8bf92,i=4096\r\n")
+    elif verb == b"*":
+        c.send(b"501 5.7.0 Authentication aborted\r\n")
+    else:
+        return False
+    return True
 
 
 def serve(lsock, mode, logdir):

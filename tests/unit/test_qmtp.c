@@ -365,7 +365,7 @@ test_violations(void)
 		t.reply = v[i].reply;
 		t.replylen = strlen(v[i].reply);
 		n = (size_t)snprintf(want, sizeof want, "ZConnected to " HOST
-		    " but recipient host did not talk proper QMTP: %s.\n", v[i].why) + 1;
+		    " but recipient host did not talk proper QMTP: %s. Possible duplicate!\n", v[i].why) + 1;
 		run_pkg(&t, want, n, 0);
 	}
 
@@ -373,7 +373,7 @@ test_violations(void)
 	t.recips[1] = "r2@example.org";
 	t.reply = "2:Kk,2:Kk.";
 	t.replylen = strlen(t.reply);
-	run_pkg(&t, S("r\0ZConnected to " HOST " but recipient host did not talk proper QMTP: bad netstring.\n\0"), 0);
+	run_pkg(&t, S("r\0ZConnected to " HOST " but recipient host did not talk proper QMTP: bad netstring. Possible duplicate!\n\0"), 0);
 }
 
 static void
@@ -400,7 +400,7 @@ test_limits(void)
 	t.name = "one byte too long";
 	n = (size_t)sprintf(reply, "%d:K", QMTP_RESPONSE_MAX + 1);
 	t.replylen = n;
-	run_pkg(&t, S("ZConnected to " HOST " but recipient host did not talk proper QMTP: response too long.\n\0"), 0);
+	run_pkg(&t, S("ZConnected to " HOST " but recipient host did not talk proper QMTP: response too long. Possible duplicate!\n\0"), 0);
 }
 
 static void

@@ -1,0 +1,391 @@
+# scenarios_operator.py -- what an operator sees and configures (exec'd by
+# scenarios.py with its helpers in scope): domainips and the smtproutes
+# localip field (the source address the server logs, the HELO it got),
+# binding failures, IPv6 link-local with %ifname, the QMAILREMOTE_TRACE
+# transcript, the reports on a terminal, and `make install` / `uninstall`.
+# The client's extra addresses are bed.d/60-domainips.sh's: 192.0.2.11,
+# 192.0.2.12, 2001:db8::11, fe80::11 (192.0.2.99 and 2001:db8::99 are nobody's).
+# Names defined here start with op_/OP_ (all suites share one namespace).
+import pty as op_pty
+import select as op_select
+import shutil as op_shutil
+import stat as op_stat
+
+OP_VETH = bedlib.BED_ID + "c0"        # lib.sh's VETH_CLIENT
+OP_TRACE = {"QMAILREMOTE_TRACE": "1"}
+OP_AD = r"(, DNSSEC-validated)?"          # once the zone is signed (DANE part)
+OP_REPO = os.path.normpath(os.path.join(bedlib.HERE, "..", ".."))
+
+
+def op_client_ip(instance, ip):
+    """instance's smtpd logged this message (the K report's queue id) as
+    coming from ip."""
+    def chk(c):
+        qid = qid_of(c.final)
+        if not qid:
+            return "no queue id in the K report"
+        pat = r"/smtpd\[\d+\]: %s: client=unknown\[%s\]$" % (qid, re.escape(ip))
+        if not bedlib.maillog_has(instance, pat):
+            got = re.findall(r"(?m)^.*%s: client=.*$" % qid, bedlib.maillog(instance))
+            return "%s maillog: want client=unknown[%s], got %r" % (instance, ip, got)
+        return None
+    return chk
+
+
+def op_received_from(helo, ip):
+    """the Received header shows HELO helo and the peer address ip"""
+    def chk(c):
+        got = bedlib.find_in_maildir("pf-plain", c.tok)
+        if not got:
+            return "pf-plain: nothing delivered with the token"
+        info, _ = bedlib.split_delivered(got[0])
+        want = "from %s (unknown [%s])" % (helo, ip)
+        if not (info["received"] or "").startswith(want):
+            return "Received %r does not start with %r" % (info["received"], want)
+        return None
+    return chk
+
+
+def op_trace(*patterns):
+    """the transcript has lines matching the patterns (after the time stamp), in this order"""
+    def chk(c):
+        text = c.stderr.decode("utf-8", "replace")
+        pos = 0
+        for p in patterns:
+            m = re.compile(r"(?m)^\+\d+\.\d{3} " + p + r"$").search(text, pos)
+            if not m:
+                return "transcript: no line %r after offset %d\n      transcript:\n        %s" % (
+                    p, pos, text[-3000:].replace("\n", "\n        "))
+            pos = m.end()
+        return None
+    return chk
+
+
+def op_trace_all_stamped(c):
+    """every transcript line starts with the time stamp: nothing else writes to stderr"""
+    bad = [l for l in c.stderr.decode("utf-8", "replace").splitlines() if not re.match(r"\+\d+\.\d{3} ", l)]
+    return "transcript lines without a time stamp: %r" % bad[:5] if bad else None
+
+
+def op_no_secret(*secrets):
+    def chk(c):
+        import base64
+        for sec in secrets:
+            for f in (sec.encode(), base64.b64encode(sec.encode())):
+                if f in c.stdout or f in c.stderr:
+                    return "the output contains a secret (%r)" % f
+        return None
+    return chk
+
+
+def op_dip(*lines):
+    return {"domainips": "".join(l + "\n" for l in lines)}
+
+
+OP_DIPS = op_dip("client.qrtest:192.0.2.11|helo11.qrtest", "*:192.0.2.12")
+OP_BIND99 = X(b"ZSystem can't bind to local ip address: 192.0.2.99. (#4.3.0)\n")
+
+S += [
+    # ---- domainips: the sender's domain, then "*"
+    Scn("domainips-sender-domain", "plain4.qrtest", ["dip@plain4.qrtest"], control=OP_DIPS,
+        expect_rcpts=[r], final=K_pf(IP25),
+        checks=[delivered("pf-plain", helo="helo11.qrtest"), op_client_ip("pf-plain", "192.0.2.11"),
+                op_received_from("helo11.qrtest", "192.0.2.11")]),
+    Scn("domainips-sender-domain-any-case", "plain4.qrtest", ["dip@plain4.qrtest"], sender="Sender@CLIENT.qrtest",
+        control=OP_DIPS, expect_rcpts=[r], final=K_pf(IP25),
+        checks=[op_client_ip("pf-plain", "192.0.2.11"), op_received_from("helo11.qrtest", "192.0.2.11")]),
+    Scn("domainips-wildcard", "plain4.qrtest", ["dip@plain4.qrtest"], sender="someone@other.qrtest",
+        control=OP_DIPS, expect_rcpts=[r], final=K_pf(IP25),
+        checks=[delivered("pf-plain"), op_client_ip("pf-plain", "192.0.2.12"),
+                op_received_from("client.qrtest", "192.0.2.12")]),
+    Scn("domainips-wildcard-helohost", "plain4.qrtest", ["dip@plain4.qrtest"],
+        control=op_dip("*:192.0.2.12|helo12.qrtest"), expect_rcpts=[r], final=K_pf(IP25),
+        checks=[delivered("pf-plain", helo="helo12.qrtest"), op_client_ip("pf-plain", "192.0.2.12")]),
+    Scn("domainips-wildcard-bounce", "plain4.qrtest", ["dip@plain4.qrtest"], sender="",
+        control=OP_DIPS, expect_rcpts=[r], final=K_pf(IP25),
+        checks=[delivered("pf-plain"), op_client_ip("pf-plain", "192.0.2.12")]),
+    Scn("domainips-no-match-default-address", "plain4.qrtest", ["dip@plain4.qrtest"],
+        control=op_dip("other.qrtest:192.0.2.11|helo11.qrtest"), expect_rcpts=[r], final=K_pf(IP25),
+        checks=[delivered("pf-plain"), op_client_ip("pf-plain", "192.0.2.10")]),
+    Scn("domainips-helohost-file-overridden", "plain4.qrtest", ["dip@plain4.qrtest"],
+        control={"domainips": "client.qrtest:192.0.2.11|helo11.qrtest\n", "helohost": "helo.qrtest\n"},
+        expect_rcpts=[r], final=K_pf(IP25), checks=[delivered("pf-plain", helo="helo11.qrtest")]),
+    Scn("domainips-ipv6", "v6mx.qrtest", ["dip6@v6mx.qrtest"], control=op_dip("*:2001:db8::11|helo6.qrtest"),
+        expect_rcpts=[r], final=K_pf(rb"2001:db8::25"),
+        checks=[delivered("pf-plain", helo="helo6.qrtest"), op_client_ip("pf-plain", "2001:db8::11")]),
+    Scn("domainips-ipv4-with-dual-stack-mx", "plain.qrtest", ["dip@plain.qrtest"],
+        control=op_dip("*:192.0.2.11"), expect_rcpts=[r], final=K_pf(IP25),
+        checks=[delivered("pf-plain"), op_client_ip("pf-plain", "192.0.2.11")]),
+    Scn("domainips-link-local-ifname", "[2001:db8::25]", ["ll@plain.qrtest"],
+        control=op_dip("*:fe80::11%" + OP_VETH), expect_rcpts=[r], final=K_pf(rb"2001:db8::25"),
+        checks=[delivered("pf-plain"), op_client_ip("pf-plain", "fe80::11")]),
+    Scn("domainips-unknown-ifname", "[2001:db8::25]", ["ll@plain.qrtest"],
+        control=op_dip("*:fe80::11%nosuchif0"), final=R(rb"Z[^\0]*domainips[^\0]*"),
+        checks=[not_delivered("pf-plain", 0.5)]),
+    # ---- smtproutes localip: "relay;port||localip" and the 4-field form
+    Scn("route-localip", "route.qrtest", ["lip@route.qrtest"],
+        control=route(["route.qrtest:192.0.2.25;25||192.0.2.12"]),
+        expect_rcpts=[r], final=K_pf(IP25), checks=[delivered("pf-plain"), op_client_ip("pf-plain", "192.0.2.12")]),
+    Scn("route-localip-four-fields", "route.qrtest", ["lip@route.qrtest"],
+        control=route(["route.qrtest:192.0.2.25;25|||192.0.2.11"]), expect_rcpts=[r], final=K_pf(IP25),
+        checks=[op_client_ip("pf-plain", "192.0.2.11")]),
+    Scn("route-localip-v6", "route.qrtest", ["lip6@route.qrtest"],
+        control=route(["route.qrtest:2001:db8::25;25||2001:db8::11"]), expect_rcpts=[r],
+        final=K_pf(rb"2001:db8::25"), checks=[op_client_ip("pf-plain", "2001:db8::11")]),
+    Scn("route-localip-beats-domainips", "route.qrtest", ["lip@route.qrtest"],
+        control={"smtproutes": "route.qrtest:192.0.2.25;25||192.0.2.12\n",
+                 "domainips": "*:192.0.2.11|helo11.qrtest\n"},
+        expect_rcpts=[r], final=K_pf(IP25),
+        # the address comes from the route; the HELO still from domainips
+        checks=[op_client_ip("pf-plain", "192.0.2.12"), delivered("pf-plain", helo="helo11.qrtest")]),
+    # ---- an address this host does not have
+    Scn("domainips-bind-missing-address", "plain4.qrtest", ["bind@plain4.qrtest"], control=op_dip("*:192.0.2.99"),
+        final=OP_BIND99, checks=[not_delivered("pf-plain", 0.5)]),
+    Scn("domainips-bind-missing-v6", "v6mx.qrtest", ["bind@v6mx.qrtest"], control=op_dip("*:2001:db8::99"),
+        final=X(b"ZSystem can't bind to local ip address: 2001:db8::99. (#4.3.0)\n")),
+    Scn("route-localip-missing-address", "route.qrtest", ["bind@route.qrtest"],
+        control=route(["route.qrtest:192.0.2.25;25||192.0.2.99"]), final=OP_BIND99),
+    # ---- own addresses: a secondary address of an interface is "me" (#5.4.6)
+    Scn("ipme-secondary-address", "selfsecondary.qrtest", ["a@selfsecondary.qrtest"], final=D546),
+    # ---- the transcript (QMAILREMOTE_TRACE=1): DNS, connects, commands, replies
+    Scn("transcript-plain", "plain4.qrtest", ["tr@plain4.qrtest"], env=OP_TRACE, expect_rcpts=[r], final=K_pf(IP25),
+        checks=[delivered("pf-plain"), op_trace_all_stamped,
+                op_trace(r"dns: MX plain4\.qrtest: status 0, 1 record\(s\)" + OP_AD, r"dns: MX 10 mx-plain4\.qrtest",
+                         r"dns: mx-plain4\.qrtest: status 0, 1 address\(es\)" + OP_AD,
+                         r"connect 192\.0\.2\.25 port 25 \(mx-plain4\.qrtest, preference 10\)",
+                         r"< 220 mx-plain\.qrtest ESMTP Postfix \(qr-bed pf-plain\)", r"> EHLO client\.qrtest",
+                         r"< 250-mx-plain\.qrtest", r"< 250 CHUNKING",
+                         r"> MAIL FROM:<sender@client\.qrtest> SIZE=\d+", r"> RCPT TO:<tr@plain4\.qrtest>",
+                         r"< 250 2\.1\.0 Ok", r"< 250 2\.1\.5 Ok", r"> BDAT \d+ LAST",
+                         r"< 250 2\.0\.0 Ok: \d+ bytes queued as [0-9A-F]+", r"> QUIT")]),
+    Scn("transcript-mx-walk", "refuse.qrtest", ["tr@refuse.qrtest"], env=OP_TRACE, expect_rcpts=[r],
+        final=K_pf(IP25),
+        checks=[op_trace(r"dns: MX refuse\.qrtest: status 0, 2 record\(s\)" + OP_AD,
+                         r"connect 192\.0\.2\.39 port 25 \(mx-refuse\.qrtest, preference 10\)",
+                         r"connect 192\.0\.2\.39: Connection refused",
+                         r"connect 192\.0\.2\.25 port 25 \(mx-plain4\.qrtest, preference 20\)",
+                         r"< 220 .*")]),
+    Scn("transcript-data-path", "nochunk.qrtest", ["tr@nochunk.qrtest"], env=OP_TRACE, expect_rcpts=[r],
+        final=K_pf(rb"192\.0\.2\.24"),
+        checks=[op_trace(r"> MAIL FROM:<sender@client\.qrtest> SIZE=\d+", r"> DATA", r"< 354 .*", r"> \.",
+                         r"< 250 2\.0\.0 Ok: queued as [0-9A-F]+")]),
+    Scn("transcript-starttls", "authtls.qrtest", ["tr@authtls.qrtest"], env=OP_TRACE, expect_rcpts=[r],
+        final=R(rb"K192\.0\.2\.80 accepted message\.\n"
+                rb"TLS transmitted message accepted \(TLSv1\.[23] [A-Za-z0-9_-]+\)\.\n"
+                rb"Remote host said: 250 2\.0\.0 Ok: (\d+ bytes )?queued as [0-9A-F]+\n"),
+        checks=[delivered("pf-auth"),
+                op_trace(r"dns: MX 10 mx-auth-plain\.qrtest", r"connect 192\.0\.2\.80 port 25 .*",
+                         r"> EHLO client\.qrtest", r"< 250-STARTTLS", r"> STARTTLS", r"< 220 2\.0\.0 .*",
+                         r"tls: TLSv1\.[23] [A-Za-z0-9_-]+",
+                         r"tls: peer certificate subject /CN=mx-auth\.qrtest issuer /CN=mx-auth\.qrtest",
+                         r"> EHLO client\.qrtest", r"> MAIL FROM:<sender@client\.qrtest>.*")]),
+    Scn("transcript-auth-scram", "auth.qrtest", ["tr@auth.qrtest"], env=OP_TRACE,
+        control=route(["auth.qrtest:mx-auth-scram.qrtest;25|carol|C4rol-Pw-91ab7"]), expect_rcpts=[r],
+        final=K_pf(rb"192\.0\.2\.84"),
+        checks=[op_no_secret("C4rol-Pw-91ab7", "\0carol\0C4rol-Pw-91ab7"),
+                op_trace(r"< 250-AUTH SCRAM-SHA-256 CRAM-MD5", r"> AUTH SCRAM-SHA-256 \(client-first not shown\)",
+                         r"< 334 \S+", r"> \(AUTH response not shown\)", r"< 334 \S+",
+                         r"> \(AUTH response not shown\)", r"< 235 2\.7\.0 Authentication successful",
+                         r"auth: SCRAM-SHA-256 authenticated", r"> MAIL FROM:<sender@client\.qrtest>.*")]),
+    Scn("transcript-auth-plain-tls", "auth.qrtest", ["tr@auth.qrtest"], env=OP_TRACE,
+        control=route(["auth.qrtest:mx-auth-plain.qrtest;25|alice|Al1ce-Pw-7f3e9"]), expect_rcpts=[r],
+        final=R(rb"K192\.0\.2\.80 accepted message\.\n[^\0]*"),
+        checks=[op_no_secret("Al1ce-Pw-7f3e9", "\0alice\0Al1ce-Pw-7f3e9"),
+                op_trace(r"> STARTTLS", r"tls: TLSv1\.[23] .*", r"> EHLO client\.qrtest",
+                         r"> AUTH PLAIN \(credentials not shown\)", r"< 235 2\.7\.0 Authentication successful",
+                         r"auth: PLAIN authenticated")]),
+    Scn("transcript-off-by-default", "plain4.qrtest", ["tr@plain4.qrtest"], expect_rcpts=[r], final=K_pf(IP25),
+        checks=[lambda c: "stderr is not empty without QMAILREMOTE_TRACE: %r" % c.stderr[:200]
+                if c.stderr and not os.environ.get("QR_TRACE") else None]),
+]
+
+
+# ---------------------------------------------------------------- a terminal
+OP_PRELUDE = ('if [ -d "$QL" ]; then mount -t tmpfs qr-bed "$QL" || exit 111; fi; exec "$@"')
+
+
+def op_run_tty(name, host, rcpts, control=None):
+    """Run the client with stdout on a pseudo-terminal; (output, exit status, token)."""
+    tok = bedlib.token(name)
+    m = msg(tok)
+    rundir = os.path.join(BED, "run")
+    os.makedirs(rundir, exist_ok=True)
+    mpath = os.path.join(rundir, name + ".msg")
+    with open(mpath, "wb") as f:
+        f.write(m)
+    envv = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "CONTROLDIR=" + make_control(name, control),
+            "DNSCACHEIP=192.0.2.53"]
+    cmd = ["ip", "netns", "exec", bedlib.NS_CLIENT, "env", "QL=" + QMAIL_LOCK, "sh", "-c", OP_PRELUDE, "-",
+           "env", "-i"] + envv + [QR, host, SENDER] + list(rcpts)
+    master, slave = op_pty.openpty()
+    with open(mpath, "rb") as fin:
+        p = subprocess.Popen(cmd, stdin=fin, stdout=slave, stderr=subprocess.PIPE, cwd=rundir)
+    os.close(slave)
+    out = b""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if not op_select.select([master], [], [], 1)[0]:
+            continue
+        try:
+            d = os.read(master, 65536)
+        except OSError:          # EIO: the last writer closed the terminal
+            break
+        if not d:
+            break
+        out += d
+    os.close(master)
+    try:
+        rc = p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = "hung"
+    return out, rc, tok
+
+
+def op_tty():
+    """On a terminal the reports are readable: a word (and the recipient),
+    then the text indented by four spaces; no NUL bytes."""
+    errs = []
+    out, rc, tok = op_run_tty("tty-readable-reports", "reject.qrtest", ["good@reject.qrtest", "bad@reject.qrtest"])
+    text = out.replace(b"\r\n", b"\n")
+    want = (rb"recipient accepted <good@reject\.qrtest>\n"
+            rb"recipient rejected permanently <bad@reject\.qrtest>\n"
+            rb"    192\.0\.2\.27 does not like recipient\.\n"
+            rb"    Remote host said: 550 5\.1\.1 <bad@reject\.qrtest>: Recipient address rejected: no such user here\n"
+            rb"delivered\n"
+            rb"    192\.0\.2\.27 accepted message\.\n"
+            rb"    Remote host said: 250 2\.0\.0 Ok: (\d+ bytes )?queued as [0-9A-F]+\n")
+    if b"\0" in out:
+        errs.append("NUL bytes on the terminal: %r" % out)
+    if not re.fullmatch(want, text):
+        errs.append("terminal output:\n      want regex %r\n      got  %r" % (want, text))
+    if rc != 0:
+        errs.append("exit status %r, want 0" % rc)
+    if not bedlib.find_in_maildir("pf-reject", tok):
+        errs.append("pf-reject: the message was not delivered")
+    out, rc, _ = op_run_tty("tty-readable-deferral", "refuseonly.qrtest", ["a@refuseonly.qrtest"])
+    text = out.replace(b"\r\n", b"\n")
+    want = b"deferred (temporary failure)\n    Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n"
+    if text != want or b"\0" in out:
+        errs.append("terminal output:\n      want %r\n      got  %r" % (want, out))
+    return errs
+
+
+# ---------------------------------------------------------------- make install
+def op_make(src, root, target):
+    """make TARGET DESTDIR=root from a staging copy of the Makefile, with
+    the binary under test standing in for the build (-o: nothing is built)."""
+    return subprocess.run(["make", "-s", "-C", src, "-o", "all", "-o", "qmail-remote", "-o", "build/qmail-remote",
+                           target, "DESTDIR=" + root], capture_output=True, text=True, timeout=60)
+
+
+def op_stage(tag):
+    tmp = os.path.join(BED, "install-" + tag)
+    op_shutil.rmtree(tmp, ignore_errors=True)
+    src, root = os.path.join(tmp, "src"), os.path.join(tmp, "root")
+    os.makedirs(os.path.join(src, "man"))
+    op_shutil.copy(os.path.join(OP_REPO, "Makefile"), src)
+    op_shutil.copy(os.path.join(OP_REPO, "man", "qmail-remote.8"), os.path.join(src, "man"))
+    op_shutil.copy(QR, os.path.join(src, "qmail-remote"))
+    return src, root
+
+
+def op_read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def op_install():
+    """make install DESTDIR=...: bin/qmail-remote mode 711 and the man
+    page; a reinstall keeps the replaced binary as qmail-remote.orig;
+    make uninstall puts it back, and a second one removes the binary."""
+    src, root = op_stage("layout")
+    home = os.path.join(root, "var", "qmail")
+    binp, orig = os.path.join(home, "bin", "qmail-remote"), os.path.join(home, "bin", "qmail-remote.orig")
+    man = os.path.join(home, "man", "man8", "qmail-remote.8")
+    ours, manpage = op_read(QR), op_read(os.path.join(src, "man", "qmail-remote.8"))
+    errs = []
+
+    def step(target):
+        p = op_make(src, root, target)
+        if p.returncode != 0:
+            errs.append("make %s failed (%d): %s" % (target, p.returncode, (p.stdout + p.stderr)[-800:]))
+        return p.returncode == 0
+
+    def mode(path):
+        return op_stat.S_IMODE(os.stat(path).st_mode)
+
+    if not step("install"):
+        return errs
+    if op_read(binp) != ours:
+        errs.append("install: %s is not the binary under test" % binp)
+    elif mode(binp) != 0o711:
+        errs.append("install: %s has mode %o, want 711" % (binp, mode(binp)))
+    if op_read(man) != manpage:
+        errs.append("install: no man page at %s" % man)
+    elif mode(man) != 0o644:
+        errs.append("install: %s has mode %o, want 644" % (man, mode(man)))
+    if os.path.exists(orig):
+        errs.append("install: %s exists after a first install" % orig)
+    # a new build replaces the installed one: the old one is kept
+    with open(os.path.join(src, "qmail-remote"), "ab") as f:
+        f.write(b"\0new build")
+    newer = op_read(os.path.join(src, "qmail-remote"))
+    if not step("install"):
+        return errs
+    if op_read(binp) != newer or mode(binp) != 0o711:
+        errs.append("reinstall: %s is not the new binary with mode 711" % binp)
+    if op_read(orig) != ours:
+        errs.append("reinstall: %s is not the binary it replaced" % orig)
+    if not step("uninstall"):
+        return errs
+    if op_read(binp) != ours:
+        errs.append("uninstall: %s is not the binary the last install replaced" % binp)
+    if os.path.exists(orig):
+        errs.append("uninstall: %s still exists" % orig)
+    if os.path.exists(man):
+        errs.append("uninstall: the man page is still there")
+    if not step("uninstall"):
+        return errs
+    if os.path.exists(binp):
+        errs.append("second uninstall: %s still exists (nothing was left to put back)" % binp)
+    op_shutil.rmtree(os.path.dirname(src), ignore_errors=True)
+    return errs
+
+
+def op_install_upgrade():
+    """A qmail installation's own qmail-remote is what `make install` keeps
+    as qmail-remote.orig; installing a newer build of ours over ours (an
+    upgrade) must not replace that backup with our old build, or `make
+    uninstall` can never bring the original back.  (Makefile: install
+    copies bin/qmail-remote to .orig unconditionally.)"""
+    src, root = op_stage("upgrade")
+    bindir = os.path.join(root, "var", "qmail", "bin")
+    os.makedirs(bindir)
+    classic = b"#!/bin/sh\n# the qmail installation's own qmail-remote\nexit 111\n"
+    binp, orig = os.path.join(bindir, "qmail-remote"), os.path.join(bindir, "qmail-remote.orig")
+    with open(binp, "wb") as f:
+        f.write(classic)
+    os.chmod(binp, 0o711)
+    errs = []
+    for n in (1, 2):
+        p = op_make(src, root, "install")
+        if p.returncode != 0:
+            return ["make install #%d failed: %s" % (n, (p.stdout + p.stderr)[-800:])]
+        if op_read(orig) != classic:
+            errs.append("after install #%d: qmail-remote.orig is not the original qmail-remote" % n)
+    p = op_make(src, root, "uninstall")
+    if p.returncode != 0:
+        return errs + ["make uninstall failed: %s" % (p.stdout + p.stderr)[-800:]]
+    if op_read(binp) != classic:
+        errs.append("after install, install, uninstall: bin/qmail-remote is not the original qmail-remote")
+    if not errs:
+        op_shutil.rmtree(os.path.dirname(src), ignore_errors=True)
+    return errs
+
+
+SPECIAL += [("tty-readable-reports", op_tty), ("install-layout-and-uninstall", op_install),
+            ("install-upgrade-keeps-original", op_install_upgrade)]
