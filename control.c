@@ -1361,34 +1361,40 @@ ctl_authsender(const struct config *cfg, const char *sender)
 	return NULL;
 }
 
+/* domainips and domaincerts: the sender's domain exactly, then "*". base
+ * is an array of count elements of size bytes, each with its domain
+ * string pointer at domain_at. */
+static const void *
+by_sender_domain(const void *base, size_t count, size_t size, size_t domain_at,
+    const char *sender_domain)
+{
+	const char *el = base;
+	size_t i;
+
+#define DOMAIN_OF(k)	(*(const char *const *)(el + (k) * size + domain_at))
+	if (sender_domain && *sender_domain)
+		for (i = 0; i < count; ++i)
+			if (strcasecmp(DOMAIN_OF(i), sender_domain) == 0)
+				return el + i * size;
+	for (i = 0; i < count; ++i)
+		if (strcmp(DOMAIN_OF(i), "*") == 0)
+			return el + i * size;
+#undef DOMAIN_OF
+	return NULL;
+}
+
 const struct ctl_domainip *
 ctl_domainip(const struct config *cfg, const char *sender_domain)
 {
-	size_t i;
-
-	if (sender_domain && *sender_domain)
-		for (i = 0; i < cfg->domainips_count; ++i)
-			if (strcasecmp(cfg->domainips[i].domain, sender_domain) == 0)
-				return &cfg->domainips[i];
-	for (i = 0; i < cfg->domainips_count; ++i)
-		if (strcmp(cfg->domainips[i].domain, "*") == 0)
-			return &cfg->domainips[i];
-	return NULL;
+	return by_sender_domain(cfg->domainips, cfg->domainips_count, sizeof *cfg->domainips,
+	    offsetof(struct ctl_domainip, domain), sender_domain);
 }
 
 const struct ctl_domaincert *
 ctl_domaincert(const struct config *cfg, const char *sender_domain)
 {
-	size_t i;
-
-	if (sender_domain && *sender_domain)
-		for (i = 0; i < cfg->domaincerts_count; ++i)
-			if (strcasecmp(cfg->domaincerts[i].domain, sender_domain) == 0)
-				return &cfg->domaincerts[i];
-	for (i = 0; i < cfg->domaincerts_count; ++i)
-		if (strcmp(cfg->domaincerts[i].domain, "*") == 0)
-			return &cfg->domaincerts[i];
-	return NULL;
+	return by_sender_domain(cfg->domaincerts, cfg->domaincerts_count, sizeof *cfg->domaincerts,
+	    offsetof(struct ctl_domaincert, domain), sender_domain);
 }
 
 const struct ctl_tlsdest *

@@ -13,39 +13,7 @@
 #include "message.h"
 #include "qmtp.h"
 
-struct feed {
-	const uint8_t *data;
-	size_t len, pos;
-};
-
-static ssize_t
-feed_read(struct conn *c, char *buf, size_t len, int *want)
-{
-	struct feed *f = c->ctx;
-	size_t n = f->len - f->pos;
-
-	*want = 0;
-	if (n == 0)
-		return 0;
-	if (n > len)
-		n = len;
-	if (n > 1 + (f->data[f->pos] & 31))	/* vary the read sizes */
-		n = 1 + (f->data[f->pos] & 31);
-	memcpy(buf, f->data + f->pos, n);
-	f->pos += n;
-	return (ssize_t)n;
-}
-
-static ssize_t
-feed_write(struct conn *c, const char *buf, size_t len, int *want)
-{
-	(void)c;
-	(void)buf;
-	*want = 0;
-	return (ssize_t)len;
-}
-
-static const struct conn_ops feed_ops = { feed_read, feed_write };
+#include "feed.h"
 static struct message msg;
 static char *recips[] = { "a@example.org", "b@example.org", "\xc3\xbc@example.org", "d@example.org" };
 
