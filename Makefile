@@ -78,7 +78,9 @@ fuzz:
 	done
 	for f in $(FUZZERS); do \
 		c=tests/fuzz/corpus/$${f#fuzz_}; mkdir -p build/fuzz/work-$$f; \
-		build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/work-$$f $$c || exit 1; \
+		build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/work-$$f $$c \
+		  > build/fuzz/$$f.log 2>&1 || { tail -n 60 build/fuzz/$$f.log; exit 1; }; \
+		echo "$$f: $$(tail -n 1 build/fuzz/$$f.log)"; \
 	done
 
 demo: all
