@@ -1,11 +1,14 @@
 /*
  * smtp.c -- one SMTP session on a connected struct conn: greeting, EHLO
- * (HELO when EHLO is refused), MAIL/RCPT/DATA, the body through stuff.c,
- * QUIT. Decides each outcome where its cause is known: a failure before
- * MAIL is accepted lets qmail-remote.c try the next host; after that the
- * outcome is final for this run. Prints recipient reports (r/h/s).
- * Not here: choosing peers (qmail-remote.c), TLS (tls.c swaps the conn's
- * ops), the report texts (report.c). Peer bytes come only via conn_getline.
+ * (HELO when EHLO is refused), STARTTLS, AUTH (auth.c's mechanisms), the
+ * SMTPUTF8/8BITMIME decision (idn.c), MAIL/RCPT/DATA -- pipelined when
+ * offered -- the body through stuff.c as DATA or BDAT chunks, QUIT.
+ * Decides each outcome where its cause is known: a failure before MAIL is
+ * accepted lets qmail-remote.c try the next host; after that the outcome
+ * is final for this run. Prints recipient reports (r/h/s).
+ * Not here: choosing peers (qmail-remote.c), the handshake and its checks
+ * (tls.c swaps the conn's ops), the report texts (report.c). Peer bytes
+ * come only via conn_getline(); every reply is bounded in lines and bytes.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,13 +20,12 @@
 
 /* What the session is doing, for the transcript and for deciding whether
  * a failure still allows the next host. */
-enum smtp_state { S_TLS, S_GREETING, S_EHLO, S_HELO, S_STARTTLS, S_AUTH, S_MAIL, S_RCPT, S_DATA, S_BODY, S_DOT, S_QUIT };
+enum smtp_state { S_GREETING, S_EHLO, S_HELO, S_STARTTLS, S_AUTH, S_MAIL, S_RCPT, S_DATA, S_BODY, S_DOT };
 
 static const struct step {
 	const char *doing;
 	int before_mail;	/* a failure here lets the next host try */
 } steps[] = {
-	[S_TLS] = { "starting TLS", 1 },
 	[S_GREETING] = { "waiting for the greeting", 1 },
 	[S_EHLO] = { "sending EHLO", 1 },
 	[S_HELO] = { "sending HELO", 1 },
@@ -34,7 +36,6 @@ static const struct step {
 	[S_DATA] = { "sending DATA", 0 },
 	[S_BODY] = { "sending the message", 0 },
 	[S_DOT] = { "waiting for the reply to the final dot", 0 },	/* "Possible duplicate!" */
-	[S_QUIT] = { "sending QUIT", 0 },
 };
 
 int
