@@ -229,7 +229,7 @@ setup(int argc, char **argv)
 	static struct ctl_error err;
 	const char *dir, *why;
 	char what[256];
-	int i, has_8bit = 0, header = 0;
+	int i;
 
 	if (argc < 4)
 		report_die('D', T_USAGE, NULL);
@@ -267,10 +267,6 @@ setup(int argc, char **argv)
 		report_die('Z', T_READ, NULL);
 	if (d.msg.partial)
 		report_die('D', T_PARTIAL, NULL);
-	/* 8-bit body (BODY=8BITMIME) and UTF-8 headers (SMTPUTF8, RFC 6532),
-	 * known before MAIL; a pipe is not scanned */
-	if (idn_message_scan(d.msg.fd, &has_8bit, &header) == IDN_SCAN_ERROR)
-		report_die('Z', T_READ, NULL);
 	tcpto_path(QMAIL_HOME "/queue/lock/tcpto");
 	if (dns_init(cfg.timeoutdns) != 0)
 		TRACE("dns: no nameserver configured");
@@ -282,8 +278,21 @@ setup(int argc, char **argv)
 	d.sp.timeout_s = cfg.timeoutremote;
 	d.sp.domain = d.host;
 	d.sp.idn = &d.idn;
-	d.sp.has_8bit = has_8bit;
-	d.sp.header = header;
+}
+
+/* 8-bit body (BODY=8BITMIME) and UTF-8 headers (SMTPUTF8, RFC 6532), known
+ * before MAIL: read once, before the first SMTP session (QMTP, 8-bit clean
+ * and without extensions, never pays for it); a pipe is not scanned. */
+static void
+scan_message(void)
+{
+	static int scanned;
+
+	if (scanned)
+		return;
+	scanned = 1;
+	if (idn_message_scan(d.msg.fd, &d.sp.has_8bit, &d.sp.header) == IDN_SCAN_ERROR)
+		report_die('Z', T_READ, NULL);
 }
 
 /* Precedence: authsenders > qmtproutes > smtproutes > DNS (SPEC 4). */
@@ -467,6 +476,7 @@ attempt(const struct peer *pr, int plaintext_only)
 			report_exit(&fail, exitcode);
 		o = SMTP_NEXT;
 	} else {
+		scan_message();
 		o = smtp_deliver(&conn, &d.sp, &fail);
 		if (o == SMTP_FINAL)
 			report_exit(&fail, 0);
