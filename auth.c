@@ -427,7 +427,7 @@ scram_keys(struct sasl *s, const unsigned char *salt, size_t saltlen, unsigned l
     const char *authmsg, size_t amlen, unsigned char proof[SHA256_LEN])
 {
 	unsigned char salted[SHA256_LEN], ckey[SHA256_LEN], stored[SHA256_LEN];
-	unsigned char csig[SHA256_LEN], skey[SHA256_LEN];
+	unsigned char csig[SHA256_LEN] = { 0 }, skey[SHA256_LEN];
 	unsigned int l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0;
 	int ok, i;
 
@@ -443,7 +443,7 @@ scram_keys(struct sasl *s, const unsigned char *salt, size_t saltlen, unsigned l
 	    skey, &l4) && l4 == SHA256_LEN &&
 	    HMAC(EVP_sha256(), skey, SHA256_LEN, (const unsigned char *)authmsg, amlen,
 	    s->server_sig, &l5) && l5 == SHA256_LEN;
-	for (i = 0; i < SHA256_LEN; ++i)
+	for (i = 0; ok && i < SHA256_LEN; ++i)	/* only from keys that were computed */
 		proof[i] = ckey[i] ^ csig[i];
 	explicit_bzero(salted, sizeof salted);
 	explicit_bzero(ckey, sizeof ckey);

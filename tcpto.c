@@ -86,8 +86,8 @@ tcpto_skip(const struct ip_address *ip)
 		if (memcmp(rec, ip->addr, 4) != 0)
 			continue;
 		was_there = 1;
-		/* qmail's back-off: 64 to 95 minutes, varied by pid */
-		return rec[4] >= 2 && now - when(rec) < (unsigned long)((60 + (getpid() & 31)) << 6);
+		/* qmail's back-off: 64 to 97 minutes, varied by pid */
+		return rec[4] >= 2 && now - when(rec) < (unsigned long)(60 + (getpid() & 31)) << 6;
 	}
 	return 0;
 }
