@@ -389,6 +389,12 @@ static int
 open_connection(const struct peer *pr, const char *text, unsigned port, int *qmtp)
 {
 	int fd = -1;
+	char from[IP_FMT_MAX];
+
+	if (trace_on && d.local) {
+		ip_fmt(from, d.local);
+		TRACE("source address %s (domainips or the route's localip)", from);
+	}
 
 	if (!(d.route && d.route->relay[0]) && qmtp_mxps(pr->pref) && policy.level < TLS_ENCRYPT) {
 		/* MXPS: QMTP first; only a failed connection falls back to SMTP */
