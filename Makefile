@@ -89,12 +89,16 @@ demo: all
 bench: all
 	tests/bench/run
 
+# qmail's convention: bin/qmail-remote is root:qmail, mode 711 (when root
+# installs and the qmail group exists; otherwise the installer's own)
+QMAIL_OWNER = $(shell [ "$$(id -u)" = 0 ] && getent group qmail >/dev/null && echo "-o root -g qmail")
+
 install: all
 	install -d $(DESTDIR)$(QMAIL_HOME)/bin $(DESTDIR)$(QMAIL_HOME)/man/man8
 	# the first install keeps the binary it replaces; an upgrade keeps that one
 	if [ -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote ] && [ ! -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.orig ]; then \
 		cp -p $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.orig; fi
-	install -m 711 qmail-remote $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.new
+	install -m 711 $(QMAIL_OWNER) qmail-remote $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.new
 	mv -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.new $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote
 	install -m 644 man/qmail-remote.8 $(DESTDIR)$(QMAIL_HOME)/man/man8/qmail-remote.8
 
