@@ -81,7 +81,13 @@
 	F(OPENSSL_init_crypto) \
 	F(X509_get_default_cert_file) \
 	F(X509_get_default_cert_dir) \
-	F(X509_VERIFY_PARAM_set1_ip_asc)
+	F(X509_VERIFY_PARAM_set1_ip_asc) \
+	F(X509_get_ext_d2i) \
+	F(OPENSSL_sk_num) \
+	F(OPENSSL_sk_value) \
+	F(GENERAL_NAMES_free) \
+	F(ASN1_STRING_get0_data) \
+	F(ASN1_STRING_length)
 
 struct ossl_api {
 #define OSSL_MEMBER(name) __typeof__(&name) name;
@@ -158,6 +164,12 @@ int ossl_load(void);
 #define X509_get_default_cert_file (ossl_api.X509_get_default_cert_file)
 #define X509_get_default_cert_dir (ossl_api.X509_get_default_cert_dir)
 #define X509_VERIFY_PARAM_set1_ip_asc (ossl_api.X509_VERIFY_PARAM_set1_ip_asc)
+#define X509_get_ext_d2i (ossl_api.X509_get_ext_d2i)
+#define OPENSSL_sk_num (ossl_api.OPENSSL_sk_num)
+#define OPENSSL_sk_value (ossl_api.OPENSSL_sk_value)
+#define GENERAL_NAMES_free (ossl_api.GENERAL_NAMES_free)
+#define ASN1_STRING_get0_data (ossl_api.ASN1_STRING_get0_data)
+#define ASN1_STRING_length (ossl_api.ASN1_STRING_length)
 #endif
 
 #endif

@@ -328,6 +328,36 @@ check_pin(X509 *cert, const char *want, char *got, size_t gotsize)
 	return strcasecmp(got, want) == 0 ? 0 : 1;
 }
 
+/* The certificate's DNS names, for the transcript (at most a line's worth). */
+static void
+trace_san(X509 *cert)
+{
+	GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	char line[512];
+	size_t n = 0;
+	int i, k, len;
+
+	if (!names)
+		return;
+	for (i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+		const unsigned char *s;
+
+		if (g->type != GEN_DNS)
+			continue;
+		s = ASN1_STRING_get0_data(g->d.dNSName);
+		len = ASN1_STRING_length(g->d.dNSName);
+		for (k = 0; k < len && n + 2 < sizeof line; ++k)	/* hostile bytes shown as '?' */
+			line[n++] = s[k] > ' ' && s[k] < 127 ? (char)s[k] : '?';
+		if (n + 2 < sizeof line)
+			line[n++] = ' ';
+	}
+	line[n] = '\0';
+	GENERAL_NAMES_free(names);
+	if (n)
+		TRACE("tls: peer certificate DNS names %s", line);
+}
+
 static int
 is_address(const char *name)
 {
@@ -435,6 +465,7 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 		X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
 		X509_NAME_oneline(X509_get_issuer_name(cert), issuer, sizeof issuer);
 		TRACE("tls: peer certificate subject %s issuer %s", subject, issuer);
+		trace_san(cert);
 	}
 	vr = SSL_get_verify_result(ssl);
 	if (!cert && (pol->level >= TLS_VERIFY || pol->fingerprint || pol->tlsa_count)) {
