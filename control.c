@@ -509,20 +509,31 @@ check_sender_domain(char *d)
 	return check_name(d, 0);
 }
 
+/* "domain:rest" of domainips and domaincerts: the rest, or NULL with *why. */
+static char *
+sender_domain_key(char *line, const char **domain, const char **why)
+{
+	char *rest = strchr(line, ':');
+
+	if (!rest)
+		return (*why = "missing ':'", NULL);
+	*rest++ = '\0';
+	*domain = line;
+	if (check_sender_domain(line) != 0)
+		return (*why = "bad domain", NULL);
+	return rest;
+}
+
 int
 ctl_parse_domainip(char *line, struct ctl_domainip *out, const char **why)
 {
-	char *rest = strchr(line, ':'), *f[2] = { NULL, NULL }, *pct;
+	char *rest, *f[2] = { NULL, NULL }, *pct;
 	unsigned idx;
 	size_t n;
 
 	memset(out, 0, sizeof *out);
-	if (!rest)
-		return (*why = "missing ':'", -1);
-	*rest++ = '\0';
-	out->domain = line;
-	if (check_sender_domain(line) != 0)
-		return (*why = "bad domain", -1);
+	if (!(rest = sender_domain_key(line, &out->domain, why)))
+		return -1;
 	n = split(rest, '|', f, 2);
 	if (n > 2)
 		return (*why = "too many '|' fields", -1);
@@ -554,16 +565,12 @@ ctl_parse_domainip(char *line, struct ctl_domainip *out, const char **why)
 int
 ctl_parse_domaincert(char *line, struct ctl_domaincert *out, const char **why)
 {
-	char *rest = strchr(line, ':'), *f[3];
+	char *rest, *f[3];
 	size_t n;
 
 	memset(out, 0, sizeof *out);
-	if (!rest)
-		return (*why = "missing ':'", -1);
-	*rest++ = '\0';
-	out->domain = line;
-	if (check_sender_domain(line) != 0)
-		return (*why = "bad domain", -1);
+	if (!(rest = sender_domain_key(line, &out->domain, why)))
+		return -1;
 	n = split(rest, '|', f, 3);
 	if (n > 3)
 		return (*why = "too many '|' fields", -1);
