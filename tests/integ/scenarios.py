@@ -672,6 +672,31 @@ def eq_random():
 
 SPECIAL = [("mx-equal-random", eq_random)]
 
+# ---- transcript checks shared by the feature suites
+def trace_has(*patterns):
+    """the transcript (stderr) has lines matching the patterns, after the
+    time stamp, in this order"""
+    def chk(c):
+        text = c.stderr.decode("utf-8", "replace")
+        pos = 0
+        for p in patterns:
+            m = re.compile(r"(?m)^\+\d+\.\d{3} " + p + r"$").search(text, pos)
+            if not m:
+                return "transcript: no line %r after offset %d\n      transcript:\n        %s" % (
+                    p, pos, text[-3000:].replace("\n", "\n        "))
+            pos = m.end()
+        return None
+    return chk
+
+
+def trace_lacks(pattern):
+    """no transcript line matches the pattern (after the time stamp)"""
+    def chk(c):
+        m = re.search(r"(?m)^\+\d+\.\d{3} " + pattern, c.stderr.decode("utf-8", "replace"))
+        return "transcript has %r but should not" % m.group(0) if m else None
+    return chk
+
+
 # ---- feature suites: every scenarios_*.py beside this file adds to S and
 # SPECIAL, in name order, with this module's helpers in scope (one file per
 # capability, so they can grow independently).

@@ -74,28 +74,6 @@ def auth_no_secret(user, pw=None):
     return chk
 
 
-def auth_trace_has(*patterns):
-    """The transcript has lines matching the patterns, in this order."""
-    def chk(c):
-        text = c.stderr.decode("utf-8", "replace")
-        pos = 0
-        for p in patterns:
-            m = re.compile(r"(?m)^\+\d+\.\d{3} " + p + r"$").search(text, pos)
-            if not m:
-                return "transcript: no line %r (after offset %d)\n      transcript:\n        %s" % (
-                    p, pos, text[-2500:].replace("\n", "\n        "))
-            pos = m.end()
-        return None
-    return chk
-
-
-def auth_trace_lacks(pattern):
-    def chk(c):
-        m = re.search(r"(?m)^\+\d+\.\d{3} " + pattern, c.stderr.decode("utf-8", "replace"))
-        return "transcript has %r but should not" % m.group(0) if m else None
-    return chk
-
-
 def auth_logged_as(host, method, user, client="192.0.2.10"):
     """pf-auth's smtpd on that listener logged this message's queue id with
     sasl_method/sasl_username (user None: not authenticated), from client."""
@@ -171,7 +149,7 @@ def auth_ok(name, host, relay_line, user, method, tls, control=None, sender=SEND
     return Scn(name, "auth.qrtest", ["%s@auth.qrtest" % name.replace("-", "")], sender=sender,
                control=ctl, env=AUTH_TRACE, expect_rcpts=[r], final=auth_K(ip, tls=tls),
                checks=[delivered("pf-auth"), auth_logged_as(host, method, user, client), auth_no_secret(user),
-                       auth_trace_has(r"auth: %s authenticated" % re.escape(method))] + list(extra))
+                       trace_has(r"auth: %s authenticated" % re.escape(method))] + list(extra))
 
 
 def auth_bad(name, host, mech_text, user, method, said=None):
@@ -192,19 +170,19 @@ S += [
     # ---- one success per mechanism: PLAIN and LOGIN under STARTTLS (Dovecot),
     # SCRAM-SHA-256 and CRAM-MD5 without TLS (Cyrus sasldb)
     auth_ok("auth-plain-starttls", "plain", "mx-auth-plain.qrtest;25|" + auth_cred("alice"), "alice", "PLAIN",
-            tls=True, extra=[auth_trace_has(r"> STARTTLS", r"< 220 .*", r"tls: TLSv1\.[23] .*",
+            tls=True, extra=[trace_has(r"> STARTTLS", r"< 220 .*", r"tls: TLSv1\.[23] .*",
                                             r"> EHLO client\.qrtest", r"> AUTH PLAIN \(credentials not shown\)",
                                             r"< 235 .*")]),
     auth_ok("auth-login-starttls", "login", "mx-auth-login.qrtest;25|" + auth_cred("alice"), "alice", "LOGIN",
-            tls=True, extra=[auth_trace_has(r"> STARTTLS", r"> AUTH LOGIN", r"< 334 VXNlcm5hbWU6",
+            tls=True, extra=[trace_has(r"> STARTTLS", r"> AUTH LOGIN", r"< 334 VXNlcm5hbWU6",
                                             r"> \(AUTH response not shown\)", r"< 334 UGFzc3dvcmQ6",
                                             r"> \(AUTH response not shown\)", r"< 235 .*")]),
     auth_ok("auth-scram-sha-256", "scram", "mx-auth-scram.qrtest;25|" + auth_cred("carol"), "carol",
             "SCRAM-SHA-256", tls=False,
-            extra=[auth_trace_has(r"> AUTH SCRAM-SHA-256 \(client-first not shown\)", r"< 334 .*",
+            extra=[trace_has(r"> AUTH SCRAM-SHA-256 \(client-first not shown\)", r"< 334 .*",
                                   r"> \(AUTH response not shown\)", r"< (334|235) .*")]),
     auth_ok("auth-cram-md5", "cram", "mx-auth-cram.qrtest;25|" + auth_cred("carol"), "carol", "CRAM-MD5",
-            tls=False, extra=[auth_trace_has(r"> AUTH CRAM-MD5", r"< 334 .*", r"> \(AUTH response not shown\)",
+            tls=False, extra=[trace_has(r"> AUTH CRAM-MD5", r"< 334 .*", r"> \(AUTH response not shown\)",
                                              r"< 235 .*")]),
     # ---- wrong passwords: each mechanism's rejection text (report.c, s/qmail's words)
     auth_bad("auth-plain-wrong-password", "plain", "plain", "alice", "PLAIN"),
@@ -216,10 +194,10 @@ S += [
         control=route(["auth.qrtest:mx-auth-none.qrtest;25|" + auth_cred("carol")]), env=AUTH_TRACE,
         expect_rcpts=[r], final=auth_K("192.0.2.86", note=True),
         checks=[delivered("pf-auth"), auth_logged_as("none", None, None), auth_no_secret("carol"),
-                auth_trace_has(r"< 250-AUTH DIGEST-MD5",
+                trace_has(r"< 250-AUTH DIGEST-MD5",
                                r"auth: no supported AUTH method found, continuing without authentication",
                                r"> MAIL FROM:<sender@client\.qrtest>.*"),
-                auth_trace_lacks(r"> AUTH")]),
+                trace_lacks(r"> AUTH")]),
     # ---- PLAIN/LOGIN offered without TLS to a peer that is not loopback:
     # refused, and not a byte of AUTH sent
     Scn("auth-plain-refused-without-tls", "auth.qrtest", ["notls@auth.qrtest"],
@@ -227,14 +205,14 @@ S += [
         expect_rcpts=[],
         final=X(b"ZConnected to 192.0.2.82 but it offers only PLAIN or LOGIN without TLS: "
                 b"refusing to send a password in plaintext.\n"),
-        checks=[not_delivered("pf-auth"), auth_no_secret("alice"), auth_trace_lacks(r"> AUTH"),
+        checks=[not_delivered("pf-auth"), auth_no_secret("alice"), trace_lacks(r"> AUTH"),
                 auth_never_sent("notls")]),
     # ... but to a loopback peer PLAIN goes without TLS (faultsrv.py authplain
     # in the client's namespace), as \0user\0password in base64
     Scn("auth-plain-loopback-without-tls", "auth.qrtest", ["lo@auth.qrtest"],
         control=route(["auth.qrtest:127.0.0.1;25|" + auth_cred("alice")]), env=AUTH_TRACE, expect_rcpts=[r],
         final=R(rb"K127\.0\.0\.1 accepted message\.\nRemote host said: 250 2\.0\.0 Ok: queued as FAULTAUTHPLAIN\d+\n"),
-        checks=[auth_no_secret("alice"), auth_trace_has(r"> AUTH PLAIN \(credentials not shown\)", r"< 235 .*"),
+        checks=[auth_no_secret("alice"), trace_has(r"> AUTH PLAIN \(credentials not shown\)", r"< 235 .*"),
                 wire(lambda raw, ch: b"\r\nAUTH PLAIN "
                      + auth_base64.b64encode(b"\0alice\0" + AUTH_USERS["alice"].encode())
                      + b"\r\nMAIL FROM:" in raw, "AUTH PLAIN carries base64(\\0alice\\0password)", mode="authplain")]),
@@ -245,11 +223,11 @@ S += [
                                             mode="authplain")]),
     # ---- SMTPS (TLS from the first byte): "s465" and a bare 465
     auth_ok("auth-smtps-s465", "smtps", "mx-auth-smtps.qrtest;s465|" + auth_cred("bob"), "bob", "LOGIN",
-            tls=True, extra=[auth_trace_has(r"connect 192\.0\.2\.83 port 465 \(.*\) SMTPS", r"tls: TLSv1\.[23] .*",
+            tls=True, extra=[trace_has(r"connect 192\.0\.2\.83 port 465 \(.*\) SMTPS", r"tls: TLSv1\.[23] .*",
                                             r"< 220 .*", r"> EHLO client\.qrtest", r"> AUTH LOGIN"),
-                             auth_trace_lacks(r"> STARTTLS")]),
+                             trace_lacks(r"> STARTTLS")]),
     auth_ok("auth-smtps-465", "smtps", "mx-auth-smtps.qrtest;465|" + auth_cred("bob"), "bob", "LOGIN",
-            tls=True, extra=[auth_trace_lacks(r"> STARTTLS")]),
+            tls=True, extra=[trace_lacks(r"> STARTTLS")]),
     # ---- smtproutes: seed 003's "relay:port|user|password" form
     auth_ok("auth-route-colon-port-form", "scram", "mx-auth-scram.qrtest:25|" + auth_cred("dave"), "dave",
             "SCRAM-SHA-256", tls=False),
@@ -263,7 +241,7 @@ S += [
         control={"authsenders": "alice@client.qrtest:mx-auth-plain.qrtest;25|%s\n" % auth_cred("alice"),
                  "smtproutes": "auth.qrtest:192.0.2.25\n"},
         expect_rcpts=[r], final=K_pf(IP25),
-        checks=[delivered("pf-plain"), auth_no_secret("alice"), auth_trace_lacks(r"> AUTH")]),
+        checks=[delivered("pf-plain"), auth_no_secret("alice"), trace_lacks(r"> AUTH")]),
     # precedence (SPEC 4): authsenders > qmtproutes > smtproutes
     auth_ok("authsenders-beats-qmtproutes", "plain", None, "alice", "PLAIN", tls=True, sender="alice@client.qrtest",
             control={"authsenders": "alice@client.qrtest:mx-auth-plain.qrtest;25|%s\n" % auth_cred("alice"),
@@ -312,5 +290,5 @@ S += [
     Scn("auth-cancel-shown-in-transcript", "auth.qrtest", ["b64@auth.qrtest"],
         control=route(["auth.qrtest:bad64cram.authfault.qrtest;25|" + auth_cred("carol")]), env=AUTH_TRACE,
         expect_rcpts=[], final=R(rb"ZConnected to 192\.0\.2\.87 but unable to base64decode challenge\.\n[^\0]*"),
-        checks=[auth_trace_has(r"> AUTH CRAM-MD5", r"< 334 .*", r"> \*")]),
+        checks=[trace_has(r"> AUTH CRAM-MD5", r"< 334 .*", r"> \*")]),
 ]

@@ -46,21 +46,6 @@ def op_received_from(helo, ip):
     return chk
 
 
-def op_trace(*patterns):
-    """the transcript has lines matching the patterns (after the time stamp), in this order"""
-    def chk(c):
-        text = c.stderr.decode("utf-8", "replace")
-        pos = 0
-        for p in patterns:
-            m = re.compile(r"(?m)^\+\d+\.\d{3} " + p + r"$").search(text, pos)
-            if not m:
-                return "transcript: no line %r after offset %d\n      transcript:\n        %s" % (
-                    p, pos, text[-3000:].replace("\n", "\n        "))
-            pos = m.end()
-        return None
-    return chk
-
-
 def op_trace_all_stamped(c):
     """every transcript line starts with the time stamp: nothing else writes to stderr"""
     bad = [l for l in c.stderr.decode("utf-8", "replace").splitlines() if not re.match(r"\+\d+\.\d{3} ", l)]
@@ -150,7 +135,7 @@ S += [
     # ---- the transcript (QMAILREMOTE_TRACE=1): DNS, connects, commands, replies
     Scn("transcript-plain", "plain4.qrtest", ["tr@plain4.qrtest"], env=OP_TRACE, expect_rcpts=[r], final=K_pf(IP25),
         checks=[delivered("pf-plain"), op_trace_all_stamped,
-                op_trace(r"dns: MX plain4\.qrtest: status 0, 1 record\(s\)" + OP_AD, r"dns: MX 10 mx-plain4\.qrtest",
+                trace_has(r"dns: MX plain4\.qrtest: status 0, 1 record\(s\)" + OP_AD, r"dns: MX 10 mx-plain4\.qrtest",
                          r"dns: mx-plain4\.qrtest: status 0, 1 address\(es\)" + OP_AD,
                          r"connect 192\.0\.2\.25 port 25 \(mx-plain4\.qrtest, preference 10\)",
                          r"< 220 mx-plain\.qrtest ESMTP Postfix \(qr-bed pf-plain\)", r"> EHLO client\.qrtest",
@@ -160,21 +145,21 @@ S += [
                          r"< 250 2\.0\.0 Ok: \d+ bytes queued as [0-9A-F]+", r"> QUIT")]),
     Scn("transcript-mx-walk", "refuse.qrtest", ["tr@refuse.qrtest"], env=OP_TRACE, expect_rcpts=[r],
         final=K_pf(IP25),
-        checks=[op_trace(r"dns: MX refuse\.qrtest: status 0, 2 record\(s\)" + OP_AD,
+        checks=[trace_has(r"dns: MX refuse\.qrtest: status 0, 2 record\(s\)" + OP_AD,
                          r"connect 192\.0\.2\.39 port 25 \(mx-refuse\.qrtest, preference 10\)",
                          r"connect 192\.0\.2\.39: Connection refused",
                          r"connect 192\.0\.2\.25 port 25 \(mx-plain4\.qrtest, preference 20\)",
                          r"< 220 .*")]),
     Scn("transcript-data-path", "nochunk.qrtest", ["tr@nochunk.qrtest"], env=OP_TRACE, expect_rcpts=[r],
         final=K_pf(rb"192\.0\.2\.24"),
-        checks=[op_trace(r"> MAIL FROM:<sender@client\.qrtest> SIZE=\d+", r"> DATA", r"< 354 .*", r"> \.",
+        checks=[trace_has(r"> MAIL FROM:<sender@client\.qrtest> SIZE=\d+", r"> DATA", r"< 354 .*", r"> \.",
                          r"< 250 2\.0\.0 Ok: queued as [0-9A-F]+")]),
     Scn("transcript-starttls", "authtls.qrtest", ["tr@authtls.qrtest"], env=OP_TRACE, expect_rcpts=[r],
         final=R(rb"K192\.0\.2\.80 accepted message\.\n"
                 rb"TLS transmitted message accepted \(TLSv1\.[23] [A-Za-z0-9_-]+\)\.\n"
                 rb"Remote host said: 250 2\.0\.0 Ok: (\d+ bytes )?queued as [0-9A-F]+\n"),
         checks=[delivered("pf-auth"),
-                op_trace(r"dns: MX 10 mx-auth-plain\.qrtest", r"connect 192\.0\.2\.80 port 25 .*",
+                trace_has(r"dns: MX 10 mx-auth-plain\.qrtest", r"connect 192\.0\.2\.80 port 25 .*",
                          r"> EHLO client\.qrtest", r"< 250-STARTTLS", r"> STARTTLS", r"< 220 2\.0\.0 .*",
                          r"tls: TLSv1\.[23] [A-Za-z0-9_-]+",
                          r"tls: peer certificate subject /CN=mx-auth\.qrtest issuer /CN=mx-auth\.qrtest",
@@ -183,7 +168,7 @@ S += [
         control=route(["auth.qrtest:mx-auth-scram.qrtest;25|carol|C4rol-Pw-91ab7"]), expect_rcpts=[r],
         final=K_pf(rb"192\.0\.2\.84"),
         checks=[op_no_secret("C4rol-Pw-91ab7", "\0carol\0C4rol-Pw-91ab7"),
-                op_trace(r"< 250-AUTH SCRAM-SHA-256 CRAM-MD5", r"> AUTH SCRAM-SHA-256 \(client-first not shown\)",
+                trace_has(r"< 250-AUTH SCRAM-SHA-256 CRAM-MD5", r"> AUTH SCRAM-SHA-256 \(client-first not shown\)",
                          r"< 334 \S+", r"> \(AUTH response not shown\)", r"< 334 \S+",
                          r"> \(AUTH response not shown\)", r"< 235 2\.7\.0 Authentication successful",
                          r"auth: SCRAM-SHA-256 authenticated", r"> MAIL FROM:<sender@client\.qrtest>.*")]),
@@ -191,7 +176,7 @@ S += [
         control=route(["auth.qrtest:mx-auth-plain.qrtest;25|alice|Al1ce-Pw-7f3e9"]), expect_rcpts=[r],
         final=R(rb"K192\.0\.2\.80 accepted message\.\n[^\0]*"),
         checks=[op_no_secret("Al1ce-Pw-7f3e9", "\0alice\0Al1ce-Pw-7f3e9"),
-                op_trace(r"> STARTTLS", r"tls: TLSv1\.[23] .*", r"> EHLO client\.qrtest",
+                trace_has(r"> STARTTLS", r"tls: TLSv1\.[23] .*", r"> EHLO client\.qrtest",
                          r"> AUTH PLAIN \(credentials not shown\)", r"< 235 2\.7\.0 Authentication successful",
                          r"auth: PLAIN authenticated")]),
     Scn("transcript-off-by-default", "plain4.qrtest", ["tr@plain4.qrtest"], expect_rcpts=[r], final=K_pf(IP25),

@@ -88,28 +88,6 @@ def qmtp_route(line):
     return {"qmtproutes": line + "\n"}
 
 
-def qmtp_trace(*patterns):
-    """the transcript has lines matching the patterns, in this order"""
-    def chk(c):
-        text = c.stderr.decode("utf-8", "replace")
-        pos = 0
-        for p in patterns:
-            m = re.compile(r"(?m)^\+\d+\.\d{3} " + p + r"$").search(text, pos)
-            if not m:
-                return "transcript: no line %r\n      transcript:\n        %s" % (
-                    p, text[-2000:].replace("\n", "\n        "))
-            pos = m.end()
-        return None
-    return chk
-
-
-def qmtp_trace_lacks(pattern):
-    def chk(c):
-        m = re.search(r"(?m)^\+\d+\.\d{3} " + pattern, c.stderr.decode("utf-8", "replace"))
-        return "transcript has %r but should not" % m.group(0) if m else None
-    return chk
-
-
 def qmtp_big(tok):
     """2.4 MB: more than qmtpsrv's dropmsg mode reads, more than socket buffers hold"""
     return msg(tok, ("q" * 79 + "\n") * 30000)
@@ -152,7 +130,7 @@ S += [
     Scn("qmtp-route-semicolon-port", "qmtp.qrtest", ["a@qmtp.qrtest"],
         control=qmtp_route("qmtp.qrtest:192.0.2.89;209"), env=QMTP_TRACE, expect_rcpts=[r],
         final=qmtp_K("192.0.2.89"),
-        checks=[qmtp_got(), qmtp_trace(r"connect 192\.0\.2\.89 port 209 .*QMTP",
+        checks=[qmtp_got(), trace_has(r"connect 192\.0\.2\.89 port 209 .*QMTP",
                                        r"qmtp: > package: message \d+ bytes, sender <sender@client\.qrtest>, "
                                        r"1 recipient\(s\)", r"< Kok \d+ qp \d+")]),
     Scn("qmtp-route-colon-port", "qmtp.qrtest", ["a@qmtp.qrtest"],
@@ -160,7 +138,7 @@ S += [
         checks=[qmtp_got()]),
     Scn("qmtp-route-default-port", "qmtp.qrtest", ["a@qmtp.qrtest"],
         control=qmtp_route("qmtp.qrtest:192.0.2.89"), env=QMTP_TRACE, expect_rcpts=[r],
-        final=qmtp_K("192.0.2.89"), checks=[qmtp_got(), qmtp_trace(r"connect 192\.0\.2\.89 port 209 .*")]),
+        final=qmtp_K("192.0.2.89"), checks=[qmtp_got(), trace_has(r"connect 192\.0\.2\.89 port 209 .*")]),
     Scn("qmtp-route-v6", "qmtp.qrtest", ["a@qmtp.qrtest"],
         control=qmtp_route("qmtp.qrtest:2001:db8::89;209"), expect_rcpts=[r], final=qmtp_K("2001:db8::89"),
         checks=[qmtp_got()]),
@@ -205,37 +183,37 @@ S += [
     # ---- QMTPS: TLS from the first byte on 6209
     Scn("qmtps-6209", "qmtp.qrtest", ["tls@qmtp.qrtest"], control=qmtp_route("qmtp.qrtest:mx-qmtp.qrtest;6209"),
         env=QMTP_TRACE, expect_rcpts=[r], final=qmtp_K("192.0.2.89", tls=True),
-        checks=[qmtp_got(), qmtp_trace(r"connect 192\.0\.2\.89 port 6209 .*QMTPS", r"tls: TLSv1\.[23] .*",
+        checks=[qmtp_got(), trace_has(r"connect 192\.0\.2\.89 port 6209 .*QMTPS", r"tls: TLSv1\.[23] .*",
                                        r"qmtp: > package: .*")]),
     Scn("qmtps-s-port", "qmtp.qrtest", ["tls@qmtp.qrtest"], control=qmtp_route("qmtp.qrtest:192.0.2.89;s6210"),
         env=QMTP_TRACE, expect_rcpts=[r], final=qmtp_K("192.0.2.89", tls=True),
-        checks=[qmtp_got(qdir=QMTP_DIR + "-tls"), qmtp_trace(r"connect 192\.0\.2\.89 port 6210 .*QMTPS")]),
+        checks=[qmtp_got(qdir=QMTP_DIR + "-tls"), trace_has(r"connect 192\.0\.2\.89 port 6210 .*QMTPS")]),
     Scn("qmtps-s-port-colon-form", "qmtp.qrtest", ["tls@qmtp.qrtest"],
         control=qmtp_route("qmtp.qrtest:mx-qmtp.qrtest:s6210"), expect_rcpts=[r],
         final=qmtp_K("192.0.2.89", tls=True), checks=[qmtp_got(qdir=QMTP_DIR + "-tls")]),
     # "domain:" with no relay: QMTP (port 209) to the MX hosts of the domain
     Scn("qmtp-route-empty-relay-uses-mx", "qmtpmx.qrtest", ["mx@qmtpmx.qrtest"], env=QMTP_TRACE,
         control=qmtp_route("qmtpmx.qrtest:"), expect_rcpts=[r], final=qmtp_K("192.0.2.89"),
-        checks=[qmtp_got(), qmtp_trace(r"dns: MX 10 mx-qmtp\.qrtest", r"connect 192\.0\.2\.89 port 209 .*")]),
+        checks=[qmtp_got(), trace_has(r"dns: MX 10 mx-qmtp\.qrtest", r"connect 192\.0\.2\.89 port 209 .*")]),
     Scn("qmtps-6209-colon-form", "qmtp.qrtest", ["tls@qmtp.qrtest"],
         control=qmtp_route("qmtp.qrtest:192.0.2.89:6209"), expect_rcpts=[r],
         final=qmtp_K("192.0.2.89", tls=True), checks=[qmtp_got()]),
     # ---- MXPS: preference 12801 (+16k) means QMTP on port 209 first
     Scn("qmtp-mxps-12801", "mxps.qrtest", ["a@mxps.qrtest"], env=QMTP_TRACE, expect_rcpts=[r],
         final=qmtp_K("192.0.2.89"),
-        checks=[qmtp_got(), qmtp_trace(r"dns: MX 12801 mx-qmtp\.qrtest",
+        checks=[qmtp_got(), trace_has(r"dns: MX 12801 mx-qmtp\.qrtest",
                                        r"connect 192\.0\.2\.89 port 209 "
                                        r"\(mx-qmtp\.qrtest, preference 12801: MXPS, QMTP\)",
                                        r"qmtp: > package: .*")]),
     Scn("qmtp-mxps-12817", "mxps17.qrtest", ["a@mxps17.qrtest"], expect_rcpts=[r], final=qmtp_K("192.0.2.89"),
         checks=[qmtp_got()]),
     Scn("qmtp-mxps-12802-is-smtp", "mxps2.qrtest", ["a@mxps2.qrtest"], env=QMTP_TRACE, final=Z441,
-        checks=[qmtp_not_got, qmtp_trace_lacks(r"connect \S+ port 209"),
-                qmtp_trace(r"connect 192\.0\.2\.89 port 25 .*")]),
+        checks=[qmtp_not_got, trace_lacks(r"connect \S+ port 209"),
+                trace_has(r"connect 192\.0\.2\.89 port 25 .*")]),
     Scn("qmtp-mxps-closed-falls-back-to-smtp", "mxpsfb.qrtest", ["fb@mxpsfb.qrtest"], env=QMTP_TRACE,
         expect_rcpts=[r], final=K_pf(IP25),
         checks=[delivered("pf-plain"), qmtp_not_got,
-                qmtp_trace(r"connect 192\.0\.2\.25 port 209 \(mx-plain4\.qrtest, preference 12801: MXPS, QMTP\)",
+                trace_has(r"connect 192\.0\.2\.25 port 209 \(mx-plain4\.qrtest, preference 12801: MXPS, QMTP\)",
                            r"connect 192\.0\.2\.25: .*: SMTP instead", r"connect 192\.0\.2\.25 port 25 .*",
                            r"> EHLO client\.qrtest")]),
     Scn("qmtp-mxps-pipe-fallback-to-smtp", "mxpsfb.qrtest", ["fbpipe@mxpsfb.qrtest"], stdin="pipe",
@@ -253,7 +231,7 @@ S += [
         final=Z441),
     # connected by QMTP, then it failed: no second try by SMTP
     Scn("qmtp-mxps-no-smtp-after-qmtp-failure", "mxpsbad.qrtest", ["a@mxpsbad.qrtest"], env=QMTP_TRACE,
-        final=died("192.0.2.90", dup=True), checks=[qmtp_trace_lacks(r"connect \S+ port 25")]),
+        final=died("192.0.2.90", dup=True), checks=[trace_lacks(r"connect \S+ port 25")]),
 ]
 for _m, _port, _msg, _rc, _final, _ctl in QMTP_MODES:
     _c = {"qmtproutes": "qmtp.qrtest:192.0.2.90;%d\n" % _port}
