@@ -16,9 +16,9 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 O ?= build
 
 LIBSRC = auth.c control.c dns.c idn.c ip.c ipme.c message.c ossl.c qmtp.c report.c smtp.c stuff.c \
-	tcpconnect.c tcpto.c tls.c trace.c substdio/conn.c
+	tcpconnect.c tcpto.c tls.c trace.c substdio/conn.c substdio/str.c
 LIBOBJ = $(LIBSRC:%.c=$(O)/%.o)
-UNITS = test_stuff test_smtp test_session test_report test_dns test_control test_qmtp test_auth test_idn test_tcpto
+UNITS = test_str test_stuff test_smtp test_session test_report test_dns test_control test_qmtp test_auth test_idn test_tcpto
 UNITBIN = $(UNITS:%=$(O)/tests/%)
 
 all: qmail-remote
@@ -57,11 +57,22 @@ unit: units
 san:
 	$(MAKE) O=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" build/san/qmail-remote units
 
-check: all units san
+check: all units san lint
 	$(MAKE) unit
 	ASAN_OPTIONS=detect_leaks=1 $(MAKE) O=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" unit
 	$(MAKE) fuzz FUZZ_SECONDS=10
 	QR=$(CURDIR)/build/san/qmail-remote tests/integ/run
+
+# Static checks: gcc's warnings (WARN, -Werror here), clang-tidy's bugprone
+# and cert sets (.clang-tidy says what is off and why), cppcheck. cppcheck's
+# variableScope is off: declarations at the top of a block are this code's
+# style (qmail's and Postfix's too), not a defect.
+lint:
+	$(MAKE) -s O=build/lint CFLAGS="-O2 -Werror" build/lint/qmail-remote
+	clang-tidy --quiet $(LIBSRC) qmail-remote.c -- $(CPPFLAGS) 2>/dev/null
+	cppcheck --error-exitcode=1 --quiet --inline-suppr --std=c11 \
+	  --enable=warning,style,portability,performance --suppress=variableScope \
+	  $(CPPFLAGS) $(LIBSRC) qmail-remote.c
 
 integ: all san
 	QR=$(CURDIR)/build/san/qmail-remote tests/integ/run
@@ -111,4 +122,4 @@ uninstall:
 clean:
 	rm -rf build qmail-remote
 
-.PHONY: all units unit san check integ fuzz demo bench install uninstall clean
+.PHONY: all units unit san check lint integ fuzz demo bench install uninstall clean

@@ -61,7 +61,7 @@ auth_b64encode(const unsigned char *in, size_t len, char *out, size_t size, size
 			v |= (unsigned long)in[i + 1] << 8;
 		out[o++] = b64chars[v >> 18 & 63];
 		out[o++] = b64chars[v >> 12 & 63];
-		out[o++] = i + 1 < len ? b64chars[v >> 6 & 63] : '=';
+		out[o++] = (char)(i + 1 < len ? b64chars[v >> 6 & 63] : '=');
 		out[o++] = '=';
 	}
 	out[o] = '\0';
@@ -268,7 +268,8 @@ scram_first(struct sasl *s, char *line, size_t size, size_t *pos)
 {
 	char first[3 + AUTH_SCRAM_BARE_MAX];
 
-	memcpy(first, "n,,", 3);
+	first[0] = 'n';		/* gs2 header "n,,": no channel binding, no authzid */
+	first[1] = first[2] = ',';
 	memcpy(first + 3, s->bare, s->bare_len);
 	return put64(line, size, pos, first, 3 + s->bare_len);
 }
@@ -394,7 +395,7 @@ cram_md5(struct sasl *s, const char *challenge, size_t len, char *line,
 		resp[s->user_len + 1 + 2 * i] = hex[digest[i] >> 4];
 		resp[s->user_len + 2 + 2 * i] = hex[digest[i] & 15];
 	}
-	r = put64(line, size, pos, resp, s->user_len + 1 + 2 * MD5_LEN);
+	r = put64(line, size, pos, resp, s->user_len + 1 + 2 * (size_t)MD5_LEN);
 	explicit_bzero(digest, sizeof digest);
 	explicit_bzero(resp, sizeof resp);
 	if (r)
@@ -653,22 +654,22 @@ static int
 finish_data(struct sasl *s, const char *text, size_t len, enum auth_error *err)
 {
 	unsigned char sf[AUTH_DECODED_MAX];
-	size_t i, k, n, start;
+	size_t i, k, n, from;
 	int r;
 
 	for (k = 0; k < 2; ++k) {
-		start = 0;
+		from = 0;
 		if (k == 1) {	/* skip an enhanced status code (RFC 3463) */
 			if (len < 2 || text[0] != '2' || text[1] != '.')
 				break;
-			while (start < len && text[start] != ' ')
-				++start;
-			while (start < len && text[start] == ' ')
-				++start;
+			while (from < len && text[from] != ' ')
+				++from;
+			while (from < len && text[from] == ' ')
+				++from;
 		}
-		for (i = start; i < len && text[i] != ' '; ++i)
+		for (i = from; i < len && text[i] != ' '; ++i)
 			;
-		if (i == start || auth_b64decode(text + start, i - start, sf, sizeof sf, &n) != 0)
+		if (i == from || auth_b64decode(text + from, i - from, sf, sizeof sf, &n) != 0)
 			continue;
 		r = scram_server_final(s, sf, n, err);
 		if (r != 0)

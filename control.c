@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "control.h"
+#include "str.h"
 
 #define CTL_FILE_MAX	(16UL * 1024 * 1024)	/* a 100k-domain smtproutes is ~5 MB */
 #define CTL_READ_MIN	4096		/* first buffer when fstat says 0 (procfs-like files) */
@@ -100,21 +101,22 @@ ctl_free(struct config *cfg)
 static int
 fail(struct ctl_error *err, const char *file, unsigned line, const char *why)
 {
-	(void)snprintf(err->file, sizeof err->file, "%s", file);
+	str_copy(err->file, sizeof err->file, file);
 	err->line = line;
-	(void)snprintf(err->why, sizeof err->why, "%s", why);
+	str_copy(err->why, sizeof err->why, why);
 	return -1;
 }
 
 static int
 fail_errno(struct ctl_error *err, const char *file, int e)
 {
-	(void)snprintf(err->file, sizeof err->file, "%s", file);
+	str_copy(err->file, sizeof err->file, file);
 	err->line = 0;
 	if (e == ENOMEM)
-		(void)snprintf(err->why, sizeof err->why, "out of memory");
+		str_copy(err->why, sizeof err->why, "out of memory");
 	else
-		(void)snprintf(err->why, sizeof err->why, "unreadable: %s", strerror(e));
+		str_append(err->why, sizeof err->why, str_copy(err->why, sizeof err->why,
+		    "unreadable: "), strerror(e));
 	return -1;
 }
 
@@ -150,7 +152,7 @@ scan_ulong(const char *s, unsigned long max, unsigned long *out)
 static char
 lower(char c)
 {
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	return (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
 }
 
 static void
@@ -981,7 +983,7 @@ parse_single(struct config *cfg, enum ctl_kind kind, char *s, const char **why)
 		cfg->clientkey = s;
 		return 0;
 	case K_TLSSTRICTNESS:
-		if (strcmp(s, "0") && strcmp(s, "1") && strcmp(s, "2"))
+		if (strcmp(s, "0") != 0 && strcmp(s, "1") != 0 && strcmp(s, "2") != 0)
 			return (*why = "must be 0, 1 or 2", -1);
 		cfg->tlsstrictness = s[0] - '0';
 		return 0;
@@ -1131,12 +1133,20 @@ ctl_parse_text(struct config *cfg, const char *name, const char *text, size_t le
 	return parse_file(cfg, cf, copy, len, err);
 }
 
+/* a b c d into buf, or -1 when it does not fit */
+static int
+join3(char *buf, size_t size, const char *a, const char *b, const char *c, const char *d)
+{
+	size_t n = str_append(buf, size, str_append(buf, size, str_append(buf, size,
+	    str_copy(buf, size, a), b), c), d);
+
+	return n + 1 >= size ? -1 : 0;
+}
+
 static int
 make_path(char *buf, size_t size, const char *dir, const char *name)
 {
-	int n = snprintf(buf, size, "%s/%s", dir, name);
-
-	return n < 0 || (size_t)n >= size ? -1 : 0;
+	return join3(buf, size, dir, "/", name, "");
 }
 
 /*
@@ -1458,8 +1468,7 @@ ctl_tlshost(const struct config *cfg, const char *fqdn, char **pem_path, int *no
 		*no_tls = cfg->tlshosts_exhaustive;
 		return 0;
 	}
-	r = snprintf(path, sizeof path, "%s/tlshosts/%s.pem", cfg->controldir, name);
-	if (r < 0 || (size_t)r >= sizeof path)
+	if (join3(path, sizeof path, cfg->controldir, "/tlshosts/", name, ".pem") != 0)
 		return (errno = ENAMETOOLONG, -1);
 	r = exists(path);
 	if (r < 0)
@@ -1473,8 +1482,7 @@ ctl_tlshost(const struct config *cfg, const char *fqdn, char **pem_path, int *no
 		*no_tls = 1;
 		return 0;
 	}
-	r = snprintf(path, sizeof path, "%s/notlshosts/%s", cfg->controldir, name);
-	if (r < 0 || (size_t)r >= sizeof path)
+	if (join3(path, sizeof path, cfg->controldir, "/notlshosts/", name, "") != 0)
 		return (errno = ENAMETOOLONG, -1);
 	r = exists(path);
 	if (r < 0)

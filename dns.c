@@ -25,6 +25,7 @@
 #endif
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -37,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "dns.h"
+#include "trace.h"
 
 #define DNS_PORT	53
 #define DNS_NS_MAX	16	/* djbdns reads 16 from $DNSCACHEIP; glibc uses 3 */
@@ -54,6 +56,7 @@
 #define DNS_TRY_LAST_MS	8000	/* ... doubled each round up to this */
 #define DNS_LOOKUP_MS	12000	/* whole lookup when timeout_s is 0 */
 #define DNS_RESOLV_LINE_MAX 512	/* a nameserver line is short; longer lines are skipped */
+#define DNS_RESOLV_MAX 16384	/* resolv.conf read up to this much */
 
 #define DNS_C_IN	1
 #define DNS_F_QR	0x8000
@@ -212,7 +215,7 @@ name_text(const unsigned char *w, char *out)
 		for (k = 1; k <= w[i]; k++) {
 			unsigned char c = lower(w[i + k]);
 
-			out[o++] = name_char_ok(c) ? (char)c : '?';
+			out[o++] = (char)(name_char_ok(c) ? c : '?');
 		}
 		i += 1 + (size_t)w[i];
 	}
@@ -690,25 +693,44 @@ ns_from_list(const char *s)
 	}
 }
 
+/* resolv.conf in one read into a fixed buffer (no stdio: a delivery that
+ * needs nothing else from it should not map that code); lines longer than
+ * a nameserver line can be are skipped, and so is a last line cut by the
+ * size bound. */
 static void
 ns_from_resolv_conf(const char *path)
 {
-	char line[DNS_RESOLV_LINE_MAX];
-	FILE *f = fopen(path, "re");
+	char buf[DNS_RESOLV_MAX + 1];
+	size_t len = 0;
+	char *line, *end;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
-	if (!f)
+	if (fd < 0)
 		return;
-	while (fgets(line, sizeof line, f)) {
-		size_t n = strlen(line);
+	while (len < DNS_RESOLV_MAX) {
+		r = read(fd, buf + len, DNS_RESOLV_MAX - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	if (len == DNS_RESOLV_MAX)
+		while (len > 0 && buf[len - 1] != '\n')
+			len--;
+	buf[len] = '\0';
+	for (line = buf; line < buf + len; line = end + 1) {
 		char *p = line;
+		size_t n;
 
-		if (n > 0 && line[n - 1] != '\n' && !feof(f)) {
-			int c;
-
-			while ((c = getc(f)) != EOF && c != '\n')
-				;
+		end = memchr(line, '\n', (size_t)(buf + len - line));
+		if (!end)
+			end = buf + len;
+		*end = '\0';
+		if ((size_t)(end - line) >= DNS_RESOLV_LINE_MAX)
 			continue;	/* too long for a nameserver line */
-		}
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (strncmp(p, "nameserver", 10) != 0 || (p[10] != ' ' && p[10] != '\t'))
@@ -720,11 +742,11 @@ ns_from_resolv_conf(const char *path)
 			;
 		ns_add(p, n);
 	}
-	fclose(f);
 }
 
-int
-dns_init(unsigned timeout_s)
+/* The nameservers, from $DNSCACHEIP or resolv.conf, once. */
+static void
+ns_load(void)
 {
 	const char *env = getenv("DNSCACHEIP");
 	const char *path = "/etc/resolv.conf";
@@ -735,11 +757,25 @@ dns_init(unsigned timeout_s)
 #endif
 	ns_count = 0;
 	ns_ready = 1;
-	lookup_timeout_s = timeout_s;
 	if (env && env[strspn(env, " \t,\r\n")] != '\0')
 		ns_from_list(env);
 	else
 		ns_from_resolv_conf(path);
+	if (ns_count == 0)
+		TRACE("dns: no nameserver configured");
+}
+
+void
+dns_set_timeout(unsigned timeout_s)
+{
+	lookup_timeout_s = timeout_s;
+}
+
+int
+dns_init(unsigned timeout_s)
+{
+	lookup_timeout_s = timeout_s;
+	ns_load();
 	return ns_count > 0 ? 0 : -1;
 }
 
@@ -971,7 +1007,7 @@ lookup(const char *qname, uint16_t qtype, struct dns_answer *ans,
 	if (dns_query_build(q, sizeof q, 0, qname, qtype, want_dnssec) == 0)
 		return DNS_BADNAME;
 	if (!ns_ready)
-		dns_init(0);
+		ns_load();
 	for (;;) {
 		int asked = 0;
 

@@ -43,6 +43,10 @@ struct dns_tlsa {
  */
 int dns_init(unsigned timeout_s);
 
+/* Sets the bound of dns_init() without reading any configuration: the
+ * first lookup does that, so a delivery that needs no DNS never does. */
+void dns_set_timeout(unsigned timeout_s);
+
 /*
  * Every lookup takes a name in text form (ASCII, A-labels, trailing dot
  * optional) and, when ad is not NULL, sets *ad to 1 when the resolver

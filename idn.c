@@ -150,7 +150,7 @@ idn_host_to_ascii(const char *utf8, char *out, size_t size, const char **why)
 		if (len >= size)
 			return fail(out, size, why, "name too long");
 		for (i = 0; i <= len; ++i)
-			out[i] = (utf8[i] >= 'A' && utf8[i] <= 'Z') ? (char)(utf8[i] - 'A' + 'a') : utf8[i];
+			out[i] = (char)(utf8[i] >= 'A' && utf8[i] <= 'Z' ? utf8[i] - 'A' + 'a' : utf8[i]);
 	} else {
 		if (lib_load() != 0)
 			return fail(out, size, why, "libidn2 (" IDN_LIBRARY ") could not be loaded");

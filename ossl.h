@@ -90,11 +90,16 @@
 	F(ASN1_STRING_length)
 
 struct ossl_api {
-#define OSSL_MEMBER(name) __typeof__(&name) name;
+#define OSSL_MEMBER(name) __typeof__(&(name)) (name);
 	OSSL_FUNCTIONS(OSSL_MEMBER)
 #undef OSSL_MEMBER
 };
 extern struct ossl_api ossl_api;
+
+/* The reason text of OpenSSL error e, or NULL; loads libcrypto's error
+ * texts on first use (initialisation skips them: a delivery that goes well
+ * never needs one). */
+const char *ossl_reason(unsigned long e);
 
 /* 0 once libssl.so.3 (and through it libcrypto.so.3) is loaded and every
  * function found; -1 when OpenSSL 3 is not installed. Cheap after the first. */

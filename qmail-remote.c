@@ -26,6 +26,7 @@
 #include "tcpto.h"
 #include "tls.h"
 #include "trace.h"
+#include "str.h"
 
 #ifndef QMAIL_HOME
 #define QMAIL_HOME "/var/qmail"
@@ -170,12 +171,12 @@ dane_policy(struct tls_policy *pol, const struct peer *pr, unsigned port)
 
 	if (!pr->secure || pol->no_tlsa || pol->level == TLS_NEVER)
 		return 0;
-	snprintf(qname, sizeof qname, "_%u._tcp.%s", port, pr->name);
+	(void)snprintf(qname, sizeof qname, "_%u._tcp.%s", port, pr->name);
 	if (strcmp(qname, last) != 0) {	/* the same MX's other addresses: ask once */
 		last_n = 0;
 		last_ad = 0;
 		last_st = dns_tlsa(qname, tlsa, DNS_TLSA_MAX, &last_n, &last_ad);
-		snprintf(last, sizeof last, "%s", qname);
+		str_copy(last, sizeof last, qname);
 		TRACE("dns: TLSA %s: status %d, %zu record(s)%s", qname, (int)last_st, last_n,
 		    last_ad ? ", DNSSEC-validated" : ", not validated");
 	}
@@ -258,9 +259,9 @@ setup(int argc, char **argv)
 		if (strcmp(err.why, "out of memory") == 0)
 			report_die('Z', T_NOMEM, NULL);
 		if (err.line)
-			snprintf(what, sizeof what, "%s line %u: %s", err.file, err.line, err.why);
+			(void)snprintf(what, sizeof what, "%s line %u: %s", err.file, err.line, err.why);
 		else
-			snprintf(what, sizeof what, "%s: %s", err.file, err.why);
+			(void)snprintf(what, sizeof what, "%s: %s", err.file, err.why);
 		report_die('Z', T_CONTROL, what);
 	}
 	if (message_open(&d.msg, 0) != 0)
@@ -268,8 +269,7 @@ setup(int argc, char **argv)
 	if (d.msg.partial)
 		report_die('D', T_PARTIAL, NULL);
 	tcpto_path(QMAIL_HOME "/queue/lock/tcpto");
-	if (dns_init(cfg.timeoutdns) != 0)
-		TRACE("dns: no nameserver configured");
+	dns_set_timeout(cfg.timeoutdns);
 
 	d.sp.sender = argv[2];
 	d.sp.recips = argv + 3;
@@ -456,9 +456,9 @@ attempt(const struct peer *pr, int plaintext_only)
 		policy.level = TLS_ENCRYPT;	/* SMTPS has no plaintext */
 	if (dane_policy(&policy, pr, port) != 0) {
 		fail_set(&fail, 'Z', T_TLSA_LOOKUP, NULL);
-		snprintf(fail.host, sizeof fail.host, "%s", text);
-		snprintf(fail.mxname, sizeof fail.mxname, "%s", pr->name);
-		snprintf(fail.domain, sizeof fail.domain, "%s", d.host);
+		str_copy(fail.host, sizeof fail.host, text);
+		str_copy(fail.mxname, sizeof fail.mxname, pr->name);
+		str_copy(fail.domain, sizeof fail.domain, d.host);
 		return ATTEMPT_FAILED;
 	}
 	/* QMTP needs the length first: a pipe is spooled before connecting */
@@ -499,7 +499,7 @@ main(int argc, char **argv)
 	int have_fail = 0, all_perm = 1, plaintext_only = 0;
 
 	/* a peer closing while we write must be a report, not a silent death */
-	signal(SIGPIPE, SIG_IGN);
+	(void)signal(SIGPIPE, SIG_IGN);
 	/* the control files hold passwords and key passphrases: no core file */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 

@@ -20,6 +20,7 @@
 #include "qmtp.h"
 #include "tls.h"
 #include "trace.h"
+#include "str.h"
 
 #define QMTP_BLOCK	65536	/* the message moves in reads and writes of this size */
 #define QMTP_DIGITS_MAX	20	/* an unsigned long long in decimal */
@@ -144,7 +145,7 @@ said_from(struct said *said, const char *resp, size_t len)
 	said->len = 0;
 	for (i = 1; i < len && said->len < sizeof said->text - 1; ++i) {
 		ch = (unsigned char)resp[i];
-		said->text[said->len++] = (ch < 32 && ch != '\t') || ch == 127 ? '?' : (char)ch;
+		said->text[said->len++] = (char)((ch < 32 && ch != '\t') || ch == 127 ? '?' : ch);
 	}
 	said->text[said->len++] = '\n';
 }
@@ -272,9 +273,9 @@ qmtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f, int *e
 
 	*exitcode = QMTP_EXIT_OK;
 	f->critical = 0;
-	snprintf(f->host, sizeof f->host, "%s", p->host);
-	snprintf(f->mxname, sizeof f->mxname, "%s", p->mxname ? p->mxname : p->host);
-	snprintf(f->domain, sizeof f->domain, "%s", p->domain ? p->domain : "");
+	str_copy(f->host, sizeof f->host, p->host);
+	str_copy(f->mxname, sizeof f->mxname, p->mxname ? p->mxname : p->host);
+	str_copy(f->domain, sizeof f->domain, p->domain ? p->domain : "");
 
 	if (message_spool(p->msg) != 0) {
 		fail_set(f, 'Z', T_READ, NULL);
@@ -322,7 +323,7 @@ qmtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f, int *e
 	}
 	fail_set(f, 'K', T_ACCEPTED, NULL);
 	if (tls_describe(c))
-		snprintf(f->detail, sizeof f->detail, "TLS %stransmitted message accepted (%s).",
+		(void)snprintf(f->detail, sizeof f->detail, "TLS %stransmitted message accepted (%s).",
 		    tls_dane_authenticated(c) ? "(TLSA validated) " : "", tls_describe(c));
 	f->said = accepted_said;
 	return SMTP_FINAL;

@@ -72,7 +72,7 @@ sb_puts(struct sbuf *b, const char *s)
 static void
 sb_said(struct sbuf *b, const struct said *said)
 {
-	size_t i, start = b->len;
+	size_t i, start;
 
 	if (!said || said->len == 0)
 		return;

@@ -17,6 +17,7 @@
 #include "smtp.h"
 #include "stuff.h"
 #include "trace.h"
+#include "str.h"
 
 /* What the session is doing, for the transcript and for deciding whether
  * a failure still allows the next host. */
@@ -180,7 +181,8 @@ send_line(struct conn *c, const char *a, const char *b, const char *d)
 		(void)conn_puts(c, d);
 	(void)conn_puts(c, "\r\n");
 	if (trace_on) {
-		snprintf(show, sizeof show, "%s%s%s", a, b ? b : "", d ? d : "");
+		str_append(show, sizeof show, str_append(show, sizeof show,
+		    str_copy(show, sizeof show, a), b ? b : ""), d ? d : "");
 		trace_line(">", show, strlen(show));
 	}
 }
@@ -368,7 +370,8 @@ send_bdat(struct conn *c, const struct smtp_params *p, struct fail *f, int pipel
 		}
 		if (n == 0 && !last)
 			continue;
-		hl = snprintf(head, sizeof head, "BDAT %zu%s\r\n", n, last ? " LAST" : "");
+		hl = (int)str_append_ulong(head, sizeof head, str_copy(head, sizeof head, "BDAT "), n);
+		hl = (int)str_append(head, sizeof head, (size_t)hl, last ? " LAST\r\n" : "\r\n");
 		trace_line(">", head, (size_t)hl - 2);
 		memcpy(out + BDAT_HEAD_MAX - hl, head, (size_t)hl);
 		conn_deadline(c, p->timeout_s);
@@ -432,13 +435,15 @@ envelope(struct conn *c, const struct smtp_params *p, struct fail *f, const stru
 	int window = ehlo->pipelining ? PIPELINE_WINDOW : 1;
 
 	/* SIZE (RFC 1870): a server that cannot take it says so before DATA */
-	n = (size_t)snprintf(mailargs, sizeof mailargs, ">");
-	if (ehlo->size && p->msg->is_regular)
-		n += (size_t)snprintf(mailargs + n, sizeof mailargs - n, " SIZE=%llu", p->msg->size);
+	n = str_copy(mailargs, sizeof mailargs, ">");
+	if (ehlo->size && p->msg->is_regular) {
+		n = str_append(mailargs, sizeof mailargs, n, " SIZE=");
+		n = str_append_ulong(mailargs, sizeof mailargs, n, p->msg->size);
+	}
 	if (intl.body_8bitmime)		/* RFC 6152 */
-		n += (size_t)snprintf(mailargs + n, sizeof mailargs - n, " BODY=8BITMIME");
+		n = str_append(mailargs, sizeof mailargs, n, " BODY=8BITMIME");
 	if (intl.action == IDN_SEND_SMTPUTF8)	/* RFC 6531 3.4 */
-		(void)snprintf(mailargs + n, sizeof mailargs - n, " SMTPUTF8");
+		(void)str_append(mailargs, sizeof mailargs, n, " SMTPUTF8");
 	for (got = 0; got < total; ++got) {
 		/* without pipelining, all recipients refused: no DATA at all */
 		if (window == 1 && !ehlo->chunking && got == total - 1 && accepted == 0)
@@ -497,7 +502,7 @@ accepted_with_tls(const struct conn *c, struct fail *f)
 		n = (size_t)snprintf(f->detail, sizeof f->detail, "TLS %stransmitted message accepted (%s).",
 		    tls_dane_authenticated(c) ? "(TLSA validated) " : "", tls_describe(c));
 	if (auth_skipped && n < sizeof f->detail)
-		snprintf(f->detail + n, sizeof f->detail - n, "%s%s.", n ? "\n" : "",
+		(void)snprintf(f->detail + n, sizeof f->detail - n, "%s%s.", n ? "\n" : "",
 		    report_auth_text(AUTH_ERR_NOMECH));
 }
 
@@ -599,9 +604,9 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 	memset(&ehlo, 0, sizeof ehlo);
 	quit_sent = 0;
 	auth_skipped = 0;
-	snprintf(f->host, sizeof f->host, "%s", p->host);
-	snprintf(f->mxname, sizeof f->mxname, "%s", p->mxname ? p->mxname : p->host);
-	snprintf(f->domain, sizeof f->domain, "%s", p->domain ? p->domain : "");
+	str_copy(f->host, sizeof f->host, p->host);
+	str_copy(f->mxname, sizeof f->mxname, p->mxname ? p->mxname : p->host);
+	str_copy(f->domain, sizeof f->domain, p->domain ? p->domain : "");
 
 	if (p->tls && p->tls->smtps && !p->plaintext_only) {
 		r = start_tls(c, p, f);

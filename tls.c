@@ -18,6 +18,7 @@
 #include <strings.h>
 #include "ip.h"
 #include "ossl.h"
+#include "str.h"
 #include "tls.h"
 #include "trace.h"
 
@@ -85,7 +86,7 @@ tls_policy_for(struct tls_policy *pol, const struct config *cfg,
 	const struct ctl_tlsdest *named = ctl_tlsdest(cfg, dest, sender_domain);
 	const struct ctl_domaincert *dc = ctl_domaincert(cfg, sender_cert_domain(sender_domain));
 	char *pem = NULL;
-	int no_tls = 0, r = 0;
+	int no_tls = 0, r;
 
 	memset(pol, 0, sizeof *pol);
 	pol->level = TLS_MAY;
@@ -101,7 +102,7 @@ tls_policy_for(struct tls_policy *pol, const struct config *cfg,
 		if (mxhost && (r = ctl_tlshost(cfg, mxhost, &pem, &no_tls)) < 0) {
 			pol->broken = 1;	/* tlshosts/ unreadable: never guess weaker */
 		} else if (r == 1 && pem) {
-			snprintf(pol->pem_path, sizeof pol->pem_path, "%s", pem);
+			str_copy(pol->pem_path, sizeof pol->pem_path, pem);
 			free(pem);
 			pol->cafile = pol->pem_path;
 			if (pol->level < TLS_NAME)
@@ -151,8 +152,8 @@ ssl_result(SSL *ssl, int r, size_t done, int *want)
 	case SSL_ERROR_ZERO_RETURN:
 		return 0;
 	default:
-		TRACE("tls: %s", ERR_reason_error_string(ERR_peek_last_error()) ?
-		    ERR_reason_error_string(ERR_peek_last_error()) : "I/O error");
+		TRACE("tls: %s", ossl_reason(ERR_peek_last_error()) ?
+		    ossl_reason(ERR_peek_last_error()) : "I/O error");
 		return -1;
 	}
 }
@@ -189,7 +190,7 @@ password_cb(char *buf, int size, int rwflag, void *userdata)
 	(void)rwflag;
 	if (n == 0 || n > (size_t)size)
 		return 0;	/* no password: the key stays locked, a clear report */
-	memcpy(buf, pass, n);
+	memcpy(buf, pass, n);	/* NOLINT(bugprone-not-null-terminated-result): OpenSSL takes the length returned */
 	return (int)n;
 }
 
@@ -212,7 +213,7 @@ static const char *
 openssl_reason(void)
 {
 	unsigned long e = ERR_peek_last_error();
-	const char *r = e ? ERR_reason_error_string(e) : NULL;
+	const char *r = ossl_reason(e);
 
 	return r ? r : "handshake failed";
 }
@@ -315,7 +316,8 @@ check_pin(X509 *cert, const char *want, char *got, size_t gotsize)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0, i;
+	unsigned mdlen = 0;
+	size_t i;
 	const EVP_MD *type = pin_digest(strlen(want));
 
 	if (!type || !X509_digest(cert, type, md, &mdlen) || 2 * (size_t)mdlen + 1 > gotsize)
@@ -324,7 +326,7 @@ check_pin(X509 *cert, const char *want, char *got, size_t gotsize)
 		got[2 * i] = hex[md[i] >> 4];
 		got[2 * i + 1] = hex[md[i] & 15];
 	}
-	got[2 * mdlen] = '\0';
+	got[2 * (size_t)mdlen] = '\0';
 	return strcasecmp(got, want) == 0 ? 0 : 1;
 }
 
@@ -348,7 +350,7 @@ trace_san(X509 *cert)
 		s = ASN1_STRING_get0_data(g->d.dNSName);
 		len = ASN1_STRING_length(g->d.dNSName);
 		for (k = 0; k < len && n + 2 < sizeof line; ++k)	/* hostile bytes shown as '?' */
-			line[n++] = s[k] > ' ' && s[k] < 127 ? (char)s[k] : '?';
+			line[n++] = (char)(s[k] > ' ' && s[k] < 127 ? s[k] : '?');
 		if (n + 2 < sizeof line)
 			line[n++] = ' ';
 	}
@@ -383,7 +385,10 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 	if (!initialised) {
 		if (ossl_load() != 0)
 			return fail_tls(f, T_TLS_CONTEXT, "OpenSSL 3 (libssl.so.3) could not be loaded");
-		OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+		/* as ossl_load(): no config, no cleanup at exit, libcrypto's
+		 * texts later; libssl's error texts are cheap and kept */
+		OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS |
+		    OPENSSL_INIT_NO_ATEXIT, NULL);
 		initialised = 1;
 	}
 	ERR_clear_error();
@@ -456,7 +461,7 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 			return -1;
 		}
 	}
-	snprintf(description, sizeof description, "%s %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+	(void)snprintf(description, sizeof description, "%s %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
 	TRACE("tls: %s", description);
 
 	cert = SSL_get1_peer_certificate(ssl);

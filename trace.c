@@ -95,8 +95,9 @@ trace_line(const char *dir, const char *line, size_t len)
 		}
 	}
 	if (i < len) {
-		memcpy(buf + n, "...", 3);
-		n += 3;
+		buf[n++] = '.';	/* cut: "..." */
+		buf[n++] = '.';
+		buf[n++] = '.';
 	}
 	buf[n++] = '\n';
 	put(buf, n);

@@ -42,7 +42,7 @@ conn_init(struct conn *c, int fd)
 {
 	int flags = fcntl(fd, F_GETFL);
 
-	if (flags != -1)
+	if (flags != -1 && !(flags & O_NONBLOCK))
 		(void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 	c->fd = fd;
 	c->ops = &conn_plain_ops;

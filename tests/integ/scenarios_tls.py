@@ -1,7 +1,7 @@
 # scenarios_tls.py -- TLS scenarios (exec'd by scenarios.py, its helpers in scope).
 #
 # Servers: bed.d/20-tls.sh (Postfix "pf-tls" on 192.0.2.60-68, tls/tlsfault.py
-# on 192.0.2.70-74); certificates: tls/pki under $BED/tls.  Every report text
+# on 192.0.2.70-76); certificates: tls/pki under $BED/tls.  Every report text
 # is asserted: exactly where it is ours, with a regex only for the server's
 # queue id, the negotiated cipher and OpenSSL's reason strings.
 exec(compile(open(os.path.join(bedlib.HERE, "tls", "scnlib.py")).read(),  # noqa: S102
@@ -294,6 +294,13 @@ S += [
         final=K_tls(IP60), checks=[delivered("pf-tls")]),
     Scn("tls-bad-handshake", "tlsbadhs.tlsfault.qrtest", ["a@tlsfault.qrtest"],
         final=z_handshake("tlsbadhs.tlsfault.qrtest", "tlsbadhs.tlsfault.qrtest")),
+    # a stall inside the handshake, and right after it: timeoutremote (3 s
+    # here) bounds both; neither is mistaken for a refusal of STARTTLS
+    Scn("tls-handshake-stall", "tlsstallhs.tlsfault.qrtest", ["a@tlsfault.qrtest"],
+        final=z_handshake("tlsstallhs.tlsfault.qrtest", "tlsstallhs.tlsfault.qrtest", rb"timed out"),
+        checks=[time_between(lo=2.5, hi=7)]),
+    Scn("tls-stall-after-handshake", "tlsstallehlo.tlsfault.qrtest", ["a@tlsfault.qrtest"],
+        final=died("192.0.2.76", timeout=True), checks=[time_between(lo=2.5, hi=7)]),
     Scn("tls-bad-handshake-retry-plaintext", "tlsbadhs.tlsfault.qrtest", ["a@tlsfault.qrtest"],
         control=tlsdest("?:"), expect_rcpts=[r], final=K_fault(rb"192\.0\.2\.74", "tlsbadhs"),
         checks=[wire(lambda raw, ch: b"\r\nSTARTTLS\r\n" not in raw.upper() and b"MAIL FROM" in raw.upper(),

@@ -1420,6 +1420,33 @@ test_nameservers(void)
 		fclose(f);
 	}
 	CHECK(dns_init(0) == -1, "resolv.conf without nameserver accepted");
+	/* past the read bound: the line the bound cuts is not taken, so
+	 * "nameserver 192.0.2.10" cannot become 192.0.2.1 */
+	f = fopen(path, "w");
+	if (f) {
+		size_t filled = 0;
+
+		while (filled + 40 < DNS_RESOLV_MAX - 40) {
+			fprintf(f, "%39s\n", "# padding");	/* 40 bytes */
+			filled += 40;
+		}
+		fprintf(f, "%*s\n", (int)(DNS_RESOLV_MAX - filled - 21), "#");
+		fprintf(f, "nameserver 192.0.2.10\n");
+		fclose(f);
+	}
+	CHECK(dns_init(0) == -1, "resolv.conf: a line cut at %d bytes was taken", DNS_RESOLV_MAX);
+	n = dns_test_nameservers(got, DNS_NS_MAX_TEST);
+	if (n == 1) {
+		ip_fmt(fmt, &got[0]);
+		CHECK(0, "resolv.conf: cut line gave %s", fmt);
+	}
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "nameserver 192.0.2.7");	/* no final newline */
+		fclose(f);
+	}
+	CHECK(dns_init(0) == 0 && dns_test_nameservers(got, DNS_NS_MAX_TEST) == 1,
+	    "resolv.conf: a last line without newline was not taken");
 	setenv("DNS_TEST_RESOLV_CONF", "/nonexistent/resolv.conf", 1);
 	CHECK(dns_init(0) == -1, "missing resolv.conf accepted");
 	unlink(path);

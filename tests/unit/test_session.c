@@ -9,6 +9,7 @@
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +27,17 @@ static size_t got_len;
 static char reports[1 << 14];	/* what it printed on fd 1 */
 static size_t reports_len;
 static struct fail f;
+
+/* 1 in a sanitizer build, whose shadow memory makes RSS meaningless */
+static int
+sanitized(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return 1;
+#else
+	return 0;
+#endif
+}
 
 static void
 peer(int fd, const struct step *steps, int tell)
@@ -433,26 +445,41 @@ main(void)
 
 	/*
 	 * The hostile-server matrix: at each step of the dialogue, with and
-	 * without PIPELINING, the server closes, stalls, sends garbage, an
-	 * overlong line or an endless multiline reply. Never K unless the
-	 * final reply accepted the message; always within the timeout.
+	 * without PIPELINING, and at the STARTTLS and AUTH commands, the
+	 * server closes, stalls, sends garbage, an overlong line, an endless
+	 * multiline reply or replies nobody asked for. Never K unless the
+	 * final reply accepted the message; always within the timeout; memory
+	 * bounded (peak RSS of this process, checked after the matrix).
 	 */
 	{
 		static const char *faults[] = { "<close>", NULL /* stall */, "xyzzy garbage\r\n",
 		    "<overlong>", "<endless>", "250 ok\r\n250 ok\r\n250 ok\r\n" /* extra */ };
 		static const char *names[] = { "close", "stall", "garbage", "overlong", "endless", "extra" };
 		static char overlong[REPLY_LINE_MAX + 64], endless[(REPLY_LINES_MAX + 8) * 8];
-		static const struct step normal[2][8] = {
+		/* rows: plain, pipelined, STARTTLS offered, AUTH offered */
+		static const char *rowname[] = { "plain", "piped", "starttls", "auth" };
+		static const struct step normal[4][9] = {
 			{ { "", "220 mx\r\n" }, { "EHLO", "250 mx\r\n" }, { "MAIL", "250 ok\r\n" },
 			  { "RCPT", "250 ok\r\n" }, { "DATA\r\n", "354 go\r\n" },
 			  { "\r\n.\r\n", "250 queued\r\n" }, { "QUIT", "221 bye\r\n" }, { NULL, NULL } },
 			{ { "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 PIPELINING\r\n" },
 			  { "DATA\r\n", "250 ok\r\n250 ok\r\n354 go\r\n" },
 			  { "\r\n.\r\n", "250 queued\r\n" }, { "QUIT", "221 bye\r\n" }, { NULL, NULL } },
+			{ { "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 STARTTLS\r\n" },
+			  { "STARTTLS\r\n", "220 go ahead\r\n" }, { NULL, NULL } },
+			{ { "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 AUTH PLAIN\r\n" },
+			  { "AUTH PLAIN", "235 2.7.0 ok\r\n" }, { "MAIL", "250 ok\r\n" },
+			  { "RCPT", "250 ok\r\n" }, { "DATA\r\n", "354 go\r\n" },
+			  { "\r\n.\r\n", "250 queued\r\n" }, { "QUIT", "221 bye\r\n" }, { NULL, NULL } },
 		};
-		struct step s[8];
-		size_t i, k, fault, pipe, at;
+		/* the first step each row is faulted at (the rows share the rest) */
+		static const size_t first_fault[4] = { 0, 0, 2, 2 };
+		static const size_t last_fault[4] = { 99, 99, 2, 2 };
+		static struct tls_policy may = { .level = TLS_MAY };
+		struct step s[9];
+		size_t i, k, fault, row, at;
 		struct timespec t0, t1;
+		struct rusage ru;
 		double took;
 
 		memset(overlong, 'a', sizeof overlong - 3);
@@ -461,14 +488,17 @@ main(void)
 		for (at = 0; at + 8 < sizeof endless; at += 7)
 			memcpy(endless + at, "250-xx\n", 7);
 		timeout_s = 1;
-		for (pipe = 0; pipe < 2; ++pipe)
-			for (k = 0; normal[pipe][k].after; ++k)
+		for (row = 0; row < 4; ++row) {
+			policy = row == 2 ? &may : NULL;
+			auth_user = row == 3 ? "user" : NULL;
+			auth_pass = row == 3 ? "secret" : NULL;
+			for (k = first_fault[row]; normal[row][k].after && k <= last_fault[row]; ++k)
 				for (fault = 0; fault < sizeof faults / sizeof faults[0]; ++fault) {
-					int last_step = normal[pipe][k + 1].after == NULL;	/* QUIT */
-					int after_dot = strstr(normal[pipe][k].after, ".\r\n") != NULL;
+					int last_step = normal[row][k + 1].after == NULL && row != 2;	/* QUIT */
+					int after_dot = strstr(normal[row][k].after, ".\r\n") != NULL;
 					for (i = 0; i < k; ++i)
-						s[i] = normal[pipe][i];
-					s[k].after = normal[pipe][k].after;
+						s[i] = normal[row][i];
+					s[k].after = normal[row][k].after;
 					s[k].reply = faults[fault] == NULL ? NULL :
 					    strcmp(faults[fault], "<overlong>") == 0 ? overlong :
 					    strcmp(faults[fault], "<endless>") == 0 ? endless : faults[fault];
@@ -480,22 +510,36 @@ main(void)
 					session(s, msg, 1, two);
 					clock_gettime(CLOCK_MONOTONIC, &t1);
 					took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-					CHECK(took < timeout_s + 2.5, "%s step %zu %s: took %.1f s",
-					    pipe ? "piped" : "plain", k, names[fault], took);
+					/* a faulted STARTTLS may be followed by a plaintext
+					 * attempt (opportunistic) that waits once more */
+					CHECK(took < (row == 2 ? 2 : 1) * timeout_s + 2.5, "%s step %zu %s: took %.1f s",
+					    rowname[row], k, names[fault], took);
 					if (last_step) {	/* the message was accepted before QUIT */
 						CHECK(f.letter == 'K', "%s step %zu (QUIT) %s: %c",
-						    pipe ? "piped" : "plain", k, names[fault], f.letter);
+						    rowname[row], k, names[fault], f.letter);
 					} else if (after_dot && fault == 5) {
 						/* "250 ok" extras after the dot's 250: accepted */
 						CHECK(f.letter != 'D', "extra after dot");
 					} else {
 						CHECK(f.letter == 'Z' || f.letter == 'D', "%s step %zu %s: letter %c (never K)",
-						    pipe ? "piped" : "plain", k, names[fault], f.letter);
+						    rowname[row], k, names[fault], f.letter);
 						if (after_dot && fault <= 1)
 							CHECK(f.critical, "%s step %zu %s: Possible duplicate",
-							    pipe ? "piped" : "plain", k, names[fault]);
+							    rowname[row], k, names[fault]);
 					}
+					if (row == 3)	/* the password never reaches a report */
+						CHECK(!memmem(reports, reports_len, "secret", 6) &&
+						    !strstr(f.detail, "secret") && !strstr(f.detail, "c2VjcmV0"),
+						    "auth step %zu %s: password in a report", k, names[fault]);
 				}
+		}
+		policy = NULL;
+		auth_user = auth_pass = NULL;
+		/* every fault above, endless replies included, fit in bounded
+		 * buffers: this process (client and harness) stays small */
+		getrusage(RUSAGE_SELF, &ru);
+		CHECK(ru.ru_maxrss < (getenv("ASAN_OPTIONS") || sanitized() ? 400 * 1024 : 8 * 1024),
+		    "peak RSS after the matrix: %ld KB", ru.ru_maxrss);
 		timeout_s = 5;
 	}
 	return check_done();

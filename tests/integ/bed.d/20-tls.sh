@@ -24,10 +24,10 @@
 #                                   (DANE-TA needs its trust anchor there);
 #                                   logged as postfix-dane/smtpd
 #   * tls/tlsfault.py: 192.0.2.70 tlsinject, .71 tlsrefuse, .72 tlsok,
-#     .73 tlsdrop, .74 tlsbadhs (captures in $BED/fault/<mode>-<n>.raw)
+#     .73 tlsdrop, .74 tlsbadhs, .75 tlsstallhs, .76 tlsstallehlo (captures in $BED/fault/<mode>-<n>.raw)
 TLS_DIR=$BED/tls
 TLS4="60 61 62 63 64 65 66 67 68 69"
-TLSFAULT="tlsinject:70 tlsrefuse:71 tlsok:72 tlsdrop:73 tlsbadhs:74"
+TLSFAULT="tlsinject:70 tlsrefuse:71 tlsok:72 tlsdrop:73 tlsbadhs:74 tlsstallhs:75 tlsstallehlo:76"
 
 [ -e "$TLS_DIR/done" ] || die "20-tls: no test PKI in $TLS_DIR (tls/pki make, run from bed.d/20-tls.zone)"
 

@@ -34,6 +34,9 @@ MODES = {
     "tlsdrop":   "completes the TLS handshake after STARTTLS, then closes",
     "tlsbadhs":  "answers STARTTLS with 220, reads the ClientHello, answers it with "
                  "plaintext garbage and closes; a plaintext session (no STARTTLS) is served well",
+    "tlsstallhs": "answers STARTTLS with 220, reads the ClientHello and then says nothing "
+                  "(a handshake that stalls past timeoutremote)",
+    "tlsstallehlo": "completes the TLS handshake, then never answers the EHLO that follows",
 }
 ctx = None
 
@@ -68,6 +71,11 @@ class TLSConn(faultsrv.Conn):
                     self.recv_some()      # the ClientHello (after the 220: no injection)
                     self.send(b"this is not a TLS ServerHello\r\n")
                     return
+                if m == "tlsstallhs":
+                    self.recv_some()
+                    self.transcript.append(b"(ClientHello read; stalling)\n")
+                    self.wait_eof()
+                    return
                 if self.buf:
                     self.transcript.append(b"(client sent data before the handshake)\n")
                     return
@@ -81,6 +89,10 @@ class TLSConn(faultsrv.Conn):
                 self.transcript.append(b"(TLS: %s)\n" % str(self.sock.version()).encode())
                 tls = True
                 if m == "tlsdrop":
+                    return
+                if m == "tlsstallehlo":
+                    self.readline()       # the EHLO, never answered
+                    self.wait_eof()
                     return
             elif verb == b"MAIL":
                 self.send(b"250 2.1.0 Ok\r\n")
