@@ -693,33 +693,13 @@ ns_from_list(const char *s)
 	}
 }
 
-/* resolv.conf in one read into a fixed buffer (no stdio: a delivery that
- * needs nothing else from it should not map that code); lines longer than
- * a nameserver line can be are skipped, and so is a last line cut by the
- * size bound. */
+/* The nameserver lines of resolv.conf text buf[0..len) (buf[len] must be
+ * writable): lines longer than a nameserver line can be are skipped. */
 static void
-ns_from_resolv_conf(const char *path)
+ns_from_resolv_text(char *buf, size_t len)
 {
-	char buf[DNS_RESOLV_MAX + 1];
-	size_t len = 0;
 	char *line, *end;
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
-	if (fd < 0)
-		return;
-	while (len < DNS_RESOLV_MAX) {
-		r = read(fd, buf + len, DNS_RESOLV_MAX - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	if (len == DNS_RESOLV_MAX)
-		while (len > 0 && buf[len - 1] != '\n')
-			len--;
 	buf[len] = '\0';
 	for (line = buf; line < buf + len; line = end + 1) {
 		char *p = line;
@@ -743,6 +723,50 @@ ns_from_resolv_conf(const char *path)
 		ns_add(p, n);
 	}
 }
+
+/* resolv.conf in one read into a fixed buffer (no stdio: a delivery that
+ * needs nothing else from it should not map that code); a last line cut
+ * by the size bound is dropped. */
+static void
+ns_from_resolv_conf(const char *path)
+{
+	char buf[DNS_RESOLV_MAX + 1];
+	size_t len = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	while (len < DNS_RESOLV_MAX) {
+		r = read(fd, buf + len, DNS_RESOLV_MAX - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	if (len == DNS_RESOLV_MAX)
+		while (len > 0 && buf[len - 1] != '\n')
+			len--;
+	ns_from_resolv_text(buf, len);
+}
+
+#ifdef DNS_TESTING
+size_t
+dns_test_resolv_text(const char *text, size_t len)
+{
+	static char buf[DNS_RESOLV_MAX + 1];
+
+	if (len > DNS_RESOLV_MAX)
+		len = DNS_RESOLV_MAX;
+	memcpy(buf, text, len);
+	ns_count = 0;
+	ns_ready = 1;
+	ns_from_resolv_text(buf, len);
+	return ns_count;
+}
+#endif
 
 /* The nameservers, from $DNSCACHEIP or resolv.conf, once. */
 static void

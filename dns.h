@@ -103,4 +103,10 @@ size_t dns_query_build(unsigned char *buf, size_t size, uint16_t id,
 #define DNS_T_OPT	41
 #define DNS_T_TLSA	52
 
+#ifdef DNS_TESTING
+/* Tests and fuzzing: the nameservers found in resolv.conf text (at most
+ * 16 are kept); the count. */
+size_t dns_test_resolv_text(const char *text, size_t len);
+#endif
+
 #endif

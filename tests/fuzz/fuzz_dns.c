@@ -4,7 +4,8 @@
  * CNAME chains from www.example.org, an uncollected type), with the id
  * taken from the input so the header check lets it through. Whatever it
  * accepts must satisfy the invariants below. The input is also tried as
- * a name: a query built for it, turned into a reply, must parse back.
+ * a name: a query built for it, turned into a reply, must parse back,
+ * and as the text of resolv.conf.
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -I. \
  *	tests/fuzz/fuzz_dns.c dns.c ip.c -o fuzz_dns
  * Seeds: tests/fuzz/corpus/dns/ (written by test_dns --corpus).
@@ -145,5 +146,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(q, &ans);
 	}
 	name_roundtrip(data, size);
+	/* and as resolv.conf: never more than the 16 servers kept */
+	if (dns_test_resolv_text((const char *)data, size) > 16)
+		abort();
 	return 0;
 }
