@@ -284,6 +284,7 @@ start(struct sasl *s, enum auth_mech m, const char *user, const char *pass,
 	int r;
 
 	memset(s, 0, sizeof *s);
+	s->iter_min = AUTH_SCRAM_ITER_MIN;
 	s->iter_max = AUTH_SCRAM_ITER_MAX;
 	*len = 0;
 	if (size > 0)
@@ -498,7 +499,7 @@ scram_server_first(struct sasl *s, const char *challenge, size_t len, char *line
 		else
 			iter = iter * 10 + (unsigned long)(iv[i] - '0');
 	}
-	if (too_big || iter < AUTH_SCRAM_ITER_MIN || iter > s->iter_max || iter > INT_MAX)
+	if (too_big || iter < s->iter_min || iter > s->iter_max || iter > INT_MAX)
 		return stop(s, err, AUTH_ERR_SCRAM_ITERATIONS);
 
 	/* client-final-without-proof, then AuthMessage (RFC 5802 3) */

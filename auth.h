@@ -93,7 +93,8 @@ struct sasl {
 	size_t user_len, pass_len;
 	int ir_resent;			/* the server ignored the initial response once */
 	int verified;			/* SCRAM: the server signature matched */
-	unsigned long iter_max;		/* AUTH_SCRAM_ITER_MAX; a fuzzer may lower it */
+	unsigned long iter_min;		/* AUTH_SCRAM_ITER_MIN; a fuzzer may lower both, */
+	unsigned long iter_max;		/* AUTH_SCRAM_ITER_MAX; to keep PBKDF2 cheap */
 	size_t nonce_len, bare_len;
 	char nonce[AUTH_SCRAM_NONCE_LEN + 1];
 	char bare[AUTH_SCRAM_BARE_MAX];	/* client-first-bare, for AuthMessage */

@@ -386,6 +386,13 @@ test_scram_bad(void)
 	s.iter_max = 4096;
 	CHECK(step(&s, b64("r=" RFC7677_SERVER_NONCE ",s=" RFC7677_SALT ",i=4097"), &err) != 0 &&
 	    err == AUTH_ERR_SCRAM_ITERATIONS, "iter_max lowered");
+	/* and a lower floor: 2 rounds then pass the count check */
+	sasl_start_with_nonce(&s, AUTH_SCRAM_SHA_256, "user", "pencil", RFC7677_NONCE,
+	    line, sizeof line, &len, &err);
+	s.iter_min = 1;
+	s.iter_max = 64;
+	CHECK(step(&s, b64("r=" RFC7677_SERVER_NONCE ",s=" RFC7677_SALT ",i=2"), &err) == 0 &&
+	    err == AUTH_OK, "iter_min lowered: %d", (int)err);
 
 	for (i = 0; i < sizeof fin / sizeof fin[0]; ++i) {
 		scram_to_proof(&s, &err);
