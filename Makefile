@@ -68,6 +68,8 @@ check: all units san lint
 # variableScope is off: declarations at the top of a block are this code's
 # style (qmail's and Postfix's too), not a defect.
 lint:
+	@for t in clang-tidy cppcheck; do command -v $$t >/dev/null || { \
+		echo "lint: $$t is missing (tests/install-deps installs it, as root)"; exit 1; }; done
 	$(MAKE) -s O=build/lint CFLAGS="-O2 -Werror" build/lint/qmail-remote
 	clang-tidy --quiet $(LIBSRC) qmail-remote.c -- $(CPPFLAGS) 2>/dev/null
 	cppcheck --error-exitcode=1 --quiet --inline-suppr --std=c11 \
