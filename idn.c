@@ -171,6 +171,10 @@ idn_host_to_ascii(const char *utf8, char *out, size_t size, const char **why)
 		for (i = 0; i < len; ++i)
 			if ((unsigned char)out[i] <= ' ' || out[i] == 0x7f)
 				return fail(out, size, why, "control character or space in the name");
+		/* ... or map one away: U+00AD "[" becomes "[", which would then
+		 * be read as the start of an address literal (found by fuzz_idn) */
+		if (out[0] == '[')
+			return fail(out, size, why, "malformed address literal");
 	}
 	if ((bad = name_shape(out)) != NULL)
 		return fail(out, size, why, bad);

@@ -63,6 +63,8 @@ static const struct {
 	{ "ü\tx.de", NULL, 0 },
 	{ "[192.0.2.1", NULL, 0 },
 	{ "[ü]", NULL, 0 },
+	{ "\xc2\xad[", NULL, 1 },	/* U+00AD maps away: "[" is no literal (fuzz_idn) */
+	{ "\xc2\xad[192.0.2.1]", NULL, 1 },	/* nor is this one */
 	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example", NULL, 0 },	/* 64 */
 	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
 	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example", 0 },	/* 63 */
