@@ -214,7 +214,7 @@ idn_envelope_scan(struct idn_envelope *env, const char *sender,
 {
 	static char tmp[IDN_ADDRESS_SIZE];
 	const char *addr, *at, *dom, *last_dom = NULL, *why;
-	size_t k, local;
+	size_t k, local, last_alen = 0;	/* last_dom's A-label length */
 	int too_long = -1;
 
 	memset(env, 0, sizeof *env);
@@ -239,8 +239,11 @@ idn_envelope_scan(struct idn_envelope *env, const char *sender,
 		if (at == NULL || is_ascii(at + 1, strlen(at + 1)))
 			continue;
 		dom = at + 1;
-		if (last_dom == NULL || strcmp(dom, last_dom) != 0) {
-			/* one libidn2 call per distinct domain (recipients share one) */
+		if (last_dom == NULL || strcmp(dom, last_dom) != 0 ||
+		    local + 1 + last_alen >= sizeof tmp) {
+			/* one libidn2 call per distinct domain (recipients share
+			 * one), unless this local part makes the address too long
+			 * for the A-label form (found by fuzz_idn) */
 			if (idn_address_to_ascii(addr, tmp, sizeof tmp, &why) != 0) {
 				env->needs_smtputf8 = 1;
 				env->domains_only = 0;
@@ -250,6 +253,7 @@ idn_envelope_scan(struct idn_envelope *env, const char *sender,
 				return;
 			}
 			last_dom = dom;
+			last_alen = strlen(tmp) - local - 1;
 		}
 		if (!env->needs_smtputf8) {
 			env->needs_smtputf8 = 1;

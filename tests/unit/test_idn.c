@@ -214,6 +214,19 @@ test_envelope(void)
 	CHECK(e.needs_smtputf8 && !e.domains_only && e.culprit == 1 && e.idn_error, "no A-label form");
 	idn_envelope_scan(&e, "", r5, 1);
 	CHECK(e.needs_smtputf8 && !e.domains_only, "no '@', non-ASCII");
+	{
+		/* a second address at the same domain whose local part leaves
+		 * no room for the A-label form: not "domains only" (fuzz_idn) */
+		static char local_long[IDN_ADDRESS_MAX];
+		char *r7[] = { "a@bücher.example", local_long };
+
+		memset(local_long, 'x', IDN_ADDRESS_MAX - 20);
+		memcpy(local_long + IDN_ADDRESS_MAX - 20, "@bücher.example", sizeof "@bücher.example");
+		CHECK(strlen(local_long) <= IDN_ADDRESS_MAX, "test address fits the input bound");
+		idn_envelope_scan(&e, "", r7, 2);
+		CHECK(e.needs_smtputf8 && !e.domains_only && e.culprit == 2,
+		    "too long as A-labels: domains_only %d culprit %d", e.domains_only, e.culprit);
+	}
 	idn_envelope_scan(&e, "", r1, 0);
 	CHECK(!e.needs_smtputf8, "no recipients");
 
