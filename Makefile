@@ -79,7 +79,7 @@ lint:
 integ: all san
 	QR=$(CURDIR)/build/san/qmail-remote tests/integ/run
 
-FUZZERS = fuzz_dns fuzz_control fuzz_reply fuzz_qmtp fuzz_sasl fuzz_idn
+FUZZERS = fuzz_dns fuzz_control fuzz_reply fuzz_qmtp fuzz_sasl fuzz_idn fuzz_session
 # `make check` runs a 10-second smoke of each; issue-sized runs: make fuzz FUZZ_SECONDS=600
 FUZZ_SECONDS ?= 60
 FUZZCC = clang
