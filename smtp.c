@@ -629,7 +629,13 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 	if (p->tls && !p->tls->smtps && !p->plaintext_only && p->tls->level != TLS_NEVER) {
 		if (ehlo.starttls) {
 			send_line(c, "STARTTLS", NULL, NULL);
+			/* set TLS up while the 220 travels: a round trip on a
+			 * real network hides OpenSSL's start-up (milliseconds) */
+			if (conn_flush(c) == CONN_OK)
+				tls_prepare(c, p->tls, p->mxname);
 			r = command(c, p, &said, NULL, &why);
+			if (r != REPLY_OK || said.code != 220 || conn_pending(c) > 0)
+				tls_discard();	/* no handshake follows */
 			if (r != REPLY_OK)
 				return broken(c, p, f, S_STARTTLS, r, why);
 			if (said.code == 220) {

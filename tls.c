@@ -368,23 +368,21 @@ is_address(const char *name)
 	return ip_scan(name, &ip) == 0 || ip_scan_literal(name, &ip) == 0;
 }
 
-int
-tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
-    const char *domain, unsigned timeout_s, struct fail *f, int *protocol_error)
+/* The SSL for a handshake on c: OpenSSL loaded, the context made (CA,
+ * client certificate, ciphers), SNI, DANE or the name to check. NULL with
+ * f filled when any of that fails. */
+static SSL *
+setup(const struct conn *c, const struct tls_policy *pol, const char *servername, struct fail *f)
 {
 	SSL_CTX *ctx;
 	SSL *ssl;
-	X509 *cert;
-	long vr;
-	int r, want, w;
 	size_t i;
-	char got[2 * EVP_MAX_MD_SIZE + 1];
 
-	(void)domain;
-	*protocol_error = 0;
 	if (!initialised) {
-		if (ossl_load() != 0)
-			return fail_tls(f, T_TLS_CONTEXT, "OpenSSL 3 (libssl.so.3) could not be loaded");
+		if (ossl_load() != 0) {
+			fail_tls(f, T_TLS_CONTEXT, "OpenSSL 3 (libssl.so.3) could not be loaded");
+			return NULL;
+		}
 		/* as ossl_load(): no config, no cleanup at exit, libcrypto's
 		 * texts later; libssl's error texts are cheap and kept */
 		OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS |
@@ -393,19 +391,21 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 	}
 	ERR_clear_error();
 	if (!(ctx = make_ctx(pol, f)))
-		return -1;
+		return NULL;
 	ssl = SSL_new(ctx);
 	SSL_CTX_free(ctx);	/* the SSL keeps its own reference */
 	if (!ssl || !SSL_set_fd(ssl, c->fd)) {
 		SSL_free(ssl);
-		return fail_tls(f, T_TLS_CONTEXT, NULL);
+		fail_tls(f, T_TLS_CONTEXT, NULL);
+		return NULL;
 	}
 	if (servername && !is_address(servername))
 		SSL_set_tlsext_host_name(ssl, servername);
 	if (pol->tlsa_count > 0) {
 		if (SSL_dane_enable(ssl, servername) <= 0) {
 			SSL_free(ssl);
-			return fail_tls(f, T_TLS_CONTEXT, NULL);
+			fail_tls(f, T_TLS_CONTEXT, NULL);
+			return NULL;
 		}
 		/* DANE-EE: no name or date check (RFC 7672 3.1.1) */
 		SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
@@ -431,8 +431,63 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 		}
 		if (!ok) {
 			SSL_free(ssl);
-			return fail_tls(f, T_TLS_CONTEXT, NULL);
+			fail_tls(f, T_TLS_CONTEXT, NULL);
+			return NULL;
 		}
+	}
+	return ssl;
+}
+
+/* What tls_prepare() made for the connection on fd (ssl), or the failure
+ * it met (failed.letter set); fd -1 when nothing waits. */
+static struct {
+	int fd;
+	SSL *ssl;
+	struct fail failed;
+} ahead = { -1, NULL, { 0 } };
+
+void
+tls_discard(void)
+{
+	if (ahead.ssl)
+		SSL_free(ahead.ssl);
+	ahead.ssl = NULL;
+	ahead.fd = -1;
+}
+
+void
+tls_prepare(const struct conn *c, const struct tls_policy *pol, const char *servername)
+{
+	tls_discard();
+	memset(&ahead.failed, 0, sizeof ahead.failed);
+	ahead.ssl = setup(c, pol, servername, &ahead.failed);
+	ahead.fd = c->fd;
+}
+
+int
+tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
+    const char *domain, unsigned timeout_s, struct fail *f, int *protocol_error)
+{
+	SSL *ssl;
+	X509 *cert;
+	long vr;
+	int r, want, w;
+	char got[2 * EVP_MAX_MD_SIZE + 1];
+
+	(void)domain;
+	*protocol_error = 0;
+	if (ahead.fd != -1 && ahead.fd == c->fd) {	/* made while the 220 travelled */
+		ssl = ahead.ssl;
+		ahead.ssl = NULL;
+		ahead.fd = -1;
+		if (!ssl) {
+			fail_set(f, ahead.failed.letter, ahead.failed.text, ahead.failed.detail);
+			return -1;
+		}
+	} else {
+		tls_discard();
+		if (!(ssl = setup(c, pol, servername, f)))
+			return -1;
 	}
 
 	conn_deadline(c, timeout_s);

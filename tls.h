@@ -60,6 +60,14 @@ void tls_policy_for(struct tls_policy *pol, const struct config *cfg,
  */
 int tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
     const char *domain, unsigned timeout_s, struct fail *f, int *protocol_error);
+/*
+ * Does tls_start()'s set-up (loading OpenSSL, the context, CA material,
+ * client certificate) ahead, while the reply to STARTTLS is on its way;
+ * the next tls_start() on c takes it, failure included. tls_discard()
+ * drops it: the caller must, whenever the handshake will not follow.
+ */
+void tls_prepare(const struct conn *c, const struct tls_policy *pol, const char *servername);
+void tls_discard(void);
 /* Sends close_notify (best effort) and frees the session. */
 void tls_close(struct conn *c);
 /* "TLSv1.3 TLS_AES_256_GCM_SHA384", for the K report and the transcript. */
