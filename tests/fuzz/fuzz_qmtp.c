@@ -14,20 +14,16 @@
 #include "qmtp.h"
 
 #include "feed.h"
+#include "fuzzmsg.h"
 static struct message msg;
 static char *recips[] = { "a@example.org", "b@example.org", "\xc3\xbc@example.org", "d@example.org" };
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const char text[] = "Subject: fuzz\n\nbody\r\n\x80\xff\n";
-	int fd = memfd_create("fuzz_qmtp", 0), null = open("/dev/null", O_WRONLY);
-
 	(void)argc;
 	(void)argv;
-	if (fd == -1 || null == -1 || write(fd, text, sizeof text - 1) != (ssize_t)(sizeof text - 1) ||
-	    lseek(fd, 0, SEEK_SET) != 0 || message_open(&msg, fd) != 0 || dup2(null, 1) == -1)
-		__builtin_trap();
+	fuzz_message_init(&msg, "Subject: fuzz\n\nbody\r\n\x80\xff\n");
 	return 0;
 }
 

@@ -23,6 +23,7 @@
 #include "smtp.h"
 
 #include "feed.h"
+#include "fuzzmsg.h"
 
 #define WIRE_MAX (1 << 20)
 
@@ -49,14 +50,9 @@ static const struct conn_ops session_ops = { feed_read, keep_write };
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const char text[] = "Subject: fuzz\n\n.\n..x\nlone\rcr\r\nbody\n\x80\xff\n.\r\n\r.\nend\n";
-	int fd = memfd_create("fuzz_session", 0), null = open("/dev/null", O_WRONLY);
-
 	(void)argc;
 	(void)argv;
-	if (fd == -1 || null == -1 || write(fd, text, sizeof text - 1) != (ssize_t)(sizeof text - 1) ||
-	    lseek(fd, 0, SEEK_SET) != 0 || message_open(&msg, fd) != 0 || dup2(null, 1) == -1)
-		__builtin_trap();
+	fuzz_message_init(&msg, "Subject: fuzz\n\n.\n..x\nlone\rcr\r\nbody\n\x80\xff\n.\r\n\r.\nend\n");
 	return 0;
 }
 
