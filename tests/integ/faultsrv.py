@@ -221,17 +221,22 @@ def auth_fault(c, verb):
     return True
 
 
-def serve(lsock, mode, logdir):
+def serve(lsock, mode, logdir, conn_class=None):
+    """One thread per connection, each a conn_class (Conn, or a subclass
+    such as tls/tlsfault.py's) running `mode`; its transcript is kept
+    even when the session raises."""
     while True:
         try:
             s, _ = lsock.accept()
         except OSError:
             return
-        c = Conn(s, mode, logdir)
+        c = (conn_class or Conn)(s, mode, logdir)
 
         def session(c=c):
             try:
                 c.run()
+            except Exception as e:  # noqa: BLE001 -- a session must not kill the server
+                c.transcript.append(b"exception: %r\n" % e)
             finally:
                 c.close()
         threading.Thread(target=session, daemon=True).start()

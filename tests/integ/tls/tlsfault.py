@@ -116,24 +116,6 @@ class TLSConn(faultsrv.Conn):
                 self.send(b"502 5.5.2 Error: command not recognized\r\n")
 
 
-def serve(lsock, mode, logdir):
-    while True:
-        try:
-            s, _ = lsock.accept()
-        except OSError:
-            return
-        c = TLSConn(s, mode, logdir)
-
-        def session(c=c):
-            try:
-                c.run()
-            except Exception as e:  # noqa: BLE001 -- a session must not kill the server
-                c.transcript.append(b"exception: %r\n" % e)
-            finally:
-                c.close()
-        threading.Thread(target=session, daemon=True).start()
-
-
 def main(argv):
     global ctx
     lifetime, logdir, cert, specs = 1800.0, None, None, []
@@ -167,7 +149,8 @@ def main(argv):
     if logdir:
         os.makedirs(logdir, exist_ok=True)
     for ep, mode in specs:
-        threading.Thread(target=serve, args=(faultsrv.listen(ep), mode, logdir), daemon=True).start()
+        threading.Thread(target=faultsrv.serve, args=(faultsrv.listen(ep), mode, logdir, TLSConn),
+                         daemon=True).start()
     print("tlsfault.py: listening, exiting after %g s" % lifetime, file=sys.stderr, flush=True)
     time.sleep(lifetime)
     return 0
