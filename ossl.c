@@ -13,6 +13,7 @@
 
 struct ossl_api ossl_api;
 static int state;	/* 0 not tried, 1 loaded, -1 failed */
+static void *lib;	/* libssl.so.3, once loaded */
 
 /* libcrypto's error texts, by library, for ossl_reason(): the ones a TLS
  * set-up or handshake can raise (libssl's own load at initialisation) */
@@ -22,12 +23,10 @@ static const char *const string_loaders[] = {
 	"ERR_load_BIO_strings", "ERR_load_EC_strings", "ERR_load_RSA_strings",
 	"ERR_load_CRYPTO_strings", "ERR_load_DH_strings", "ERR_load_BN_strings",
 };
-static int (*string_loader[sizeof string_loaders / sizeof *string_loaders])(void);
 
 int
 ossl_load(void)
 {
-	void *lib;
 
 	if (state)
 		return state > 0 ? 0 : -1;
@@ -44,11 +43,6 @@ ossl_load(void)
 	}
 	OSSL_FUNCTIONS(OSSL_RESOLVE)
 #undef OSSL_RESOLVE
-	for (size_t i = 0; i < sizeof string_loaders / sizeof *string_loaders; i++)
-		if (!(*(void **)&string_loader[i] = dlsym(lib, string_loaders[i]))) {
-			TRACE("tls: %s lacks %s", OSSL_LIBRARY, string_loaders[i]);
-			return -1;
-		}
 	/* before any other call: never read openssl.cnf or $OPENSSL_CONF,
 	 * which could change what is accepted (nothing in the environment
 	 * may weaken TLS). libcrypto's error texts (loaded when a failure
@@ -67,17 +61,21 @@ const char *
 ossl_reason(unsigned long e)
 {
 	static int loaded;
-	const char *r;
 
 	if (state <= 0 || !e)
 		return NULL;
 	if (!loaded) {
-		/* these load straight into the error table, whatever the
-		 * initialisation flags said */
-		for (size_t i = 0; i < sizeof string_loaders / sizeof *string_loaders; i++)
-			string_loader[i]();
+		/* looked up only now (a delivery that goes well never needs
+		 * them); they load straight into the error table, whatever the
+		 * initialisation flags said; one missing costs only its texts */
+		for (size_t i = 0; i < sizeof string_loaders / sizeof *string_loaders; i++) {
+			int (*load)(void);
+
+			*(void **)&load = dlsym(lib, string_loaders[i]);
+			if (load)
+				load();
+		}
 		loaded = 1;
 	}
-	r = ossl_api.ERR_reason_error_string(e);
-	return r;
+	return ossl_api.ERR_reason_error_string(e);
 }

@@ -152,8 +152,11 @@ ssl_result(SSL *ssl, int r, size_t done, int *want)
 	case SSL_ERROR_ZERO_RETURN:
 		return 0;
 	default:
-		TRACE("tls: %s", ossl_reason(ERR_peek_last_error()) ?
-		    ossl_reason(ERR_peek_last_error()) : "I/O error");
+		if (trace_on) {
+			const char *why = ossl_reason(ERR_peek_last_error());
+
+			TRACE("tls: %s", why ? why : "I/O error");
+		}
 		return -1;
 	}
 }

@@ -5,10 +5,8 @@
  * then a whole qmtp_deliver() (1 to 4 recipients, chosen by the first
  * byte) with its reports going to /dev/null.
  */
-#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include "message.h"
 #include "qmtp.h"

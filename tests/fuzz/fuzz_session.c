@@ -13,11 +13,8 @@
  *  - a report letter, a bounded report.
  * No TLS here (OpenSSL per run would hide the state machine's speed).
  */
-#include <fcntl.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include "message.h"
 #include "smtp.h"
