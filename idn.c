@@ -24,8 +24,9 @@
 
 /*
  * libidn2 (and its libunistring) are loaded on the first non-ASCII name,
- * like OpenSSL in ossl.c: ordinary mail never maps them. The pointers
- * carry the header's own prototypes.
+ * like OpenSSL in ossl.c: ordinary mail never maps them (in the static
+ * build they are linked in). The pointers carry the header's own
+ * prototypes.
  */
 #define IDN_LIBRARY	"libidn2.so.0"	/* Debian's libidn2-0 */
 static struct {
@@ -39,6 +40,14 @@ unsigned long idn_library_calls;
 static int
 lib_load(void)
 {
+#ifdef QR_STATIC
+	/* linked in (make STATIC=1) */
+	lib.lookup_u8 = &idn2_lookup_u8;
+	lib.free = &idn2_free;
+	lib.strerror = &idn2_strerror;
+	lib_state = 1;
+	return 0;
+#else
 	void *h;
 
 	if (lib_state)
@@ -52,6 +61,7 @@ lib_load(void)
 		return -1;
 	lib_state = 1;
 	return 0;
+#endif
 }
 
 static int

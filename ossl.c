@@ -1,9 +1,13 @@
 /*
- * ossl.c -- loads OpenSSL 3 on first use (see ossl.h for why): one dlopen
- * of libssl.so.3, whose dependency libcrypto.so.3 comes along, and a
- * dlsym per function. Not here: any use of OpenSSL (tls.c, auth.c).
+ * ossl.c -- sets OpenSSL 3 up on first use (see ossl.h for why). Linked
+ * dynamically: one dlopen of libssl.so.3, whose dependency libcrypto.so.3
+ * comes along, and a dlsym per function. Linked statically (QR_STATIC, the
+ * default build): the table points at the linked-in functions. Either way
+ * OPENSSL_init_crypto() is the first call. Not here: any use of OpenSSL
+ * (tls.c, auth.c).
  */
 #define OSSL_NO_REDIRECT
+#define OPENSSL_SUPPRESS_DEPRECATED	/* the ERR_load_*_strings, below */
 #include <dlfcn.h>
 #include <stddef.h>
 #include "ossl.h"
@@ -13,24 +17,39 @@
 
 struct ossl_api ossl_api;
 static int state;	/* 0 not tried, 1 loaded, -1 failed */
-static void *lib;	/* libssl.so.3, once loaded */
 
 /* libcrypto's error texts, by library, for ossl_reason(): the ones a TLS
  * set-up or handshake can raise (libssl's own load at initialisation) */
-static const char *const string_loaders[] = {
-	"ERR_load_ERR_strings", "ERR_load_X509_strings", "ERR_load_X509V3_strings",
-	"ERR_load_PEM_strings", "ERR_load_EVP_strings", "ERR_load_ASN1_strings",
-	"ERR_load_BIO_strings", "ERR_load_EC_strings", "ERR_load_RSA_strings",
-	"ERR_load_CRYPTO_strings", "ERR_load_DH_strings", "ERR_load_BN_strings",
-};
+#define OSSL_STRING_LOADERS(F) \
+	F(ERR_load_ERR_strings) F(ERR_load_X509_strings) F(ERR_load_X509V3_strings) \
+	F(ERR_load_PEM_strings) F(ERR_load_EVP_strings) F(ERR_load_ASN1_strings) \
+	F(ERR_load_BIO_strings) F(ERR_load_EC_strings) F(ERR_load_RSA_strings) \
+	F(ERR_load_CRYPTO_strings) F(ERR_load_DH_strings) F(ERR_load_BN_strings)
 
-int
-ossl_load(void)
+#ifdef QR_STATIC
+/* linked in (make STATIC=1): the table points at the functions themselves */
+static int
+open_library(void)
 {
+#define OSSL_RESOLVE(name) ossl_api.name = &(name);
+	OSSL_FUNCTIONS(OSSL_RESOLVE)
+#undef OSSL_RESOLVE
+	return 0;
+}
 
-	if (state)
-		return state > 0 ? 0 : -1;
-	state = -1;
+static void
+load_error_texts(void)
+{
+#define OSSL_CALL(name) (void)name();
+	OSSL_STRING_LOADERS(OSSL_CALL)
+#undef OSSL_CALL
+}
+#else
+static void *lib;	/* libssl.so.3, once loaded */
+
+static int
+open_library(void)
+{
 	lib = dlopen(OSSL_LIBRARY, RTLD_NOW | RTLD_LOCAL);
 	if (!lib) {
 		TRACE("tls: cannot load %s: %s", OSSL_LIBRARY, dlerror());
@@ -43,6 +62,37 @@ ossl_load(void)
 	}
 	OSSL_FUNCTIONS(OSSL_RESOLVE)
 #undef OSSL_RESOLVE
+	return 0;
+}
+
+/* looked up only when a failure first needs a text; one missing costs
+ * only its texts */
+static void
+load_error_texts(void)
+{
+#define OSSL_NAME(name) #name,
+	static const char *const loaders[] = { OSSL_STRING_LOADERS(OSSL_NAME) };
+#undef OSSL_NAME
+
+	for (size_t i = 0; i < sizeof loaders / sizeof *loaders; i++) {
+		int (*load)(void);
+
+		*(void **)&load = dlsym(lib, loaders[i]);
+		if (load)
+			load();
+	}
+}
+#endif
+
+int
+ossl_load(void)
+{
+
+	if (state)
+		return state > 0 ? 0 : -1;
+	state = -1;
+	if (open_library() != 0)
+		return -1;
 	/* before any other call: never read openssl.cnf or $OPENSSL_CONF,
 	 * which could change what is accepted (nothing in the environment
 	 * may weaken TLS). libcrypto's error texts (loaded when a failure
@@ -53,6 +103,13 @@ ossl_load(void)
 	if (!ossl_api.OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG |
 	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ATEXIT, NULL))
 		return -1;
+	/* which OpenSSL: for a static build, whether it has a security fix */
+	TRACE("tls: %s (%s)", ossl_api.OpenSSL_version(OPENSSL_VERSION),
+#ifdef QR_STATIC
+	    "linked in");
+#else
+	    OSSL_LIBRARY);
+#endif
 	state = 1;
 	return 0;
 }
@@ -65,16 +122,10 @@ ossl_reason(unsigned long e)
 	if (state <= 0 || !e)
 		return NULL;
 	if (!loaded) {
-		/* looked up only now (a delivery that goes well never needs
-		 * them); they load straight into the error table, whatever the
-		 * initialisation flags said; one missing costs only its texts */
-		for (size_t i = 0; i < sizeof string_loaders / sizeof *string_loaders; i++) {
-			int (*load)(void);
-
-			*(void **)&load = dlsym(lib, string_loaders[i]);
-			if (load)
-				load();
-		}
+		/* only now (a delivery that goes well never needs them); they
+		 * load straight into the error table, whatever the
+		 * initialisation flags said */
+		load_error_texts();
 		loaded = 1;
 	}
 	return ossl_api.ERR_reason_error_string(e);
