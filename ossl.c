@@ -14,6 +14,11 @@
 #include "trace.h"
 
 #define OSSL_LIBRARY	"libssl.so.3"	/* the OpenSSL 3 ABI (Debian's libssl3) */
+#ifdef QR_STATIC
+#define OSSL_FROM	"linked in"
+#else
+#define OSSL_FROM	OSSL_LIBRARY
+#endif
 
 struct ossl_api ossl_api;
 static int state;	/* 0 not tried, 1 loaded, -1 failed */
@@ -104,12 +109,7 @@ ossl_load(void)
 	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ATEXIT, NULL))
 		return -1;
 	/* which OpenSSL: for a static build, whether it has a security fix */
-	TRACE("tls: %s (%s)", ossl_api.OpenSSL_version(OPENSSL_VERSION),
-#ifdef QR_STATIC
-	    "linked in");
-#else
-	    OSSL_LIBRARY);
-#endif
+	TRACE("tls: %s (%s)", ossl_api.OpenSSL_version(OPENSSL_VERSION), OSSL_FROM);
 	state = 1;
 	return 0;
 }
