@@ -50,7 +50,7 @@ qmail-remote: $(S)/qmail-remote
 else
 qmail-remote: $(O)/qmail-remote
 	@[ "$(STATIC_HAVE)" = yes ] || [ "$(origin STATIC)" != file ] || echo \
-	  "note: dynamic qmail-remote (static archives missing; apt-get install libunistring-dev for the static one)"
+	  "note: a dynamic qmail-remote: missing $(filter-out /%,$(STATIC_PATHS)) (see README, Install)"
 	cp $(O)/qmail-remote qmail-remote
 endif
 
@@ -185,4 +185,6 @@ uninstall:
 clean:
 	rm -rf build qmail-remote
 
-.PHONY: all units unit san check lint integ fuzz demo bench install uninstall clean
+# qmail-remote too: a copy of the static or the dynamic build, whichever
+# STATIC picks this time
+.PHONY: all qmail-remote units unit san check lint integ fuzz demo bench install uninstall clean

@@ -35,11 +35,12 @@ struct tls_policy {
 	int qmtps;		/* tlsdestinations said port 6209: QMTP over TLS */
 	int broken;		/* a compatibility file could not be read: Z */
 	unsigned port;		/* from tlsdestinations, 0 = unchanged */
-	char pem_path[CTL_PATH_MAX];	/* netqmail tlshosts/<FQDN>.pem */
 	/* DANE (filled by the caller from dns_tlsa when usable records exist) */
 	const struct dns_tlsa *tlsa;
 	size_t tlsa_count;
 	int tlsa_secure_unusable;	/* secure TLSA, none usable: mandatory, unauthenticated */
+	/* last: the fields above share one page, whatever the path's length */
+	char pem_path[CTL_PATH_MAX];	/* netqmail tlshosts/<FQDN>.pem */
 };
 
 /*
