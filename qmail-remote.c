@@ -383,10 +383,22 @@ enum attempt {
 	ATTEMPT_RETRY_PLAIN	/* '?': the same host once more without TLS */
 };
 
+/* SMTPS and QMTPS: OpenSSL's set-up (milliseconds) while the TCP
+ * handshake travels; tls_start() takes it. */
+static void
+prepare_tls(int fd, const void *peer)
+{
+	const struct peer *pr = peer;
+
+	TRACE("tls: set up while connecting");
+	tls_prepare(fd, &policy, pr->name);
+}
+
 /* Opens a connection to pr on the policy's port, MXPS first when it
- * applies; the fd, or -1 (reason traced, tcpto updated). */
+ * applies; the fd, or -1 (reason traced, tcpto updated). tls_first:
+ * the session starts with a TLS handshake (SMTPS, QMTPS). */
 static int
-open_connection(const struct peer *pr, const char *text, unsigned port, int *qmtp)
+open_connection(const struct peer *pr, const char *text, unsigned port, int *qmtp, int tls_first)
 {
 	int fd = -1;
 	char from[IP_FMT_MAX];
@@ -400,7 +412,7 @@ open_connection(const struct peer *pr, const char *text, unsigned port, int *qmt
 		/* MXPS: QMTP first; only a failed connection falls back to SMTP */
 		TRACE("connect %s port %u (%s, preference %lu: MXPS, QMTP)", text, QMTP_PORT,
 		    pr->name, pr->pref);
-		fd = tcp_connect(&pr->ip, QMTP_PORT, d.local, cfg.timeoutconnect);
+		fd = tcp_connect(&pr->ip, QMTP_PORT, d.local, cfg.timeoutconnect, NULL, NULL);
 		if (fd >= 0)
 			*qmtp = 1;
 		else if (fd != TCP_BIND_FAILED)
@@ -409,7 +421,8 @@ open_connection(const struct peer *pr, const char *text, unsigned port, int *qmt
 	if (fd < 0 && fd != TCP_BIND_FAILED) {
 		TRACE("connect %s port %u (%s, preference %lu)%s", text, port, pr->name, pr->pref,
 		    policy.smtps ? (*qmtp ? " QMTPS" : " SMTPS") : *qmtp ? " QMTP" : "");
-		fd = tcp_connect(&pr->ip, port, d.local, cfg.timeoutconnect);
+		fd = tcp_connect(&pr->ip, port, d.local, cfg.timeoutconnect,
+		    tls_first ? prepare_tls : NULL, pr);
 	}
 	if (fd == TCP_BIND_FAILED) {
 		char lt[IP_FMT_MAX];
@@ -419,6 +432,7 @@ open_connection(const struct peer *pr, const char *text, unsigned port, int *qmt
 	if (fd < 0) {
 		TRACE("connect %s: %s", text, strerror(errno));
 		tcpto_record(&pr->ip, errno == ETIMEDOUT);
+		tls_discard();	/* made for this peer: the next one reuses the fd number */
 		return -1;
 	}
 	tcpto_record(&pr->ip, 0);
@@ -468,7 +482,8 @@ attempt(const struct peer *pr, int plaintext_only)
 		if (d.msg.partial)	/* refused like a queue file */
 			report_die('D', T_PARTIAL, NULL);
 	}
-	if ((fd = open_connection(pr, text, port, &qmtp)) < 0)
+	if ((fd = open_connection(pr, text, port, &qmtp,
+	    policy.smtps && (qmtp || !plaintext_only))) < 0)
 		return ATTEMPT_NOCONN;
 
 	conn_init(&conn, fd);
@@ -488,6 +503,7 @@ attempt(const struct peer *pr, int plaintext_only)
 			report_exit(&fail, 0);
 	}
 	tls_close(&conn);
+	tls_discard();	/* whatever set-up the session did not take */
 	close(fd);
 	return o == SMTP_RETRY_PLAIN ? ATTEMPT_RETRY_PLAIN : ATTEMPT_FAILED;
 }

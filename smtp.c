@@ -632,7 +632,7 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 			/* set TLS up while the 220 travels: a round trip on a
 			 * real network hides OpenSSL's start-up (milliseconds) */
 			if (conn_flush(c) == CONN_OK)
-				tls_prepare(c, p->tls, p->mxname);
+				tls_prepare(c->fd, p->tls, p->mxname);
 			r = command(c, p, &said, NULL, &why);
 			if (r != REPLY_OK || said.code != 220 || conn_pending(c) > 0)
 				tls_discard();	/* no handshake follows */

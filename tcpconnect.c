@@ -38,7 +38,8 @@ to_sockaddr(const struct ip_address *ip, unsigned port, struct sockaddr_storage 
 
 int
 tcp_connect(const struct ip_address *ip, unsigned port,
-    const struct ip_address *local, unsigned timeout_s)
+    const struct ip_address *local, unsigned timeout_s,
+    void (*meanwhile)(int fd, const void *arg), const void *arg)
 {
 	struct sockaddr_storage ss;
 	struct pollfd p;
@@ -63,6 +64,8 @@ tcp_connect(const struct ip_address *ip, unsigned port,
 		return fd;
 	if (errno != EINPROGRESS)
 		goto fail;
+	if (meanwhile)
+		meanwhile(fd, arg);
 	p.fd = fd;
 	p.events = POLLOUT;
 	do

@@ -375,7 +375,7 @@ is_address(const char *name)
  * client certificate, ciphers), SNI, DANE or the name to check. NULL with
  * f filled when any of that fails. */
 static SSL *
-setup(const struct conn *c, const struct tls_policy *pol, const char *servername, struct fail *f)
+setup(int fd, const struct tls_policy *pol, const char *servername, struct fail *f)
 {
 	SSL_CTX *ctx;
 	SSL *ssl;
@@ -397,7 +397,7 @@ setup(const struct conn *c, const struct tls_policy *pol, const char *servername
 		return NULL;
 	ssl = SSL_new(ctx);
 	SSL_CTX_free(ctx);	/* the SSL keeps its own reference */
-	if (!ssl || !SSL_set_fd(ssl, c->fd)) {
+	if (!ssl || !SSL_set_fd(ssl, fd)) {
 		SSL_free(ssl);
 		fail_tls(f, T_TLS_CONTEXT, NULL);
 		return NULL;
@@ -459,12 +459,12 @@ tls_discard(void)
 }
 
 void
-tls_prepare(const struct conn *c, const struct tls_policy *pol, const char *servername)
+tls_prepare(int fd, const struct tls_policy *pol, const char *servername)
 {
 	tls_discard();
 	memset(&ahead.failed, 0, sizeof ahead.failed);
-	ahead.ssl = setup(c, pol, servername, &ahead.failed);
-	ahead.fd = c->fd;
+	ahead.ssl = setup(fd, pol, servername, &ahead.failed);
+	ahead.fd = fd;
 }
 
 int
@@ -479,7 +479,7 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 
 	(void)domain;
 	*protocol_error = 0;
-	if (ahead.fd != -1 && ahead.fd == c->fd) {	/* made while the 220 travelled */
+	if (ahead.fd != -1 && ahead.fd == c->fd) {	/* made while a reply or SYN-ACK travelled */
 		ssl = ahead.ssl;
 		ahead.ssl = NULL;
 		ahead.fd = -1;
@@ -489,7 +489,7 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 		}
 	} else {
 		tls_discard();
-		if (!(ssl = setup(c, pol, servername, f)))
+		if (!(ssl = setup(c->fd, pol, servername, f)))
 			return -1;
 	}
 

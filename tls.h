@@ -63,11 +63,12 @@ int tls_start(struct conn *c, const struct tls_policy *pol, const char *serverna
     const char *domain, unsigned timeout_s, struct fail *f, int *protocol_error);
 /*
  * Does tls_start()'s set-up (loading OpenSSL, the context, CA material,
- * client certificate) ahead, while the reply to STARTTLS is on its way;
- * the next tls_start() on c takes it, failure included. tls_discard()
- * drops it: the caller must, whenever the handshake will not follow.
+ * client certificate) ahead for the connection on fd, while the reply to
+ * STARTTLS or (SMTPS, QMTPS) the TCP handshake is on its way; the next
+ * tls_start() on that fd takes it, failure included. tls_discard() drops
+ * it: the caller must, whenever the handshake will not follow.
  */
-void tls_prepare(const struct conn *c, const struct tls_policy *pol, const char *servername);
+void tls_prepare(int fd, const struct tls_policy *pol, const char *servername);
 void tls_discard(void);
 /* Sends close_notify (best effort) and frees the session. */
 void tls_close(struct conn *c);

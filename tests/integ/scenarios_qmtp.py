@@ -183,7 +183,8 @@ S += [
     # ---- QMTPS: TLS from the first byte on 6209
     Scn("qmtps-6209", "qmtp.qrtest", ["tls@qmtp.qrtest"], control=qmtp_route("qmtp.qrtest:mx-qmtp.qrtest;6209"),
         env=QMTP_TRACE, expect_rcpts=[r], final=qmtp_K("192.0.2.89", tls=True),
-        checks=[qmtp_got(), trace_has(r"connect 192\.0\.2\.89 port 6209 .*QMTPS", r"tls: TLSv1\.[23] .*",
+        checks=[qmtp_got(), trace_has(r"connect 192\.0\.2\.89 port 6209 .*QMTPS", r"tls: set up while connecting",
+                                       r"tls: TLSv1\.[23] .*",
                                        r"qmtp: > package: .*")]),
     Scn("qmtps-s-port", "qmtp.qrtest", ["tls@qmtp.qrtest"], control=qmtp_route("qmtp.qrtest:192.0.2.89;s6210"),
         env=QMTP_TRACE, expect_rcpts=[r], final=qmtp_K("192.0.2.89", tls=True),

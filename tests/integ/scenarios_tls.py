@@ -136,6 +136,18 @@ S += [
         checks=[delivered("pf-tls"), via_service("pf-tls", "postfix-4650")]),
     Scn("tls-smtps-tlsdestinations-port", "tls.qrtest", ["a@tls.qrtest"], control=tlsdest("tls.qrtest:;465"),
         expect_rcpts=[r], final=K_tls(IP60), checks=[delivered("pf-tls"), via_service("pf-tls", "postfix-465")]),
+    # TLS is set up while each TCP handshake travels, for the peer being
+    # connected: after the refused first MX, the second is set up afresh
+    # and checked under its own name (a set-up made for mx-notls would
+    # check that name against mx-tls's certificate and fail)
+    Scn("tls-smtps-setup-while-connecting-next-mx", "tlsnext.qrtest", ["a@tlsnext.qrtest"],
+        control=tlsdest("=tlsnext.qrtest:" + CA + ";465"), env={"QMAILREMOTE_TRACE": "1"},
+        expect_rcpts=[r], final=K_tls(IP60),
+        checks=[delivered("pf-tls"), via_service("pf-tls", "postfix-465"),
+                trace_has(r"connect 192\.0\.2\.65 port 465 .*SMTPS", r"tls: set up while connecting",
+                          r"connect 192\.0\.2\.65: .*", r"connect 192\.0\.2\.60 port 465 .*SMTPS",
+                          r"tls: set up while connecting", r"tls: TLSv1\.3 .*",
+                          r"tls: certificate verified with the name")]),
     Scn("tls-smtps-verified", "smtps.qrtest", ["a@smtps.qrtest"],
         control=ctl(route(["smtps.qrtest:mx-tls.qrtest;s465"]), tlsdest("=mx-tls.qrtest:" + CA)),
         expect_rcpts=[r], final=K_tls(IP60), checks=[delivered("pf-tls")]),
