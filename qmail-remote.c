@@ -211,6 +211,7 @@ static struct delivery {
 	char relay[DNS_NAME_MAX + 8];		/* the route's relay in A-labels */
 	const char *sender;
 	const char *dest;			/* what tlsdestinations matches */
+	const char *dest_utf8;			/* the same in UTF-8, or NULL when ASCII */
 	const struct route *route;		/* NULL: MX lookup of host */
 	int qmtp_route;				/* from qmtproutes */
 	unsigned route_port;
@@ -322,6 +323,9 @@ choose_route(void)
 		report_die('D', T_DNS_PERM, r->relay);
 	/* tlsdestinations matches the destination after routes */
 	d.dest = r && r->relay[0] ? (r->relay_is_ip ? r->relay : d.relay) : d.host;
+	d.dest_utf8 = r && r->relay[0] ? (r->relay_is_ip ? NULL : r->relay) : d.host_utf8;
+	if (d.dest_utf8 && (!d.dest_utf8[0] || strcasecmp(d.dest_utf8, d.dest) == 0))
+		d.dest_utf8 = NULL;	/* plain ASCII: nothing more to try */
 	d.sp.auth_user = r && r->user && r->user[0] ? r->user : NULL;
 	d.sp.auth_pass = r && r->password ? r->password : "";
 }
@@ -457,7 +461,7 @@ attempt(const struct peer *pr, int plaintext_only)
 		TRACE("skip %s: recent connect timeouts (qmail-tcpto)", text);
 		return ATTEMPT_NOCONN;
 	}
-	tls_policy_for(&policy, &cfg, d.dest, pr->name, sender_domain(d.sender));
+	tls_policy_for(&policy, &cfg, d.dest, d.dest_utf8, pr->name, sender_domain(d.sender));
 	if (policy.broken)
 		report_die('Z', T_CONTROL, "tlshosts/ or notlshosts/: unreadable");
 	port = policy.port ? policy.port : d.route_port;

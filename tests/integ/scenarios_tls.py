@@ -136,6 +136,14 @@ S += [
         checks=[delivered("pf-tls"), via_service("pf-tls", "postfix-4650")]),
     Scn("tls-smtps-tlsdestinations-port", "tls.qrtest", ["a@tls.qrtest"], control=tlsdest("tls.qrtest:;465"),
         expect_rcpts=[r], final=K_tls(IP60), checks=[delivered("pf-tls"), via_service("pf-tls", "postfix-465")]),
+    # a tlsdestinations line in UTF-8 matches the host as given: mandatory
+    # TLS for bücher.qrtest, whose MX (pf-plain) offers no STARTTLS
+    Scn("tls-utf8-destination-line", "b\u00fccher.qrtest", ["user@b\u00fccher.qrtest"],
+        control=tlsdest("b\u00fccher.qrtest:"),
+        final=z_nostarttls("mx-plain4.qrtest", "xn--bcher-kva.qrtest"), checks=[nd("pf-plain")]),
+    Scn("tls-alabel-destination-line", "b\u00fccher.qrtest", ["user@b\u00fccher.qrtest"],
+        control=tlsdest("xn--bcher-kva.qrtest:"),
+        final=z_nostarttls("mx-plain4.qrtest", "xn--bcher-kva.qrtest"), checks=[nd("pf-plain")]),
     # TLS is set up while each TCP handshake travels, for the peer being
     # connected: after the refused first MX, the second is set up afresh
     # and checked under its own name (a set-up made for mx-notls would
