@@ -87,7 +87,7 @@ tls_policy_for(struct tls_policy *pol, const struct config *cfg,
 	const struct ctl_tlsdest *named = ctl_tlsdest(cfg, dest, sender_domain);
 	const struct ctl_domaincert *dc = ctl_domaincert(cfg, sender_cert_domain(sender_domain));
 	char *pem = NULL;
-	int no_tls = 0, r = 0;
+	int no_tls = 0, r;
 
 	if (!named && dest_utf8)
 		named = ctl_tlsdest(cfg, dest_utf8, sender_domain);
@@ -102,7 +102,8 @@ tls_policy_for(struct tls_policy *pol, const struct config *cfg,
 	} else {
 		apply_rule(pol, &cfg->tls_default);
 		/* netqmail: tlshosts/<FQDN>.pem demands TLS verified against it */
-		if (mxhost && (r = ctl_tlshost(cfg, mxhost, &pem, &no_tls)) < 0) {
+		r = mxhost ? ctl_tlshost(cfg, mxhost, &pem, &no_tls) : 0;
+		if (r < 0) {
 			pol->broken = 1;	/* tlshosts/ unreadable: never guess weaker */
 		} else if (r == 1 && pem) {
 			str_copy(pol->pem_path, sizeof pol->pem_path, pem);
