@@ -44,6 +44,9 @@ LIBCRYPTO_A = $(filter %/libcrypto.a,$(STATIC_PATHS))
 # the files that differ when linked statically (QR_STATIC)
 STATIC_SRC = ossl.c idn.c
 
+ifeq ($(STATIC)$(STATIC_HAVE),yesno)
+$(error STATIC=yes needs $(filter-out /%,$(STATIC_PATHS)): see README, Install)
+endif
 ifeq ($(STATIC),yes)
 qmail-remote: $(S)/qmail-remote
 	cp $(S)/qmail-remote qmail-remote
