@@ -41,7 +41,7 @@ static int
 lib_load(void)
 {
 #ifdef QR_STATIC
-	/* linked in (make STATIC=1) */
+	/* linked in (the static build) */
 	lib.lookup_u8 = &idn2_lookup_u8;
 	lib.free = &idn2_free;
 	lib.strerror = &idn2_strerror;

@@ -32,7 +32,7 @@ static int state;	/* 0 not tried, 1 loaded, -1 failed */
 	F(ERR_load_CRYPTO_strings) F(ERR_load_DH_strings) F(ERR_load_BN_strings)
 
 #ifdef QR_STATIC
-/* linked in (make STATIC=1): the table points at the functions themselves */
+/* linked in (the static build): the table points at the functions themselves */
 static int
 open_library(void)
 {
