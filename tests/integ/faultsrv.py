@@ -116,10 +116,15 @@ class Conn:
         if not self.logdir:
             return
         try:
-            with open(os.path.join(self.logdir, "%s-%d.raw" % (self.mode, self.n)), "wb") as f:
-                f.write(self.raw)
-            with open(os.path.join(self.logdir, "%s-%d.chunks" % (self.mode, self.n)), "w") as f:
+            # the chunks first, and the .raw (what bedlib.find_fault_capture
+            # looks for) whole, by rename: a test that finds the .raw also
+            # finds every chunk size beside it
+            base = os.path.join(self.logdir, "%s-%d" % (self.mode, self.n))
+            with open(base + ".chunks", "w") as f:
                 f.write("".join("%d\n" % n for n in self.chunks))
+            with open(base + ".raw.tmp", "wb") as f:
+                f.write(self.raw)
+            os.rename(base + ".raw.tmp", base + ".raw")
             with open(os.path.join(self.logdir, "%s.log" % self.mode), "ab") as f:
                 f.write(b"=== connection %d\n" % self.n)
                 for t in self.transcript:
