@@ -16,8 +16,10 @@
 #define OSSL_LIBRARY	"libssl.so.3"	/* the OpenSSL 3 ABI (Debian's libssl3) */
 #ifdef QR_STATIC
 #define OSSL_FROM	"linked in"
+const char ossl_unavailable[] = "OpenSSL 3 could not be initialised";
 #else
 #define OSSL_FROM	OSSL_LIBRARY
+const char ossl_unavailable[] = "OpenSSL 3 (" OSSL_LIBRARY ") could not be loaded";
 #endif
 
 struct ossl_api ossl_api;

@@ -104,8 +104,12 @@ extern struct ossl_api ossl_api;
 const char *ossl_reason(unsigned long e);
 
 /* 0 once libssl.so.3 (and through it libcrypto.so.3) is loaded and every
- * function found; -1 when OpenSSL 3 is not installed. Cheap after the first. */
+ * function found (linked in: once initialised); -1 when OpenSSL 3 is not
+ * installed or does not initialise. Cheap after the first. */
 int ossl_load(void);
+/* Why ossl_load() failed, for the report's detail: names the library
+ * only where one is loaded. */
+extern const char ossl_unavailable[];
 
 #ifndef OSSL_NO_REDIRECT
 #define SSL_CTX_new (ossl_api.SSL_CTX_new)

@@ -375,7 +375,7 @@ is_address(const char *name)
 	return ip_scan(name, &ip) == 0 || ip_scan_literal(name, &ip) == 0;
 }
 
-/* The SSL for a handshake on c: OpenSSL loaded, the context made (CA,
+/* The SSL for a handshake on fd: OpenSSL loaded, the context made (CA,
  * client certificate, ciphers), SNI, DANE or the name to check. NULL with
  * f filled when any of that fails. */
 static SSL *
@@ -387,7 +387,7 @@ setup(int fd, const struct tls_policy *pol, const char *servername, struct fail 
 
 	if (!initialised) {
 		if (ossl_load() != 0) {
-			fail_tls(f, T_TLS_CONTEXT, "OpenSSL 3 (libssl.so.3) could not be loaded");
+			fail_tls(f, T_TLS_CONTEXT, ossl_unavailable);
 			return NULL;
 		}
 		/* as ossl_load(): no config, no cleanup at exit, libcrypto's
