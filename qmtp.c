@@ -183,12 +183,12 @@ put_netstring(struct conn *c, const char *s, size_t len)
 }
 
 /*
- * Sends the package; 0, or -1 with f (and *exitcode) filled. Each block
+ * Sends the package; 0, or -1 with f filled. Each block
  * gets its own deadline, so a large message on a slow link is fine while
  * a stalled peer is not.
  */
 static int
-send_package(struct conn *c, const struct smtp_params *p, struct fail *f, int *exitcode)
+send_package(struct conn *c, const struct smtp_params *p, struct fail *f)
 {
 	static char block[QMTP_BLOCK];
 	char num[QMTP_DIGITS_MAX];
@@ -215,7 +215,6 @@ send_package(struct conn *c, const struct smtp_params *p, struct fail *f, int *e
 			 * so the server must throw it away (qmtp.txt 2) */
 			TRACE("qmtp: message ended %llu bytes early", left);
 			fail_set(f, 'Z', T_READ, NULL);
-			*exitcode = QMTP_EXIT_FEED;
 			return -1;
 		}
 		conn_deadline(c, p->timeout_s);
@@ -263,7 +262,7 @@ start_tls(struct conn *c, const struct smtp_params *p, struct fail *f)
 }
 
 enum smtp_outcome
-qmtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f, int *exitcode)
+qmtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 {
 	static char resp[QMTP_RESPONSE_MAX];
 	static struct said said, accepted_said;
@@ -271,7 +270,6 @@ qmtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f, int *e
 	size_t len;
 	int i, r, accepted = 0, temporary = 0;
 
-	*exitcode = QMTP_EXIT_OK;
 	f->critical = 0;
 	str_copy(f->host, sizeof f->host, p->host);
 	str_copy(f->mxname, sizeof f->mxname, p->mxname ? p->mxname : p->host);
@@ -283,7 +281,7 @@ qmtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f, int *e
 	}
 	if (start_tls(c, p, f) != 0)
 		return SMTP_NEXT;
-	if (send_package(c, p, f, exitcode) != 0)
+	if (send_package(c, p, f) != 0)
 		return SMTP_FINAL;
 
 	for (i = 0; i < p->nrecips; ++i) {

@@ -20,10 +20,6 @@
  */
 #define QMTP_RESPONSE_MAX	4096
 
-/* Exit codes for report_exit() (seed 000, RETURN CODES). */
-#define QMTP_EXIT_OK	0
-#define QMTP_EXIT_FEED	1	/* the message could not be fed into the package */
-
 /*
  * Delivers p->msg to p->recips with one package, then reads one response
  * per recipient and prints their r/s/h reports; f receives the message
@@ -44,13 +40,12 @@
  * qmail-remote.c should do that before it connects, so a slow pipe does
  * not hold a connection open.
  *
- * *exitcode is what qmail-remote.c must give report_exit(): QMTP_EXIT_FEED
- * when reading the message failed or it came up shorter than its size
- * while the package was being fed (seed 000: "1 is returned in case a
- * buffer feed fails"), QMTP_EXIT_OK otherwise, network failures included.
+ * A message that cannot be fed whole (a read error, a queue file that
+ * shrank) is a Z report like any other: qmail-remote exits 0 for QMTP too,
+ * because qmail-rspawn turns any other exit status but 111 into a bounce
+ * and drops the reports (SPEC 2, overriding seed 000's exit 1).
  */
-enum smtp_outcome qmtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f,
-    int *exitcode);
+enum smtp_outcome qmtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f);
 
 /* MXPS (cr.yp.to/im/mxps.html): does this MX preference ask for QMTP? */
 int qmtp_mxps(unsigned long pref);
