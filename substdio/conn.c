@@ -51,6 +51,7 @@ conn_init(struct conn *c, int fd)
 	c->bytes_in = c->bytes_out = 0;
 	c->rpos = c->rlen = 0;
 	c->wlen = 0;
+	c->write_failed = CONN_OK;
 }
 
 long long
@@ -177,6 +178,8 @@ write_all(struct conn *c, const char *buf, size_t len)
 	ssize_t r;
 	int want, w;
 
+	if (c->write_failed != CONN_OK)
+		return c->write_failed;
 	while (len > 0) {
 		r = c->ops->write(c, buf, len, &want);
 		if (r > 0) {
@@ -186,11 +189,17 @@ write_all(struct conn *c, const char *buf, size_t len)
 			continue;
 		}
 		if (r == 0 || !want)
-			return CONN_IO;
+			return c->write_failed = CONN_IO;
 		if ((w = conn_wait(c, want)) != CONN_OK)
-			return w;
+			return c->write_failed = w;
 	}
 	return CONN_OK;
+}
+
+int
+conn_write_failed(const struct conn *c)
+{
+	return c->write_failed;
 }
 
 int
@@ -211,6 +220,8 @@ conn_put(struct conn *c, const char *buf, size_t len)
 	size_t room;
 	int r;
 
+	if (c->write_failed != CONN_OK)
+		return c->write_failed;
 	while (len > 0) {
 		room = sizeof c->wbuf - c->wlen;
 		if (room == 0) {

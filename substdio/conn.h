@@ -42,6 +42,7 @@ struct conn {
 	unsigned long long bytes_in, bytes_out;
 	size_t rpos, rlen;
 	size_t wlen;
+	int write_failed;		/* a CONN_* status: nothing more is written */
 	char rbuf[CONN_RBUF_SIZE];
 	char wbuf[CONN_WBUF_SIZE];
 };
@@ -75,10 +76,20 @@ int conn_read(struct conn *c, char *buf, size_t len, size_t *got);
  * or POLLOUT) within the deadline; used by the ops' callers and by tls.c. */
 int conn_wait(struct conn *c, int want);
 
+/*
+ * Writes. The first failure (CONN_IO, CONN_EOF, CONN_TIMEOUT) is kept:
+ * from then on every write returns it at once and nothing more goes out,
+ * so a command cut short by the failure is never followed by another one
+ * glued to it (a peer that wakes up later would read them as one line).
+ * Reads go on: a reply the peer sent before it stopped reading still
+ * counts (conn_write_failed tells the caller).
+ */
 int conn_put(struct conn *c, const char *buf, size_t len);
 int conn_puts(struct conn *c, const char *s);
 int conn_flush(struct conn *c);
 /* Flushes the buffer, then writes buf directly: for large message blocks. */
 int conn_write(struct conn *c, const char *buf, size_t len);
+/* The failure that ended writing, or CONN_OK. */
+int conn_write_failed(const struct conn *c);
 
 #endif

@@ -40,7 +40,17 @@ MODES = {
     "bad64cram": "offers AUTH CRAM-MD5; its 334 challenge is not base64",
     "bad64scram": "offers AUTH SCRAM-SHA-256; its server-first is not base64",
     "authplain": "offers AUTH PLAIN (no STARTTLS); accepts any AUTH PLAIN with 235",
+    "rejmailstall": "MAIL gets 554, then it stops reading for 10 s (4 KB receive buffer)",
+    "stallread": "MAIL gets 250, then it stops reading for 4.5 s (4 KB receive buffer), "
+                 "then reads, never answering, what comes for 5 s",
 }
+# modes whose listening socket gets a tiny receive buffer, so that a
+# pipelined batch of long commands fills it and the client's write blocks
+SMALL_RCVBUF = ("rejmailstall", "stallread")
+# stallread wakes up between a client's first write timeout (timeoutremote
+# 3 s in the scenarios) and its second: a client that kept writing after
+# the first failure would then deliver its later commands glued on
+STALL_S = {"rejmailstall": 10, "stallread": 4.5}
 
 _lock = threading.Lock()
 _seq = {}
@@ -168,6 +178,30 @@ class Conn:
                           b"250 SMTPUTF8\r\n" % HOST.encode())
             elif verb == b"HELO":
                 self.send(b"250 %s\r\n" % HOST.encode())
+            elif verb == b"MAIL" and m in ("rejmailstall", "stallread"):
+                self.send(b"554 5.7.1 sender rejected by faultsrv\r\n" if m == "rejmailstall"
+                          else b"250 2.1.0 Ok\r\n")
+                time.sleep(STALL_S[m])
+                if m == "stallread":
+                    # what reached us after the stall: a client that kept
+                    # writing after its write failed shows up here. A
+                    # wider window now, or the tiny one's slow updates
+                    # would let through only the first ~100 KB in time
+                    self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+                    self.sock.settimeout(0.5)
+                    t = time.monotonic()
+                    while time.monotonic() - t < 5:
+                        try:
+                            d = self.sock.recv(65536)
+                        except socket.timeout:
+                            continue
+                        except OSError:
+                            break
+                        if not d:
+                            break
+                        self.raw += d
+                        self.chunks.append(len(d))
+                return
             elif verb == b"MAIL":
                 self.send(b"250 2.1.0 Ok\r\n")
             elif verb == b"RCPT":
@@ -247,7 +281,7 @@ def serve(lsock, mode, logdir, conn_class=None):
         threading.Thread(target=session, daemon=True).start()
 
 
-def listen(endpoint):
+def listen(endpoint, rcvbuf=None):
     host, _, port = endpoint.rpartition(":")
     if host.startswith("["):
         fam, host = socket.AF_INET6, host[1:-1]
@@ -255,6 +289,8 @@ def listen(endpoint):
         fam = socket.AF_INET
     s = socket.socket(fam, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if rcvbuf:      # before listen(): accepted sockets inherit it, window included
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     if fam == socket.AF_INET6:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     s.bind((host, int(port)))
@@ -286,7 +322,8 @@ def main(argv):
     if logdir:
         os.makedirs(logdir, exist_ok=True)
     for ep, mode in specs:
-        threading.Thread(target=serve, args=(listen(ep), mode, logdir), daemon=True).start()
+        lsock = listen(ep, 4096 if mode in SMALL_RCVBUF else None)
+        threading.Thread(target=serve, args=(lsock, mode, logdir), daemon=True).start()
     print("faultsrv.py: listening, exiting after %g s" % lifetime, file=sys.stderr, flush=True)
     time.sleep(lifetime)
     return 0

@@ -34,7 +34,7 @@ SINK_DOTTEMP=192.0.2.33 SINK_NOESMTP=192.0.2.34 SINK_HELOREJ=192.0.2.36
 # an address in qr-net with no listener: connections are refused (RST)
 REFUSE4=192.0.2.39 REFUSE6=2001:db8::39
 # scripted fault server: one address per mode (see faultsrv.py)
-FAULT_MODES="dropdot:40 stall:41 garbage:42 overlong:43 endless:44 close220:45 nulreply:46 dropdata:47 dropmsg:48 slowdot:49 mlreject:50 ok:51"
+FAULT_MODES="dropdot:40 stall:41 garbage:42 overlong:43 endless:44 close220:45 nulreply:46 dropdata:47 dropmsg:48 slowdot:49 mlreject:50 ok:51 rejmailstall:140 stallread:141"
 # routed into qr-net where nobody owns it, forwarding off: SYNs vanish
 DEAD4=203.0.113.99 DEAD4_NET=203.0.113.0/24
 DEAD6=2001:db8:dead::99 DEAD6_NET=2001:db8:dead::/48
