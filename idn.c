@@ -21,6 +21,7 @@
 #include <dlfcn.h>
 #include <idn2.h>
 #include "idn.h"
+#include "ip.h"
 
 /*
  * libidn2 (and its libunistring) are loaded on the first non-ASCII name,
@@ -130,6 +131,7 @@ name_shape(const char *s)
 int
 idn_host_to_ascii(const char *utf8, char *out, size_t size, const char **why)
 {
+	struct ip_address literal;
 	const char *bad;
 	uint8_t *a = NULL;
 	size_t len, i;
@@ -146,9 +148,12 @@ idn_host_to_ascii(const char *utf8, char *out, size_t size, const char **why)
 		if ((unsigned char)utf8[i] <= ' ' || utf8[i] == 0x7f)
 			return fail(out, size, why, "control character or space in the name");
 
-	if (utf8[0] == '[') {	/* an address literal: ip.c judges it */
-		if (utf8[len - 1] != ']' || !is_ascii(utf8, len))
-			return fail(out, size, why, "malformed address literal");
+	if (utf8[0] == '[') {
+		/* an address literal is judged here, once, by ip.c: one that is
+		 * not an address never passes for a name (found by fuzz_idn: a
+		 * 255-byte "[IPv6:...]" that was copied through as a "name") */
+		if (ip_scan_literal(utf8, &literal) != 0)
+			return fail(out, size, why, "not an address literal ([a.b.c.d] or [IPv6:...])");
 		if (len >= size)
 			return fail(out, size, why, "name too long");
 		memcpy(out, utf8, len + 1);
@@ -491,22 +496,25 @@ idn_decide(const struct idn_envelope *env, int has_8bit, int header,
 	struct idn_decision d;
 	int header_utf8 = header == IDN_HEADER_UTF8;
 
-	if (!env->needs_smtputf8 && !header_utf8)
+	d.why = NULL;
+	if (!env->needs_smtputf8 && !header_utf8) {
 		d.action = IDN_SEND;	/* raw 8-bit (IDN_HEADER_8BIT) goes as classic qmail sends it */
-	else if (smtputf8)
+	} else if (smtputf8) {
 		d.action = IDN_SEND_SMTPUTF8;
-	else if (env->domains_only && !header_utf8)
+		d.why = env->needs_smtputf8 ? env->why : "UTF-8 in the header (RFC 6532)";
+	} else if (!env->needs_smtputf8) {
+		/* SPEC 10: the queue does not record whether the mail came with
+		 * SMTPUTF8, such mail is common, and classic qmail and Postfix
+		 * deliver it as it is; bouncing it would be a regression */
+		d.action = IDN_SEND;
+		d.why = "UTF-8 in the header, no SMTPUTF8 offered: sent as it is";
+	} else if (env->domains_only) {
 		d.action = IDN_SEND_ALABELS;	/* RFC 6531 3.2: A-labels need no extension */
-	else
-		d.action = IDN_REFUSE;
-	/* name what forced the choice: A-labels would do for the envelope,
-	 * so a refusal with a UTF-8 header is the header's doing */
-	if (d.action == IDN_SEND)
-		d.why = NULL;
-	else if (env->needs_smtputf8 && !(d.action == IDN_REFUSE && env->domains_only))
 		d.why = env->why;
-	else
-		d.why = "UTF-8 in the header (RFC 6532)";
+	} else {
+		d.action = IDN_REFUSE;	/* a local part has no ASCII form: #5.6.7 */
+		d.why = env->why;
+	}
 	/* RFC 6152: announce 8-bit data; a peer without 8BITMIME gets it as
 	 * classic qmail always sent it (SPEC §6 adds BODY only when offered) */
 	d.body_8bitmime = d.action != IDN_REFUSE && has_8bit && eightbitmime;

@@ -30,7 +30,8 @@
  *   called (the path every ordinary delivery takes);
  * - otherwise idn2_lookup_u8(IDN2_NONTRANSITIONAL): U-labels become
  *   A-labels, A-labels are checked, case is folded (UTS #46 mapping);
- * - "[...]" (an address literal) is copied untouched.
+ * - "[...]" is copied untouched when ip_scan_literal() takes it as an
+ *   address literal, refused otherwise.
  * One leading dot (the ".suffix" form of control files) and one trailing
  * dot are kept. Refused: empty labels, a label over 63, a name over 253,
  * control characters and spaces, input over IDN_INPUT_MAX.
@@ -102,12 +103,14 @@ enum idn_action {
 struct idn_decision {
 	enum idn_action action;
 	int body_8bitmime;	/* add "BODY=8BITMIME" to MAIL (RFC 6152) */
-	const char *why;	/* for the transcript */
+	const char *why;	/* for the transcript; NULL when nothing international */
 };
 
 /*
  * The table of SPEC §10 and §6. has_8bit and header come from
  * idn_message_scan(); smtputf8 and eightbitmime from EHLO (struct ehlo).
+ * Only the envelope can force a refusal: a UTF-8 header goes as it is to
+ * a peer without SMTPUTF8 (with BODY=8BITMIME when offered).
  */
 struct idn_decision idn_decide(const struct idn_envelope *env, int has_8bit, int header,
     int smtputf8, int eightbitmime);

@@ -314,7 +314,7 @@ report_format(const struct fail *f, char *buf, size_t size)
 		sb_puts(&b, "\n");
 		break;
 	case T_SMTPUTF8:
-		sb_puts(&b, "Sorry, the message needs SMTPUTF8 (non-ASCII addresses or headers) and ");
+		sb_puts(&b, "Sorry, the message needs SMTPUTF8 (a non-ASCII address) and ");
 		sb_puts(&b, f->host);
 		sb_puts(&b, " does not offer it. (#5.6.7)\n");
 		break;

@@ -63,6 +63,13 @@ static const struct {
 	{ "ü\tx.de", NULL, 0 },
 	{ "[192.0.2.1", NULL, 0 },
 	{ "[ü]", NULL, 0 },
+	/* brackets around what is no address: refused here, never a "name" */
+	{ "[IPv6:2001:db@xn--hh;hh.le8:$:1]", NULL, 0 },
+	{ "[mail.example.com]", NULL, 0 },
+	{ "[192.0.2.999]", NULL, 0 },
+	{ "[IPv6:192.0.2.1]", NULL, 0 },
+	{ "[]", NULL, 0 },
+	{ "[2001:db8::1]", "[2001:db8::1]", 0 },	/* a bare IPv6 literal, as qmail takes it */
 	{ "\xc2\xad[", NULL, 1 },	/* U+00AD maps away: "[" is no literal (fuzz_idn) */
 	{ "\xc2\xad[192.0.2.1]", NULL, 1 },	/* nor is this one */
 	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example", NULL, 0 },	/* 64 */
@@ -424,8 +431,9 @@ static const struct {
 	/* UTF-8 header, ASCII envelope */
 	{ ASCII, 1, IDN_HEADER_UTF8, 1, 1, IDN_SEND_SMTPUTF8, 1 },
 	{ ASCII, 1, IDN_HEADER_UTF8, 1, 0, IDN_SEND_SMTPUTF8, 0 },	/* a peer breaking RFC 6531 3.1 */
-	{ ASCII, 1, IDN_HEADER_UTF8, 0, 1, IDN_REFUSE, 0 },
-	{ ASCII, 1, IDN_HEADER_UTF8, 0, 0, IDN_REFUSE, 0 },
+	/* no SMTPUTF8: as it is, as classic qmail and Postfix send it (SPEC 10) */
+	{ ASCII, 1, IDN_HEADER_UTF8, 0, 1, IDN_SEND, 1 },
+	{ ASCII, 1, IDN_HEADER_UTF8, 0, 0, IDN_SEND, 0 },
 	/* non-ASCII domains only */
 	{ DOMAINS, 0, IDN_HEADER_ASCII, 1, 1, IDN_SEND_SMTPUTF8, 0 },
 	{ DOMAINS, 1, IDN_HEADER_ASCII, 1, 1, IDN_SEND_SMTPUTF8, 1 },
@@ -434,7 +442,8 @@ static const struct {
 	{ DOMAINS, 1, IDN_HEADER_ASCII, 0, 0, IDN_SEND_ALABELS, 0 },
 	{ DOMAINS, 1, IDN_HEADER_8BIT, 0, 1, IDN_SEND_ALABELS, 1 },
 	{ DOMAINS, 1, IDN_HEADER_UTF8, 1, 1, IDN_SEND_SMTPUTF8, 1 },
-	{ DOMAINS, 1, IDN_HEADER_UTF8, 0, 1, IDN_REFUSE, 0 },	/* the header needs it */
+	{ DOMAINS, 1, IDN_HEADER_UTF8, 0, 1, IDN_SEND_ALABELS, 1 },	/* the header as it is */
+	{ DOMAINS, 1, IDN_HEADER_UTF8, 0, 0, IDN_SEND_ALABELS, 0 },
 	/* a non-ASCII local part (or a domain without an A-label form) */
 	{ LOCAL, 0, IDN_HEADER_ASCII, 1, 1, IDN_SEND_SMTPUTF8, 0 },
 	{ LOCAL, 1, IDN_HEADER_UTF8, 1, 1, IDN_SEND_SMTPUTF8, 1 },
@@ -461,10 +470,14 @@ test_decide(void)
 		CHECK(d.action == table[i].action && d.body_8bitmime == table[i].body,
 		    "decide row %zu: action %d body %d, want %d %d", i, (int)d.action, d.body_8bitmime,
 		    (int)table[i].action, table[i].body);
-		CHECK((d.action == IDN_SEND) == (d.why == NULL), "decide row %zu: why", i);
+		CHECK((d.why == NULL) == (table[i].env == ASCII && table[i].header != IDN_HEADER_UTF8),
+		    "decide row %zu: why", i);
 	}
-	d = idn_decide(&envs[DOMAINS], 1, IDN_HEADER_UTF8, 0, 1);
-	CHECK(d.why && strstr(d.why, "header"), "the header is named when it forces the refusal");
+	d = idn_decide(&envs[ASCII], 1, IDN_HEADER_UTF8, 0, 1);
+	CHECK(d.why && strstr(d.why, "header") && strstr(d.why, "as it is"),
+	    "a UTF-8 header without SMTPUTF8 is named, and sent");
+	d = idn_decide(&envs[ASCII], 1, IDN_HEADER_UTF8, 1, 1);
+	CHECK(d.why && strstr(d.why, "header"), "the header is named when it asks for SMTPUTF8");
 	d = idn_decide(&envs[LOCAL], 0, IDN_HEADER_ASCII, 0, 1);
 	CHECK(d.why && strstr(d.why, "local part"), "the local part is named");
 }
