@@ -775,6 +775,7 @@ ctl_parse_tlsdest(char *line, struct ctl_tlsdest *out, int *is_default, const ch
 
 	if (dest[0] && !dest[1] && strchr("*?-/", dest[0])) {
 		*is_default = 1;
+		out->explicit_star = dest[0] == '*';
 		out->plain_retry = dest[0] == '?';
 		out->allow_anon = dest[0] == '-';
 		out->no_tlsa = dest[0] == '/';
@@ -862,6 +863,7 @@ merge_default(struct ctl_tlsdest *def, const struct ctl_tlsdest *d, struct ctl_e
 	def->no_tlsa |= d->no_tlsa;
 	def->allow_anon |= d->allow_anon;
 	def->plain_retry |= d->plain_retry;
+	def->explicit_star |= d->explicit_star;
 	def->smtps |= d->smtps;
 	def->qmtps |= d->qmtps;
 	if (d->verify > def->verify)

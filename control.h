@@ -69,6 +69,7 @@ struct ctl_tlsdest {
 	int allow_anon;		/* '-': aNULL ciphers allowed */
 	int no_starttls;	/* '!': never STARTTLS */
 	int plain_retry;	/* '?': retry in plaintext after a TLS protocol error */
+	int explicit_star;	/* the default line '*' itself: opportunistic TLS fails closed (seed 000) */
 	enum tls_verify verify;
 	const char *cafile;	/* NULL = none; ends in '/' = hashed directory */
 	const char *fingerprint;	/* lowercase hex, colons removed, or NULL */

@@ -1,8 +1,9 @@
 /*
  * ossl.c -- sets OpenSSL 3 up on first use (see ossl.h for why). Linked
  * dynamically: one dlopen of libssl.so.3, whose dependency libcrypto.so.3
- * comes along, and a dlsym per function. Linked statically (QR_STATIC, the
- * default build): the table points at the linked-in functions. Either way
+ * comes along, and a dlsym per function (the default build). Linked
+ * statically (QR_STATIC, make STATIC=yes): the table points at the
+ * linked-in functions. Either way
  * OPENSSL_init_crypto() is the first call. Not here: any use of OpenSSL
  * (tls.c, auth.c).
  */

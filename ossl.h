@@ -5,8 +5,9 @@
  * and dlsym(), with the very prototypes of the headers (__typeof__), so the
  * compiler still checks each call. A plain delivery never maps libssl or
  * libcrypto: no loader relocations, no dirty pages (about 2 MB of RSS and
- * half a millisecond of CPU saved per process). The static build (make's
- * default, QR_STATIC) fills the same table with the functions' addresses.
+ * half a millisecond of CPU saved per process). The static build (opt-in,
+ * make STATIC=yes; QR_STATIC) fills the same table with the functions'
+ * addresses.
  */
 #ifndef OSSL_H
 #define OSSL_H

@@ -267,8 +267,8 @@ setup(int argc, char **argv)
 	}
 	if (message_open(&d.msg, 0) != 0)
 		report_die('Z', T_READ, NULL);
-	if (d.msg.partial)
-		report_die('D', T_PARTIAL, NULL);
+	/* a partial final line: refused when the peer turns out to speak
+	 * SMTP (attempt()); QMTP carries it byte for byte (SPEC 2) */
 	tcpto_path(QMAIL_HOME "/queue/lock/tcpto");
 	dns_set_timeout(cfg.timeoutdns);
 
@@ -384,7 +384,7 @@ enum attempt {
 	ATTEMPT_SKIPPED,	/* not tried: nothing learnt */
 	ATTEMPT_NOCONN,		/* no connection: temporary */
 	ATTEMPT_FAILED,		/* fail holds this host's report */
-	ATTEMPT_RETRY_PLAIN	/* '?': the same host once more without TLS */
+	ATTEMPT_RETRY_PLAIN	/* opportunistic TLS failed: the same host once more without it */
 };
 
 /* SMTPS and QMTPS: OpenSSL's set-up (milliseconds) while the TCP
@@ -396,6 +396,14 @@ prepare_tls(int fd, const void *peer)
 
 	TRACE("tls: set up while connecting");
 	tls_prepare(fd, &policy, pr->name);
+}
+
+/* MXPS (cr.yp.to/im/mxps.html): this MX's preference asks for QMTP first;
+ * not through a route, and not when TLS is mandatory (QMTP on 209 has none). */
+static int
+mxps_applies(const struct peer *pr)
+{
+	return !(d.route && d.route->relay[0]) && qmtp_mxps(pr->pref) && policy.level < TLS_ENCRYPT;
 }
 
 /* Opens a connection to pr on the policy's port, MXPS first when it
@@ -412,7 +420,7 @@ open_connection(const struct peer *pr, const char *text, unsigned port, int *qmt
 		TRACE("source address %s (domainips or the route's localip)", from);
 	}
 
-	if (!(d.route && d.route->relay[0]) && qmtp_mxps(pr->pref) && policy.level < TLS_ENCRYPT) {
+	if (mxps_applies(pr)) {
 		/* MXPS: QMTP first; only a failed connection falls back to SMTP */
 		TRACE("connect %s port %u (%s, preference %lu: MXPS, QMTP)", text, QMTP_PORT,
 		    pr->name, pr->pref);
@@ -449,7 +457,7 @@ attempt(const struct peer *pr, int plaintext_only)
 {
 	char text[IP_FMT_MAX];
 	unsigned port;
-	int fd, qmtp, exitcode;
+	int fd, qmtp;
 	enum smtp_outcome o;
 
 	ip_fmt(text, &pr->ip);
@@ -480,15 +488,19 @@ attempt(const struct peer *pr, int plaintext_only)
 		return ATTEMPT_FAILED;
 	}
 	/* QMTP needs the length first: a pipe is spooled before connecting */
-	if ((qmtp || qmtp_mxps(pr->pref)) && !d.msg.is_regular) {
-		if (message_spool(&d.msg) != 0)
-			report_die('Z', T_READ, NULL);
-		if (d.msg.partial)	/* refused like a queue file */
-			report_die('D', T_PARTIAL, NULL);
-	}
+	if ((qmtp || qmtp_mxps(pr->pref)) && !d.msg.is_regular && message_spool(&d.msg) != 0)
+		report_die('Z', T_READ, NULL);
+	/* "impossible in SMTP" (seed 000): known now unless MXPS may still
+	 * make it QMTP; a pipe's last line is judged as it is sent */
+	if (d.msg.partial && !qmtp && !mxps_applies(pr))
+		report_die('D', T_PARTIAL, NULL);
 	if ((fd = open_connection(pr, text, port, &qmtp,
 	    policy.smtps && (qmtp || !plaintext_only))) < 0)
 		return ATTEMPT_NOCONN;
+	if (d.msg.partial && !qmtp) {	/* MXPS fell back to SMTP */
+		close(fd);
+		report_die('D', T_PARTIAL, NULL);
+	}
 
 	conn_init(&conn, fd);
 	d.sp.host = text;
@@ -497,8 +509,8 @@ attempt(const struct peer *pr, int plaintext_only)
 	d.sp.plaintext_only = plaintext_only;
 	d.sp.peer_loopback = ip_is_loopback(&pr->ip);
 	if (qmtp) {
-		if (qmtp_deliver(&conn, &d.sp, &fail, &exitcode) == SMTP_FINAL)
-			report_exit(&fail, exitcode);
+		if (qmtp_deliver(&conn, &d.sp, &fail) == SMTP_FINAL)
+			report_exit(&fail, 0);
 		o = SMTP_NEXT;
 	} else {
 		scan_message();
@@ -538,7 +550,7 @@ main(int argc, char **argv)
 			all_perm = 0;
 			break;
 		case ATTEMPT_RETRY_PLAIN:
-			TRACE("TLS failed under '?': the same host again without TLS");
+			TRACE("opportunistic TLS failed: the same host again without TLS");
 			plaintext_only = 1;
 			have_fail = 1;
 			all_perm = 0;

@@ -155,6 +155,15 @@ smtp_read_reply(struct conn *c, struct said *said, struct ehlo *ehlo, const char
 	}
 }
 
+/*
+ * Once a write has failed (the peer closed, reset, or stopped reading for
+ * timeoutremote), nothing more is sent (conn.c), but the replies the peer
+ * already sent are still read, each within this grace: with PIPELINING a
+ * 5xx to MAIL may be waiting behind a batch the peer never read, and it
+ * must decide the outcome rather than "connection died" (RFC 2920 3.1).
+ */
+#define WRITE_FAILED_GRACE_S	2
+
 /* Sends what is buffered, then reads one reply within timeoutremote. */
 static int
 command(struct conn *c, const struct smtp_params *p, struct said *said,
@@ -163,10 +172,16 @@ command(struct conn *c, const struct smtp_params *p, struct said *said,
 	int r;
 
 	conn_deadline(c, p->timeout_s);
-	if ((r = conn_flush(c)) != CONN_OK)
-		return r;
-	conn_deadline(c, p->timeout_s);
-	return smtp_read_reply(c, said, ehlo, why);
+	if ((r = conn_flush(c)) != CONN_OK && trace_on)
+		TRACE("write failed (%s): reading what the server already said",
+		    r == CONN_TIMEOUT ? "timed out" : "connection closed");
+	conn_deadline(c, conn_write_failed(c) != CONN_OK && p->timeout_s > WRITE_FAILED_GRACE_S ?
+	    WRITE_FAILED_GRACE_S : p->timeout_s);
+	r = smtp_read_reply(c, said, ehlo, why);
+	/* the reply did not come: the write's failure is the better reason */
+	if (r != REPLY_OK && r != REPLY_BAD && conn_write_failed(c) != CONN_OK)
+		r = conn_write_failed(c);
+	return r;
 }
 
 static void
@@ -298,9 +313,21 @@ hello(struct conn *c, const struct smtp_params *p, struct fail *f, struct ehlo *
 		if (r != REPLY_OK)
 			return broken(c, p, f, S_HELO, r, why);
 	}
-	if (said.code < 200 || said.code > 299)
-		return rejected(c, p, f, T_HELO, &said, SMTP_NEXT);
+	if (said.code < 200 || said.code > 299) {
+		rejected(c, p, f, T_HELO, &said, SMTP_NEXT);
+		/* classic: a refused name is never final; a bad helohost must
+		 * not bounce a whole domain's mail (SPEC 6) */
+		f->letter = 'Z';
+		return SMTP_NEXT;
+	}
 	return SMTP_FINAL;
+}
+
+/* Opportunistic TLS that may do without: never DANE, a named line, '*'. */
+static int
+may_fall_back(const struct tls_policy *pol, int also)
+{
+	return pol->level == TLS_MAY && (pol->fallback || also);
 }
 
 /* The handshake under the policy; SMTP_FINAL means "go on". */
@@ -311,8 +338,10 @@ start_tls(struct conn *c, const struct smtp_params *p, struct fail *f)
 
 	if (tls_start(c, p->tls, p->mxname, p->domain, p->timeout_s, f, &protocol_error) == 0)
 		return SMTP_FINAL;
-	/* '?': only opportunistic TLS may be retried without it */
-	if (protocol_error && p->tls->plain_retry && p->tls->level == TLS_MAY)
+	/* only opportunistic TLS may be retried without it: '?' or the
+	 * built-in default (an attacker who can break a handshake can strip
+	 * STARTTLS too, so deferring would only lose mail) */
+	if (protocol_error && may_fall_back(p->tls, p->tls->plain_retry))
 		return SMTP_RETRY_PLAIN;
 	return SMTP_NEXT;
 }
@@ -654,9 +683,13 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 				r = hello(c, p, f, &ehlo);
 				if (r != SMTP_FINAL)
 					return (enum smtp_outcome)r;
+			} else if (may_fall_back(p->tls, 0)) {
+				/* SPEC 7: the built-in opportunistic TLS goes on in
+				 * plaintext, as Postfix's "may" does (RFC 3207 4.1) */
+				TRACE("tls: STARTTLS refused (%d): going on without TLS", said.code);
 			} else {
-				/* SPEC 7: plaintext only when STARTTLS is not offered;
-				 * offered and refused is a failure ('?' may retry) */
+				/* an explicit '*' (seed 000): offered and refused is a
+				 * failure ('?' retries the host without STARTTLS) */
 				fail_set(f, 'Z', T_TLS_STARTTLS, "the server refused STARTTLS");
 				f->said = said;
 				quit(c, p);

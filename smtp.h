@@ -18,7 +18,8 @@
 enum smtp_outcome {
 	SMTP_FINAL = 0,		/* the message report is decided: f holds it */
 	SMTP_NEXT,		/* failed before MAIL was accepted: try the next host */
-	SMTP_RETRY_PLAIN	/* TLS protocol error under '?': same host, no TLS */
+	SMTP_RETRY_PLAIN	/* opportunistic TLS failed in its protocol ('?', or the
+				 * built-in default): the same host again, without TLS */
 };
 
 /* What EHLO offered. */

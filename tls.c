@@ -124,6 +124,10 @@ tls_policy_for(struct tls_policy *pol, const struct config *cfg,
 		if (!pol->cafile && cfg->trustanchors)
 			pol->cafile = cfg->trustanchors;
 	}
+	/* no line names the destination and no '*' line fails it closed:
+	 * Postfix's "may", s/qmail's '?' (SPEC 7); DANE or SMTPS raise the
+	 * level later, and then nothing falls back */
+	pol->fallback = !named && !cfg->tls_default.explicit_star && pol->level == TLS_MAY;
 	if (!pol->ciphers)
 		pol->ciphers = cfg->tlsclientciphers;
 	if (dc) {
@@ -225,6 +229,18 @@ openssl_reason(void)
 	return r ? r : "handshake failed";
 }
 
+/*
+ * Anonymous (aNULL) ciphers have no certificate, so they can serve only a
+ * connection whose policy checks none: never a verified, pinned or DANE
+ * one, whatever a '-' default line says (seed 000: '-' allows them, it
+ * does not weaken what a named line or a TLSA record demands).
+ */
+static int
+anon_allowed(const struct tls_policy *pol)
+{
+	return pol->allow_anon && pol->level <= TLS_ENCRYPT && !pol->fingerprint && pol->tlsa_count == 0;
+}
+
 static SSL_CTX *
 make_ctx(const struct tls_policy *pol, struct fail *f)
 {
@@ -237,11 +253,19 @@ make_ctx(const struct tls_policy *pol, struct fail *f)
 		fail_tls(f, T_TLS_CONTEXT, NULL);
 		return NULL;
 	}
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if (pol->level <= TLS_MAY) {
+		/* opportunistic: any TLS beats the plaintext it replaces (as
+		 * Postfix's "may"), so TLS 1.0 and 1.1 too, which OpenSSL 3
+		 * allows only at security level 0; mandatory levels: TLS 1.2+ */
+		SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+		SSL_CTX_set_security_level(ctx, 0);
+	} else {
+		SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_for_now);
-	if (pol->allow_anon) {
+	if (anon_allowed(pol)) {
 		/* anonymous DH has no certificate: only where configured ('-') */
 		SSL_CTX_set_security_level(ctx, 0);
 		/* not "DEFAULT:aNULL": DEFAULT removes aNULL for good */

@@ -35,6 +35,9 @@ struct tls_policy {
 	int qmtps;		/* tlsdestinations said port 6209: QMTP over TLS */
 	int broken;		/* a compatibility file could not be read: Z */
 	unsigned port;		/* from tlsdestinations, 0 = unchanged */
+	int fallback;		/* the built-in opportunistic TLS (SPEC 7): while the level is
+				 * still TLS_MAY, a refused STARTTLS goes on in plaintext and a
+				 * failed handshake retries the host without TLS */
 	/* DANE (filled by the caller from dns_tlsa when usable records exist) */
 	const struct dns_tlsa *tlsa;
 	size_t tlsa_count;

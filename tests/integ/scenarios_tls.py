@@ -266,7 +266,11 @@ S += [
         control={"tlsstrictness": "2\n", "trustanchors": CA + "\n"},
         final=z_nostarttls("mx-notls.qrtest", "notls.qrtest"), checks=[nd("pf-tls")]),
     # ---- anonymous TLS (mx-adh: TLS 1.2 only, aNULL ciphers only)
-    Scn("tls-adh-not-offered-by-default", "adh.qrtest", ["a@adh.qrtest"],
+    # ADH is not offered by default: the handshake fails; the built-in
+    # opportunistic TLS then delivers in plaintext (SPEC 7), '*' defers
+    Scn("tls-adh-not-offered-by-default", "adh.qrtest", ["a@adh.qrtest"], expect_rcpts=[r],
+        final=K_pf(rb"192\.0\.2\.67"), checks=[delivered("pf-tls"), received("pf-tls", tls=False)]),
+    Scn("tls-adh-not-offered-star-defers", "adh.qrtest", ["a@adh.qrtest"], control=tlsdest("*:"),
         final=z_handshake("mx-adh.qrtest", "adh.qrtest"), checks=[nd("pf-tls")]),
     Scn("tls-adh-retry-plaintext", "adh.qrtest", ["a@adh.qrtest"], control=tlsdest("?:"), expect_rcpts=[r],
         final=K_pf(rb"192\.0\.2\.67"), checks=[delivered("pf-tls"), received("pf-tls", tls=False)]),
@@ -291,14 +295,20 @@ S += [
                              "nothing but QUIT follows STARTTLS (in plaintext)")]),
     Scn("tls-injection-next-mx", "injectnext.qrtest", ["a@injectnext.qrtest"], expect_rcpts=[r],
         final=K_tls(IP60), checks=[delivered("pf-tls"), received("pf-tls")]),
-    # a STARTTLS it offered and then refused is Z under any policy but '!'
-    # (man page); '?' retries the same host in plaintext when TLS was opportunistic
+    # a STARTTLS it offered and then refused: the built-in opportunistic TLS
+    # goes on in plaintext in the same session (SPEC 7); an explicit '*'
+    # and every mandatory policy defer; '*' with '?' retries the host in
+    # plaintext
     Scn("tls-starttls-refused-opportunistic", "tlsrefuse.tlsfault.qrtest", ["a@tlsfault.qrtest"],
-        final=Z_REFUSED),
+        expect_rcpts=[r], final=K_fault(rb"192\.0\.2\.71", "tlsrefuse"),
+        checks=[wire(lambda raw, ch: re.search(rb"(?s)\r\nSTARTTLS\r\n.*MAIL FROM", raw.upper()) is not None,
+                     "MAIL follows the refused STARTTLS in the same session", mode="tlsrefuse")]),
+    Scn("tls-starttls-refused-star", "tlsrefuse.tlsfault.qrtest", ["a@tlsfault.qrtest"],
+        control=tlsdest("*:"), final=Z_REFUSED),
     Scn("tls-starttls-refused-mandatory", "tlsrefuse.tlsfault.qrtest", ["a@tlsfault.qrtest"],
         control=tlsdest("+*:" + CA), final=Z_REFUSED),
     Scn("tls-starttls-refused-retry-plaintext", "tlsrefuse.tlsfault.qrtest", ["a@tlsfault.qrtest"],
-        control=tlsdest("?:"), expect_rcpts=[r], final=K_fault(rb"192\.0\.2\.71", "tlsrefuse"),
+        control=tlsdest("*:", "?:"), expect_rcpts=[r], final=K_fault(rb"192\.0\.2\.71", "tlsrefuse"),
         checks=[wire(lambda raw, ch: b"\r\nSTARTTLS\r\n" not in raw.upper() and b"MAIL FROM" in raw.upper(),
                      "the retry is a plaintext session without STARTTLS", mode="tlsrefuse")]),
     Scn("tls-starttls-refused-never", "tlsrefuse.tlsfault.qrtest", ["a@tlsfault.qrtest"],
@@ -312,7 +322,13 @@ S += [
         final=died("192.0.2.73")),
     Scn("tls-drop-after-handshake-next-mx", "tlsdropnext.qrtest", ["a@tlsdropnext.qrtest"], expect_rcpts=[r],
         final=K_tls(IP60), checks=[delivered("pf-tls")]),
-    Scn("tls-bad-handshake", "tlsbadhs.tlsfault.qrtest", ["a@tlsfault.qrtest"],
+    # a failed handshake: the built-in opportunistic TLS connects again
+    # without STARTTLS (SPEC 7); an explicit '*' defers
+    Scn("tls-bad-handshake", "tlsbadhs.tlsfault.qrtest", ["a@tlsfault.qrtest"], expect_rcpts=[r],
+        final=K_fault(rb"192\.0\.2\.74", "tlsbadhs"),
+        checks=[wire(lambda raw, ch: b"\r\nSTARTTLS\r\n" not in raw.upper() and b"MAIL FROM" in raw.upper(),
+                     "the retry is a plaintext session without STARTTLS", mode="tlsbadhs")]),
+    Scn("tls-bad-handshake-star-defers", "tlsbadhs.tlsfault.qrtest", ["a@tlsfault.qrtest"], control=tlsdest("*:"),
         final=z_handshake("tlsbadhs.tlsfault.qrtest", "tlsbadhs.tlsfault.qrtest")),
     # a stall inside the handshake, and right after it: timeoutremote (3 s
     # here) bounds both; neither is mistaken for a refusal of STARTTLS

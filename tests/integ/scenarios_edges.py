@@ -1,0 +1,101 @@
+# scenarios_edges.py -- verdicts at the edges (issue 16, part B and item 12),
+# exec'd by scenarios.py with its helpers in scope.
+#
+# A refused HELO is Z and the next MX is tried; a pipelined batch whose
+# write fails ends the session without another byte, and a reply the
+# server sent before it stopped reading still decides (faultsrv.py's
+# rejmailstall and stallread modes: a 4 KB receive buffer and a stall of
+# 10 s or 4.5 s after MAIL, against timeoutremote 3).
+
+S += [
+    Scn("helo-rejected-next-mx", "helonext.qrtest", ["a@plain4.qrtest"], env={"QMAILREMOTE_TRACE": "1"},
+        expect_rcpts=[r], final=K_pf(IP25),
+        checks=[delivered("pf-plain"),
+                trace_has(r"connect 192\.0\.2\.36 port 25 .*", r"> HELO client\.qrtest",
+                          r"connect 192\.0\.2\.25 port 25 .*")]),
+]
+
+
+def edge_rcpts(tok, n, width=1500):
+    """n recipients with long local parts, the token in each (the capture
+    holds no message body: the session never gets that far)"""
+    return ["%s-%03d-%s@fault.qrtest" % (tok, i, "x" * width) for i in range(n)]
+
+
+def edge_lines_whole(raw):
+    """every CRLF-ended line the server got is one whole command; only the
+    bytes after the last CRLF may be a command cut short"""
+    lines = raw.split(b"\r\n")
+    for ln in lines[:-1]:
+        u = ln.upper()
+        if not (u.startswith(b"EHLO ") or u in (b"DATA", b"QUIT") or
+                (u.startswith(b"MAIL FROM:<") and u.count(b"<") == 1) or
+                (u.startswith(b"RCPT TO:<") and u.endswith(b">") and u.count(b"<") == 1)):
+            return "line %r... is not one whole command" % ln[:80]
+    return None
+
+
+def edge_write_fails(mode, final, name):
+    """A pipelined batch (130 recipients of 1.5 KB) the server stops reading."""
+    def run():
+        tok = bedlib.token(name)
+        s = Scn(name, "%s.fault.qrtest" % mode, edge_rcpts(tok, 130), env={"QMAILREMOTE_TRACE": "1"},
+                final=final, max_time=20)
+        c = run_client(s, tok)
+        errs = judge(s, c)
+        if errs:
+            return errs + [show(c)]
+        if c.elapsed > 9:
+            return ["took %.1f s: timeoutremote is 3 s, the grace 2" % c.elapsed]
+        if mode == "stallread":
+            raw, _ = bedlib.find_fault_capture(mode, tok, timeout=15)
+            if raw is None:
+                return ["faultsrv (%s) captured no session with the token" % mode]
+            e = edge_lines_whole(raw)
+            if e:
+                return ["after the failed write: " + e]
+        return []
+    return run
+
+
+SPECIAL += [
+    # the 554 to MAIL was sent before the server stopped reading: it decides (D)
+    ("pipeline-write-fails-reply-decides", edge_write_fails(
+        "rejmailstall", X(b"DConnected to 192.0.2.140 but sender was rejected.\n"
+                          b"Remote host said: 554 5.7.1 sender rejected by faultsrv\n"),
+        "pipeline-write-fails-reply-decides")),
+    # MAIL accepted, then nothing: Z, and no byte after the cut (nothing glued)
+    ("pipeline-write-fails-nothing-glued", edge_write_fails(
+        "stallread", R(rb"ZConnected to 192\.0\.2\.141 but connection died[^\0]*"),
+        "pipeline-write-fails-nothing-glued")),
+]
+
+# ---- a UTF-8 header with an ASCII envelope (SPEC 10, revised 2026-12-02):
+# sent as it is where SMTPUTF8 is not offered, never bounced
+def edge_utf8_header(tok):
+    return msg(tok, body="Gr\u00fc\u00dfe\n", headers="X-Note: J\u00fcrgen \u2603 M\u00fcller\n")
+
+
+S += [
+    Scn("utf8-header-no-smtputf8-delivered", "noutf8.qrtest", ["hdr@noutf8.qrtest"], message=edge_utf8_header,
+        expect_rcpts=[r], final=K_pf(rb"192\.0\.2\.23"), checks=[delivered("pf-plain")]),
+    # smtp-sink without ESMTP: no SMTPUTF8, no 8BITMIME: as it is all the same
+    Scn("utf8-header-no-esmtp-delivered", "noesmtp.sink.qrtest", ["hdr@plain.qrtest"],
+        message=edge_utf8_header, expect_rcpts=[r],
+        final=X(b"K192.0.2.34 accepted message.\nRemote host said: 250 2.0.0 Ok\n"),
+        checks=[sink_got("noesmtp")]),
+    # the wire: no SMTPUTF8 where it is not offered, BODY=8BITMIME where it is
+    Scn("utf8-header-smtputf8-when-offered", "ok.fault.qrtest", ["a@fault.qrtest"], message=edge_utf8_header,
+        expect_rcpts=[r], final=K_FAULT_OK,
+        checks=[wire(lambda raw, ch: re.search(rb"(?i) SMTPUTF8", mail_line(raw)) is not None
+                     and re.search(rb"(?i) BODY=8BITMIME", mail_line(raw)) is not None,
+                     "MAIL FROM carries SMTPUTF8 and BODY=8BITMIME")]),
+    # a UTF-8 domain with a UTF-8 header, no SMTPUTF8: A-labels, the header as it is
+    Scn("utf8-header-utf8-domain-alabels", "noutf8.qrtest", ["hdr@b\u00fccher.qrtest"],
+        message=edge_utf8_header, expect_rcpts=[r], final=K_pf(rb"192\.0\.2\.23"),
+        checks=[delivered("pf-plain", rcpts=["hdr@xn--bcher-kva.qrtest"])]),
+    # a non-ASCII local part: still D (#5.6.7) where no MX takes SMTPUTF8
+    Scn("utf8-local-part-no-smtputf8-still-refused", "noutf8.qrtest", ["j\u00fcrgen@noutf8.qrtest"],
+        final=X(b"DSorry, the message needs SMTPUTF8 (a non-ASCII address) and 192.0.2.23 does not "
+                b"offer it. (#5.6.7)\n"), checks=[not_delivered("pf-plain")]),
+]
