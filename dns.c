@@ -1088,6 +1088,9 @@ dns_mx(const char *name, struct dns_mx *mx, size_t max, size_t *count, int *ad)
 /*
  * A then AAAA, both within one deadline. An address from either is an
  * answer; with none, a temporary failure of either is DNS_TEMP.
+ * The DNSSEC status is kept per lookup: an AAAA lookup that failed must
+ * not make the validated IPv4 addresses insecure (that would turn DANE
+ * off for them: RFC 7672 2.2.2), and a failed lookup brings no address.
  */
 enum dns_status
 dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad)
@@ -1104,12 +1107,12 @@ dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *
 	a4.rr.ip = ip;
 	st4 = lookup(name, DNS_T_A, &a4, ad != NULL, deadline);
 	if (st4 == DNS_BADNAME || st4 == DNS_NXDOMAIN) {
-		if (ad && st4 == DNS_NXDOMAIN)
-			*ad = a4.ad;
+		if (ad && st4 == DNS_NXDOMAIN && a4.ad)
+			*ad = DNS_AD_IP4 | DNS_AD_IP6;
 		return st4;
 	}
 	n4 = st4 == DNS_OK ? a4.count : 0;
-	a6.ad = 1;	/* AAAA not asked when A filled the array */
+	a6.ad = 1;	/* AAAA not asked when A filled the array: no IPv6 address */
 	if (n4 < max) {
 		a6.max = max - n4;
 		a6.rr.ip = ip + n4;
@@ -1117,7 +1120,8 @@ dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *
 		n6 = st6 == DNS_OK ? a6.count : 0;
 	}
 	if (ad)
-		*ad = st4 == DNS_OK && st6 == DNS_OK && a4.ad && a6.ad;
+		*ad = (st4 == DNS_OK && a4.ad ? DNS_AD_IP4 : 0) |
+		    (st6 == DNS_OK && a6.ad ? DNS_AD_IP6 : 0);
 	if (n4 + n6 > 0) {
 		*count = n4 + n6;
 		return DNS_OK;

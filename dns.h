@@ -55,8 +55,11 @@ void dns_set_timeout(unsigned timeout_s);
 /*
  * Every lookup takes a name in text form (ASCII, A-labels, trailing dot
  * optional) and, when ad is not NULL, sets *ad to 1 when the resolver
- * set the AD bit on the final answer (the query then carries EDNS0 DO).
+ * set the AD bit on the final answer (the query then carries EDNS0 DO);
+ * dns_ip() sets it per lookup, as a mask of the two below.
  */
+#define DNS_AD_IP4	1	/* the A answer was validated */
+#define DNS_AD_IP6	2	/* the AAAA answer was validated (or not needed) */
 
 /* MX set, sorted by preference, equal preferences shuffled.
  * DNS_OK with *count == 0: the name exists without MX (implicit MX). */
@@ -64,7 +67,10 @@ enum dns_status dns_mx(const char *name, struct dns_mx *mx, size_t max,
     size_t *count, int *ad);
 
 /* A and AAAA of name, following a CNAME chain (bounded); IPv6 after IPv4
- * unless the caller reorders. DNS_OK with *count == 0: no address. */
+ * unless the caller reorders. DNS_OK with *count == 0: no address.
+ * DNSSEC status per lookup (*ad: DNS_AD_IP4 | DNS_AD_IP6): a failed AAAA
+ * lookup (timeout, SERVFAIL) leaves the validated A addresses secure, and
+ * the other way round; the failed family brings no address. */
 enum dns_status dns_ip(const char *name, struct ip_address *ip, size_t max,
     size_t *count, int *ad);
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,7 @@ struct peer {
 	struct ip_address ip;
 	unsigned long pref;
 	const char *name;	/* MX host name, for the transcript and TLS */
-	int secure;		/* MX and address answers were DNSSEC-validated (AD) */
+	int secure;		/* MX answer and this address's own (A or AAAA) validated (AD) */
 };
 
 static struct config cfg;
@@ -82,19 +83,24 @@ add_peer(const struct ip_address *ip, unsigned long pref, const char *name, int 
 	}
 }
 
-/* A and AAAA of name into peers; the DNS status for the caller. */
+/* A and AAAA of name into peers; the DNS status for the caller. Each
+ * address is as secure as its own lookup: a failed AAAA lookup leaves the
+ * validated IPv4 addresses secure (DANE), and brings no address itself. */
 static enum dns_status
 resolve_host(const char *name, unsigned long pref, int mx_secure)
 {
+	static const char *const validated[] = { "", ", DNSSEC-validated: IPv4 only",
+		", DNSSEC-validated: IPv6 only", ", DNSSEC-validated" };
 	struct ip_address ips[DNS_IP_MAX];
 	size_t n = 0, i;
 	enum dns_status st;
 	int ad = 0;
 
 	st = dns_ip(name, ips, DNS_IP_MAX, &n, &ad);
-	TRACE("dns: %s: status %d, %zu address(es)%s", name, (int)st, n, ad ? ", DNSSEC-validated" : "");
+	TRACE("dns: %s: status %d, %zu address(es)%s", name, (int)st, n, validated[ad & 3]);
 	for (i = 0; i < n; ++i)
-		add_peer(&ips[i], pref, name, mx_secure && ad);
+		add_peer(&ips[i], pref, name, mx_secure &&
+		    (ad & (ips[i].af == AF_INET6 ? DNS_AD_IP6 : DNS_AD_IP4)));
 	return st;
 }
 

@@ -19,6 +19,24 @@ def z_tlsa_lookup(mx, host):
     return X("ZTLSA lookup error for: %s for %s.\n" % (mx, host))
 
 
+DNSFWD = "192.0.2.55"     # bed.d/31-dnsfwd.sh: unbound, but AAAA SERVFAIL for some names
+
+
+def dnsfwd_servfailed(name):
+    """dnsfwd answered an AAAA query for name with SERVFAIL while the client
+    ran (so the scenario really met the fault)"""
+    def chk(c):
+        since = time.time() - c.elapsed - 2
+        try:
+            with open(os.path.join(BED, "dnsfwd", "dnsfwd.log")) as f:
+                hits = re.findall(r"(?m)^(\d+\.\d+) (?:udp|tcp) AAAA %s: SERVFAIL$" % re.escape(name), f.read())
+        except OSError as e:
+            return "dnsfwd log: %s" % e
+        if not any(float(t) >= since for t in hits):
+            return "dnsfwd did not answer AAAA %s with SERVFAIL during the run" % name
+        return None
+    return chk
+
 
 S += [
     # ---- usable TLSA (usages 2 and 3): mandatory and authenticated by DANE
@@ -98,6 +116,28 @@ S += [
     Scn("dane-bogus-tlsa-next-mx", "dane-bogusnext.qrtest", ["a@dane-bogusnext.qrtest"], expect_rcpts=[r],
         final=K_tls(IP69, dane=True), checks=[delivered("pf-tls"), via_service("pf-tls", "postfix-dane")]),
     Scn("dane-bogus-zone", "bogus.qrtest", ["a@bogus.qrtest"], final=Z412),
+    # ---- the AAAA lookup of the MX host fails (SERVFAIL from dnsfwd, bed.d/31-dnsfwd.sh)
+    # while MX, A and TLSA validate: the IPv4 address keeps DANE (issue 16.2)
+    Scn("dane-aaaa-servfail-mismatch", "dane-v6fail-bad.qrtest", ["a@dane-v6fail-bad.qrtest"],
+        dnscache=DNSFWD, env=TRACE,
+        final=z_tlsa("mx-dane-v6fail-bad.qrtest", "dane-v6fail-bad.qrtest", "no matching DANE TLSA records"),
+        checks=[nd("pf-tls"), dnsfwd_servfailed("mx-dane-v6fail-bad.qrtest"),
+                trace_has(r"dns: mx-dane-v6fail-bad\.qrtest: status 0, 1 address\(es\), DNSSEC-validated: IPv4 only")]),
+    Scn("dane-aaaa-servfail-match", "dane-v6fail.qrtest", ["a@dane-v6fail.qrtest"], dnscache=DNSFWD,
+        expect_rcpts=[r], final=K_tls(IP60, dane=True),
+        checks=[delivered("pf-tls"), dnsfwd_servfailed("mx-dane-v6fail.qrtest")]),
+    # the same for the implicit MX (the host's own A/AAAA) and a route's relay
+    Scn("dane-aaaa-servfail-implicit-mx-mismatch", "dane-v6fail-implicit.qrtest",
+        ["a@dane-v6fail-implicit.qrtest"], dnscache=DNSFWD,
+        final=z_tlsa("dane-v6fail-implicit.qrtest", "dane-v6fail-implicit.qrtest", "no matching DANE TLSA records"),
+        checks=[nd("pf-tls"), dnsfwd_servfailed("dane-v6fail-implicit.qrtest")]),
+    Scn("dane-aaaa-servfail-implicit-mx-match", "dane-v6fail-implicit-ok.qrtest",
+        ["a@dane-v6fail-implicit-ok.qrtest"], dnscache=DNSFWD, expect_rcpts=[r], final=K_tls(IP60, dane=True),
+        checks=[delivered("pf-tls"), dnsfwd_servfailed("dane-v6fail-implicit-ok.qrtest")]),
+    Scn("dane-aaaa-servfail-relay-mismatch", "route.qrtest", ["a@route.qrtest"], dnscache=DNSFWD,
+        control=route(["route.qrtest:mx-dane-v6fail-bad.qrtest"]),
+        final=z_tlsa("mx-dane-v6fail-bad.qrtest", "route.qrtest", "no matching DANE TLSA records"),
+        checks=[nd("pf-tls")]),
     # ---- '/' disables TLSA; '%' (pinning) too
     Scn("dane-disabled-prefix", "dane-bad.qrtest", ["a@dane-bad.qrtest"], control=tlsdest("/dane-bad.qrtest:"),
         expect_rcpts=[r], final=K_tls(IP60), checks=[delivered("pf-tls")]),

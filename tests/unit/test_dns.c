@@ -1808,9 +1808,17 @@ respond(int fd, int tcp, int which, const unsigned char *q, size_t qlen,
 		emit(fd, tcp, &r, to, tolen);
 		return;
 	}
+	/* one family's lookup fails (SERVFAIL), the other validates */
+	if ((strcmp(name, "v6fail.test") == 0 && qtype == DNS_T_AAAA) ||
+	    (strcmp(name, "v4fail.test") == 0 && qtype == DNS_T_A)) {
+		reply_start(&r, q, pos, 2);
+		emit(fd, tcp, &r, to, tolen);
+		return;
+	}
 	reply_start(&r, q, pos,
 	    strcmp(name, "ad.test") == 0 || strcmp(name, "_25._tcp.dane.test") == 0 ||
-	    strcmp(name, "_25._tcp.big.test") == 0 ? 0x20 : 0);
+	    strcmp(name, "_25._tcp.big.test") == 0 || strcmp(name, "v6fail.test") == 0 ||
+	    strcmp(name, "v4fail.test") == 0 ? 0x20 : 0);
 	if (strcmp(name, "tc.test") == 0 && qtype == DNS_T_A) {
 		char a[32];
 
@@ -1866,6 +1874,12 @@ respond(int fd, int tcp, int which, const unsigned char *q, size_t qlen,
 	} else if (strcmp(name, "_25._tcp.big.test") == 0 && qtype == DNS_T_TLSA) {
 		for (i = 0; i < 20; i++, an++)	/* 20 whole certificates: 30 KB, TCP only */
 			rr_tlsa(&r, "@", 3, 0, 0, 1500 + i);
+	} else if (strcmp(name, "v6fail.test") == 0 && qtype == DNS_T_A) {
+		rr_a(&r, "@", "192.0.2.6");
+		an++;
+	} else if (strcmp(name, "v4fail.test") == 0 && qtype == DNS_T_AAAA) {
+		rr_aaaa(&r, "@", "2001:db8::6");
+		an++;
 	}
 	rr_opt(&r, 1232, 0x8000);
 	pcounts(&r, an, 0, 1);
@@ -2004,7 +2018,15 @@ test_live(void)
 	st = dns_ip("ok.test", ip, 1, &n, NULL);
 	CHECK(st == DNS_OK && n == 1 && ip[0].af == AF_INET, "ok.test max 1: st %d n %zu", st, n);
 	st = dns_ip("ad.test.", ip, DNS_IP_MAX, &n, &ad);
-	CHECK(st == DNS_OK && n == 2 && ad == 1, "ad.test: st %d n %zu ad %d", st, n, ad);
+	CHECK(st == DNS_OK && n == 2 && ad == (DNS_AD_IP4 | DNS_AD_IP6), "ad.test: st %d n %zu ad %d",
+	    st, n, ad);
+	/* DNSSEC status per lookup: a failed AAAA lookup leaves A validated */
+	st = dns_ip("v6fail.test", ip, DNS_IP_MAX, &n, &ad);
+	CHECK(st == DNS_OK && n == 1 && ad == DNS_AD_IP4 && ip[0].af == AF_INET,
+	    "v6fail.test: st %d n %zu ad %d", st, n, ad);
+	st = dns_ip("v4fail.test", ip, DNS_IP_MAX, &n, &ad);
+	CHECK(st == DNS_OK && n == 1 && ad == DNS_AD_IP6 && ip[0].af == AF_INET6,
+	    "v4fail.test: st %d n %zu ad %d", st, n, ad);
 	st = dns_ip("cname.test", ip, DNS_IP_MAX, &n, &ad);
 	CHECK(st == DNS_OK && n == 1 && strcmp(ip_text(&ip[0]), "192.0.2.1") == 0,
 	    "cname.test: st %d n %zu", st, n);
