@@ -35,7 +35,8 @@ struct tls_policy {
 	int qmtps;		/* tlsdestinations said port 6209: QMTP over TLS */
 	int broken;		/* a compatibility file could not be read: Z */
 	unsigned port;		/* from tlsdestinations, 0 = unchanged */
-	/* DANE (filled by the caller from dns_tlsa when usable records exist) */
+	/* DANE (filled by the caller from dns_tlsa: the secure records of usages
+	 * 2 and 3; tls.c uses those OpenSSL accepts, RFC 7672 2.2) */
 	const struct dns_tlsa *tlsa;
 	size_t tlsa_count;
 	int tlsa_secure_unusable;	/* secure TLSA, none usable: mandatory, unauthenticated */

@@ -100,6 +100,21 @@ S += [
     Scn("dane-pkix-only-no-starttls", "dane-pkix-notls.qrtest", ["a@dane-pkix-notls.qrtest"],
         final=z_nostarttls("mx-dane-pkix-notls.qrtest", "dane-pkix-notls.qrtest"),
         checks=[not_delivered("pf-tls")]),
+    # ---- secure usage-3 records that OpenSSL refuses (a SHA-256 of 20 bytes, matching
+    # type 9): none usable -> TLS mandatory, unauthenticated (RFC 7672 2.2; issue 16.19)
+    Scn("dane-openssl-refuses-all-records", "dane-unusable.qrtest", ["a@dane-unusable.qrtest"], env=TRACE,
+        expect_rcpts=[r], final=K_tls(IP60),
+        checks=[delivered("pf-tls"), received("pf-tls"),
+                trace_has(r"tls: DANE: 2 TLSA record\(s\) of usage 2 or 3",
+                          r"tls: DANE: OpenSSL can use none of the 2 TLSA record\(s\): TLS mandatory, "
+                          r"unauthenticated \(RFC 7672 2\.2\)"),
+                # in the RRset's order, which is DNSSEC's canonical one
+                trace_has(r"tls: DANE: TLSA 3 1 1 \(20 bytes of data\) unusable: dane tlsa bad digest length"),
+                trace_has(r"tls: DANE: TLSA 3 1 9 \(32 bytes of data\) unusable: dane tlsa bad matching type")]),
+    Scn("dane-openssl-refuses-all-records-no-starttls", "dane-unusable-notls.qrtest",
+        ["a@dane-unusable-notls.qrtest"],
+        final=z_nostarttls("mx-dane-ee-unusable-notls.qrtest", "dane-unusable-notls.qrtest"),
+        checks=[not_delivered("pf-tls")]),
     # ---- usable TLSA, no STARTTLS: never plaintext
     Scn("dane-no-starttls", "dane-notls.qrtest", ["a@dane-notls.qrtest"],
         final=z_nostarttls("mx-dane-notls.qrtest", "dane-notls.qrtest"), checks=[not_delivered("pf-tls")]),
