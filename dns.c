@@ -13,6 +13,8 @@
  * matching (tls.c); the libc resolver, which we never call.
  * Limits: 16 nameservers; UDP replies up to 4096 bytes, TCP up to 65535;
  * CNAME chains of 16 links; names of 253 characters from [A-Za-z0-9-_].
+ * A TLSA RRset is kept whole (any reply's worth: DNS_TLSA_MAX records,
+ * 64 KB of data); the MX and address lists keep the best/first ones.
  * Our own retry schedule (1, 2, 4, 8 s per server and round) replaces
  * resolv.conf's options, search and domain lines, which we ignore.
  * Not reentrant: the reply buffers and the nameserver list are static.
@@ -448,13 +450,15 @@ ip_add(struct dns_answer *ans, int af, const unsigned char *addr)
 			return;
 	if (ans->count < ans->max)
 		ans->rr.ip[ans->count++] = ip;
+	else
+		ans->dropped++;
 }
 
 /*
  * The records of qtype owned by owner, from the answer section.
- * A TLSA record whose data is longer than DNS_TLSA_DATA_MAX is kept with
- * len 0, which no matching type accepts: the caller sees an unusable
- * record (RFC 7672 2.2) rather than none at all, which would be a downgrade.
+ * TLSA records are kept whole, their data pointing into pkt: one that did
+ * not fit the array is counted in dropped, never silently lost (a TLSA
+ * RRset cut short could lose the one record that matches).
  */
 static void
 collect(const unsigned char *pkt, size_t len, size_t pos, unsigned an,
@@ -495,13 +499,14 @@ collect(const unsigned char *pkt, size_t len, size_t pos, unsigned an,
 		case DNS_T_TLSA:
 			if (ans->count < ans->max) {
 				struct dns_tlsa *t = &ans->rr.tlsa[ans->count++];
-				size_t dlen = rr.rdlen - 3;
 
 				t->usage = pkt[rr.rdata];
 				t->selector = pkt[rr.rdata + 1];
 				t->mtype = pkt[rr.rdata + 2];
-				t->len = dlen <= DNS_TLSA_DATA_MAX ? dlen : 0;
-				memcpy(t->data, pkt + rr.rdata + 3, t->len);
+				t->len = rr.rdlen - 3;	/* rdata_check: rdlen >= 3 */
+				t->data = pkt + rr.rdata + 3;
+			} else {
+				ans->dropped++;
 			}
 			break;
 		default:
@@ -543,7 +548,7 @@ dns_parse(const unsigned char *pkt, size_t len, uint16_t id,
 
 	ans->rcode = -1;
 	ans->ad = ans->tc = 0;
-	ans->count = 0;
+	ans->count = ans->dropped = 0;
 	ans->qtype = qtype;
 	ans->canon[0] = '\0';
 	if (name_to_wire(qname, want, &wlen) != 0)
@@ -999,8 +1004,10 @@ try_udp(const struct ip_address *server, const unsigned char *q, size_t qlen,
 			continue;	/* maybe spoofed: wait for the real one */
 		}
 		close(fd);
-		if (ans->tc)
+		if (ans->tc) {
+			TRACE("dns: %s: reply truncated over UDP, asking again over TCP", qname);
 			return try_tcp(server, q, qlen, id, qname, qtype, ans, deadline);
+		}
 		return judge(ans);
 	}
 }
@@ -1026,7 +1033,7 @@ lookup(const char *qname, uint16_t qtype, struct dns_answer *ans,
 	int64_t wait = DNS_TRY_FIRST_MS;
 	size_t i;
 
-	ans->count = 0;
+	ans->count = ans->dropped = 0;
 	ans->ad = 0;
 	if (dns_query_build(q, sizeof q, 0, qname, qtype, want_dnssec) == 0)
 		return DNS_BADNAME;
@@ -1081,6 +1088,9 @@ dns_mx(const char *name, struct dns_mx *mx, size_t max, size_t *count, int *ad)
 /*
  * A then AAAA, both within one deadline. An address from either is an
  * answer; with none, a temporary failure of either is DNS_TEMP.
+ * The DNSSEC status is kept per lookup: an AAAA lookup that failed must
+ * not make the validated IPv4 addresses insecure (that would turn DANE
+ * off for them: RFC 7672 2.2.2), and a failed lookup brings no address.
  */
 enum dns_status
 dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad)
@@ -1097,12 +1107,12 @@ dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *
 	a4.rr.ip = ip;
 	st4 = lookup(name, DNS_T_A, &a4, ad != NULL, deadline);
 	if (st4 == DNS_BADNAME || st4 == DNS_NXDOMAIN) {
-		if (ad && st4 == DNS_NXDOMAIN)
-			*ad = a4.ad;
+		if (ad && st4 == DNS_NXDOMAIN && a4.ad)
+			*ad = DNS_AD_IP4 | DNS_AD_IP6;
 		return st4;
 	}
 	n4 = st4 == DNS_OK ? a4.count : 0;
-	a6.ad = 1;	/* AAAA not asked when A filled the array */
+	a6.ad = 1;	/* AAAA not asked when A filled the array: no IPv6 address */
 	if (n4 < max) {
 		a6.max = max - n4;
 		a6.rr.ip = ip + n4;
@@ -1110,7 +1120,8 @@ dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *
 		n6 = st6 == DNS_OK ? a6.count : 0;
 	}
 	if (ad)
-		*ad = st4 == DNS_OK && st6 == DNS_OK && a4.ad && a6.ad;
+		*ad = (st4 == DNS_OK && a4.ad ? DNS_AD_IP4 : 0) |
+		    (st6 == DNS_OK && a6.ad ? DNS_AD_IP6 : 0);
 	if (n4 + n6 > 0) {
 		*count = n4 + n6;
 		return DNS_OK;
@@ -1122,17 +1133,44 @@ dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *
 	return DNS_OK;
 }
 
+/*
+ * The records point into the reply buffer, which the next lookup reuses:
+ * their data is copied to one arena that holds any reply's (a reply is at
+ * most DNS_TCP_MAX bytes, so the data of all its records fits).
+ */
 enum dns_status
 dns_tlsa(const char *name, struct dns_tlsa *tlsa, size_t max, size_t *count, int *ad)
 {
+	static unsigned char arena[DNS_TCP_MAX];
 	struct dns_answer ans;
 	enum dns_status st;
+	size_t i, used = 0;
 
 	ans.max = max;
 	ans.rr.tlsa = tlsa;
 	st = lookup(name, DNS_T_TLSA, &ans, ad != NULL, lookup_deadline());
-	*count = st == DNS_OK ? ans.count : 0;
+	*count = 0;
+	if (st == DNS_OK && ans.dropped > 0) {
+		TRACE("dns: TLSA %s: %zu record(s) over the %zu kept: the lookup counts as failed",
+		    name, ans.dropped, max);
+		st = DNS_TEMP;
+	}
 	if (ad)
 		*ad = st == DNS_OK || st == DNS_NXDOMAIN ? ans.ad : 0;
+	if (st != DNS_OK)
+		return st;
+	for (i = 0; i < ans.count; i++) {
+		if (tlsa[i].len > sizeof arena - used) {	/* cannot happen: see above */
+			TRACE("dns: TLSA %s: data over %zu bytes: the lookup counts as failed",
+			    name, sizeof arena);
+			if (ad)
+				*ad = 0;
+			return DNS_TEMP;
+		}
+		memcpy(arena + used, tlsa[i].data, tlsa[i].len);
+		tlsa[i].data = arena + used;
+		used += tlsa[i].len;
+	}
+	*count = ans.count;
 	return st;
 }

@@ -14,8 +14,13 @@
 #define DNS_NAME_MAX	253	/* text form, no trailing dot (RFC 1035 2.3.4) */
 #define DNS_MX_MAX	64	/* MX records kept per domain */
 #define DNS_IP_MAX	32	/* addresses kept per name (A + AAAA) */
-#define DNS_TLSA_MAX	16	/* TLSA records kept per name */
-#define DNS_TLSA_DATA_MAX 512	/* certificate association data, bytes */
+/* TLSA: the whole RRset, whatever its size. The largest DNS message (a
+ * TCP reply, 65535 bytes) holds at most this many TLSA records: each takes
+ * 15 bytes at least (a 2-byte compressed owner, 10 fixed, usage, selector,
+ * matching type) after the 12-byte header. The data is not copied into
+ * the records but points into a reply (dns_parse) or into one static
+ * 64 KB arena (dns_tlsa), so a 2 KB `3 0 0' record costs nothing extra. */
+#define DNS_TLSA_MAX	((65535 - 12) / 15)
 
 enum dns_status {
 	DNS_OK = 0,		/* answer (possibly with zero records: NODATA) */
@@ -31,8 +36,8 @@ struct dns_mx {
 
 struct dns_tlsa {
 	unsigned char usage, selector, mtype;
-	size_t len;	/* 0: data over DNS_TLSA_DATA_MAX, not kept: an unusable record */
-	unsigned char data[DNS_TLSA_DATA_MAX];
+	size_t len;			/* certificate association data: any length */
+	const unsigned char *data;	/* see DNS_TLSA_MAX: never NULL */
 };
 
 /*
@@ -50,8 +55,11 @@ void dns_set_timeout(unsigned timeout_s);
 /*
  * Every lookup takes a name in text form (ASCII, A-labels, trailing dot
  * optional) and, when ad is not NULL, sets *ad to 1 when the resolver
- * set the AD bit on the final answer (the query then carries EDNS0 DO).
+ * set the AD bit on the final answer (the query then carries EDNS0 DO);
+ * dns_ip() sets it per lookup, as a mask of the two below.
  */
+#define DNS_AD_IP4	1	/* the A answer was validated */
+#define DNS_AD_IP6	2	/* the AAAA answer was validated (or not needed) */
 
 /* MX set, sorted by preference, equal preferences shuffled.
  * DNS_OK with *count == 0: the name exists without MX (implicit MX). */
@@ -59,11 +67,17 @@ enum dns_status dns_mx(const char *name, struct dns_mx *mx, size_t max,
     size_t *count, int *ad);
 
 /* A and AAAA of name, following a CNAME chain (bounded); IPv6 after IPv4
- * unless the caller reorders. DNS_OK with *count == 0: no address. */
+ * unless the caller reorders. DNS_OK with *count == 0: no address.
+ * DNSSEC status per lookup (*ad: DNS_AD_IP4 | DNS_AD_IP6): a failed AAAA
+ * lookup (timeout, SERVFAIL) leaves the validated A addresses secure, and
+ * the other way round; the failed family brings no address. */
 enum dns_status dns_ip(const char *name, struct ip_address *ip, size_t max,
     size_t *count, int *ad);
 
-/* TLSA records at name (e.g. "_25._tcp.mx.example.org"). */
+/* TLSA records at name (e.g. "_25._tcp.mx.example.org"): the whole RRset.
+ * Their data is in dns.c's static arena, valid until the next dns_tlsa().
+ * An RRset with more records than max is never cut short: the lookup then
+ * fails (DNS_TEMP, traced), as a security check must fail closed. */
 enum dns_status dns_tlsa(const char *name, struct dns_tlsa *tlsa, size_t max,
     size_t *count, int *ad);
 
@@ -72,6 +86,7 @@ enum dns_status dns_tlsa(const char *name, struct dns_tlsa *tlsa, size_t max,
  * Checks id, the question (name, type, class IN), lengths, counts and
  * compression pointers. Collects answer records of qtype owned by qname
  * or by the CNAME chain from it; *canon receives the chain's final name.
+ * TLSA data points into pkt.
  */
 struct dns_answer {
 	int rcode;
@@ -79,6 +94,7 @@ struct dns_answer {
 	int tc;			/* truncated */
 	size_t count;		/* records of qtype collected */
 	size_t max;		/* capacity of the array below */
+	size_t dropped;		/* A, AAAA, TLSA records that did not fit it */
 	uint16_t qtype;
 	union {
 		struct dns_mx *mx;

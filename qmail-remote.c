@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,7 @@ struct peer {
 	struct ip_address ip;
 	unsigned long pref;
 	const char *name;	/* MX host name, for the transcript and TLS */
-	int secure;		/* MX and address answers were DNSSEC-validated (AD) */
+	int secure;		/* MX answer and this address's own (A or AAAA) validated (AD) */
 };
 
 static struct config cfg;
@@ -82,19 +83,24 @@ add_peer(const struct ip_address *ip, unsigned long pref, const char *name, int 
 	}
 }
 
-/* A and AAAA of name into peers; the DNS status for the caller. */
+/* A and AAAA of name into peers; the DNS status for the caller. Each
+ * address is as secure as its own lookup: a failed AAAA lookup leaves the
+ * validated IPv4 addresses secure (DANE), and brings no address itself. */
 static enum dns_status
 resolve_host(const char *name, unsigned long pref, int mx_secure)
 {
+	static const char *const validated[] = { "", ", DNSSEC-validated: IPv4 only",
+		", DNSSEC-validated: IPv6 only", ", DNSSEC-validated" };
 	struct ip_address ips[DNS_IP_MAX];
 	size_t n = 0, i;
 	enum dns_status st;
 	int ad = 0;
 
 	st = dns_ip(name, ips, DNS_IP_MAX, &n, &ad);
-	TRACE("dns: %s: status %d, %zu address(es)%s", name, (int)st, n, ad ? ", DNSSEC-validated" : "");
+	TRACE("dns: %s: status %d, %zu address(es)%s", name, (int)st, n, validated[ad & 3]);
 	for (i = 0; i < n; ++i)
-		add_peer(&ips[i], pref, name, mx_secure && ad);
+		add_peer(&ips[i], pref, name, mx_secure &&
+		    (ad & (ips[i].af == AF_INET6 ? DNS_AD_IP6 : DNS_AD_IP4)));
 	return st;
 }
 
@@ -154,45 +160,52 @@ pref_limit(void)
 
 /*
  * DANE (RFC 7672): TLSA at _port._tcp.mxhost, only when the MX host and
- * its addresses came DNSSEC-validated; trusted only with the AD bit.
+ * this address came DNSSEC-validated; trusted only with the AD bit.
+ * The whole RRset is used, whatever its size: dns_tlsa() fails the lookup
+ * rather than cut it short. Records of usages 2 and 3 go to tls.c, which
+ * counts those OpenSSL accepts (RFC 7672 2.2: the others are unusable).
  * 0 = policy updated (or nothing to do), -1 = lookup failed: Z, next host.
  */
 static int
 dane_policy(struct tls_policy *pol, const struct peer *pr, unsigned port)
 {
-	static struct dns_tlsa tlsa[DNS_TLSA_MAX];
-	static struct dns_tlsa usable[DNS_TLSA_MAX];
+	static struct dns_tlsa tlsa[DNS_TLSA_MAX];	/* BSS: touched only as far as used */
 	static char last[DNS_NAME_MAX + 16];
 	static enum dns_status last_st;
-	static size_t last_n;
+	static size_t last_n, last_u;
 	static int last_ad;
 	char qname[DNS_NAME_MAX + 16];
-	size_t i, u = 0;
+	size_t i;
 
 	if (!pr->secure || pol->no_tlsa || pol->level == TLS_NEVER)
 		return 0;
 	(void)snprintf(qname, sizeof qname, "_%u._tcp.%s", port, pr->name);
 	if (strcmp(qname, last) != 0) {	/* the same MX's other addresses: ask once */
-		last_n = 0;
+		last_n = last_u = 0;
 		last_ad = 0;
 		last_st = dns_tlsa(qname, tlsa, DNS_TLSA_MAX, &last_n, &last_ad);
 		str_copy(last, sizeof last, qname);
 		TRACE("dns: TLSA %s: status %d, %zu record(s)%s", qname, (int)last_st, last_n,
 		    last_ad ? ", DNSSEC-validated" : ", not validated");
+		for (i = 0; i < last_n; ++i)	/* DANE-TA, DANE-EE first, in order */
+			if (tlsa[i].usage == 2 || tlsa[i].usage == 3) {
+				struct dns_tlsa t = tlsa[i];
+
+				tlsa[i] = tlsa[last_u];
+				tlsa[last_u++] = t;
+			}
 	}
 	if (last_st == DNS_TEMP)
 		return -1;
 	if (last_st != DNS_OK || !last_ad || last_n == 0)
 		return 0;	/* insecure or no records: no DANE */
-	for (i = 0; i < last_n; ++i)	/* DANE-TA, DANE-EE; len 0 = data too long to keep */
-		if ((tlsa[i].usage == 2 || tlsa[i].usage == 3) && tlsa[i].len > 0)
-			usable[u++] = tlsa[i];
 	if (pol->level < TLS_ENCRYPT)
 		pol->level = TLS_ENCRYPT;	/* secure TLSA: TLS is mandatory */
-	pol->tlsa = usable;
-	pol->tlsa_count = u;
-	pol->tlsa_secure_unusable = u == 0;
-	TRACE("tls: DANE: %zu usable TLSA record(s)%s", u, u ? "" : ": encrypt, unauthenticated");
+	pol->tlsa = tlsa;
+	pol->tlsa_count = last_u;
+	pol->tlsa_secure_unusable = last_u == 0;
+	TRACE("tls: DANE: %zu TLSA record(s) of usage 2 or 3%s", last_u,
+	    last_u ? "" : ": encrypt, unauthenticated");
 	return 0;
 }
 

@@ -399,15 +399,51 @@ is_address(const char *name)
 	return ip_scan(name, &ip) == 0 || ip_scan_literal(name, &ip) == 0;
 }
 
+/*
+ * DANE on ssl with the policy's TLSA records (usages 2 and 3). *taken:
+ * how many OpenSSL accepted -- a record it refuses (a digest of the wrong
+ * length, an unknown matching type or selector, data that does not parse)
+ * is unusable (RFC 7672 2.2), whatever the DNS parser kept. -1 when DANE
+ * could not be set up at all (no memory).
+ */
+static int
+dane_add(SSL *ssl, const struct tls_policy *pol, const char *servername, size_t *taken)
+{
+	size_t i;
+
+	*taken = 0;
+	if (SSL_dane_enable(ssl, servername) <= 0)
+		return -1;
+	/* DANE-EE: no name or date check (RFC 7672 3.1.1) */
+	SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	for (i = 0; i < pol->tlsa_count; ++i) {
+		const struct dns_tlsa *t = &pol->tlsa[i];
+		int r = SSL_dane_tlsa_add(ssl, t->usage, t->selector, t->mtype, t->data, t->len);
+
+		if (r < 0)
+			return -1;
+		if (r > 0) {
+			++*taken;
+		} else if (trace_on) {
+			const char *why = ossl_reason(ERR_peek_last_error());
+
+			TRACE("tls: DANE: TLSA %u %u %u (%zu bytes of data) unusable: %s",
+			    t->usage, t->selector, t->mtype, t->len, why ? why : "refused by OpenSSL");
+		}
+	}
+	ERR_clear_error();
+	return 0;
+}
+
 /* The SSL for a handshake on fd: OpenSSL loaded, the context made (CA,
  * client certificate, ciphers), SNI, DANE or the name to check. NULL with
- * f filled when any of that fails. */
+ * f filled when any of that fails. *dane: the TLSA records OpenSSL took
+ * (0: no DANE on this SSL). */
 static SSL *
-setup(int fd, const struct tls_policy *pol, const char *servername, struct fail *f)
+setup(int fd, const struct tls_policy *pol, const char *servername, struct fail *f, size_t *dane)
 {
 	SSL_CTX *ctx;
 	SSL *ssl;
-	size_t i;
 
 	if (!initialised) {
 		if (ossl_load() != 0) {
@@ -432,17 +468,13 @@ setup(int fd, const struct tls_policy *pol, const char *servername, struct fail 
 	}
 	if (servername && !is_address(servername))
 		SSL_set_tlsext_host_name(ssl, servername);
+	*dane = 0;
 	if (pol->tlsa_count > 0) {
-		if (SSL_dane_enable(ssl, servername) <= 0) {
+		if (dane_add(ssl, pol, servername, dane) != 0) {
 			SSL_free(ssl);
 			fail_tls(f, T_TLS_CONTEXT, NULL);
 			return NULL;
 		}
-		/* DANE-EE: no name or date check (RFC 7672 3.1.1) */
-		SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
-		for (i = 0; i < pol->tlsa_count; ++i)
-			(void)SSL_dane_tlsa_add(ssl, pol->tlsa[i].usage, pol->tlsa[i].selector,
-			    pol->tlsa[i].mtype, pol->tlsa[i].data, pol->tlsa[i].len);
 	} else if (pol->level >= TLS_NAME && servername) {
 		X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
 		char literal[IP_FMT_MAX + 8];
@@ -469,13 +501,44 @@ setup(int fd, const struct tls_policy *pol, const char *servername, struct fail 
 	return ssl;
 }
 
-/* What tls_prepare() made for the connection on fd (ssl), or the failure
- * it met (failed.letter set); fd -1 when nothing waits. */
+/*
+ * setup(), and when OpenSSL took none of a secure RRset's TLSA records,
+ * setup() again without them: RFC 7672 2.2, a secure TLSA RRset with no
+ * usable record means TLS mandatory (the caller made it so) but no DANE
+ * authentication -- the policy's own checks, as for an RRset of usages 0
+ * and 1 only. Never plaintext, never a DANE check that cannot pass.
+ */
+static SSL *
+setup_dane(int fd, const struct tls_policy *pol, const char *servername, struct fail *f,
+    size_t *dane)
+{
+	struct tls_policy unusable;
+	SSL *ssl = setup(fd, pol, servername, f, dane);
+
+	if (!ssl || pol->tlsa_count == 0 || *dane > 0) {
+		if (ssl && *dane > 0)
+			TRACE("tls: DANE: OpenSSL took %zu of %zu TLSA record(s)", *dane, pol->tlsa_count);
+		return ssl;
+	}
+	TRACE("tls: DANE: OpenSSL can use none of the %zu TLSA record(s): TLS mandatory, "
+	    "unauthenticated (RFC 7672 2.2)", pol->tlsa_count);
+	SSL_free(ssl);
+	unusable = *pol;
+	unusable.tlsa = NULL;
+	unusable.tlsa_count = 0;
+	unusable.tlsa_secure_unusable = 1;
+	return setup(fd, &unusable, servername, f, dane);
+}
+
+/* What tls_prepare() made for the connection on fd (ssl, with dane: the
+ * TLSA records OpenSSL took), or the failure it met (failed.letter set);
+ * fd -1 when nothing waits. */
 static struct {
 	int fd;
 	SSL *ssl;
+	size_t dane;
 	struct fail failed;
-} ahead = { -1, NULL, { 0 } };
+} ahead = { -1, NULL, 0, { 0 } };
 
 void
 tls_discard(void)
@@ -483,6 +546,7 @@ tls_discard(void)
 	if (ahead.ssl)
 		SSL_free(ahead.ssl);
 	ahead.ssl = NULL;
+	ahead.dane = 0;
 	ahead.fd = -1;
 }
 
@@ -491,7 +555,7 @@ tls_prepare(int fd, const struct tls_policy *pol, const char *servername)
 {
 	tls_discard();
 	memset(&ahead.failed, 0, sizeof ahead.failed);
-	ahead.ssl = setup(fd, pol, servername, &ahead.failed);
+	ahead.ssl = setup_dane(fd, pol, servername, &ahead.failed, &ahead.dane);
 	ahead.fd = fd;
 }
 
@@ -503,12 +567,14 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 	X509 *cert;
 	long vr;
 	int r, want, w;
+	size_t dane = 0;	/* TLSA records OpenSSL took: DANE decides */
 	char got[2 * EVP_MAX_MD_SIZE + 1];
 
 	(void)domain;
 	*protocol_error = 0;
 	if (ahead.fd != -1 && ahead.fd == c->fd) {	/* made while a reply or SYN-ACK travelled */
 		ssl = ahead.ssl;
+		dane = ahead.dane;
 		ahead.ssl = NULL;
 		ahead.fd = -1;
 		if (!ssl) {
@@ -517,7 +583,7 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 		}
 	} else {
 		tls_discard();
-		if (!(ssl = setup(c->fd, pol, servername, f)))
+		if (!(ssl = setup_dane(c->fd, pol, servername, f, &dane)))
 			return -1;
 	}
 
@@ -559,8 +625,8 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 		trace_san(cert);
 	}
 	vr = SSL_get_verify_result(ssl);
-	if (!cert && (pol->level >= TLS_VERIFY || pol->fingerprint || pol->tlsa_count)) {
-		r = pol->tlsa_count ? T_TLSA_MISSING : T_TLS_NOCERT;
+	if (!cert && (pol->level >= TLS_VERIFY || pol->fingerprint || dane)) {
+		r = dane ? T_TLSA_MISSING : T_TLS_NOCERT;
 		goto reject;
 	}
 	if (pol->fingerprint) {
@@ -574,7 +640,7 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 			goto rejected;
 		}
 	}
-	if (pol->tlsa_count > 0) {
+	if (dane > 0) {
 		if (vr != X509_V_OK || SSL_get0_dane_authority(ssl, NULL, NULL) < 0) {
 			fail_tls(f, T_TLSA_FAIL, X509_verify_cert_error_string(vr));
 			goto rejected;

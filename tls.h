@@ -38,7 +38,8 @@ struct tls_policy {
 	int fallback;		/* the built-in opportunistic TLS (SPEC 7): while the level is
 				 * still TLS_MAY, a refused STARTTLS goes on in plaintext and a
 				 * failed handshake retries the host without TLS */
-	/* DANE (filled by the caller from dns_tlsa when usable records exist) */
+	/* DANE (filled by the caller from dns_tlsa: the secure records of usages
+	 * 2 and 3; tls.c uses those OpenSSL accepts, RFC 7672 2.2) */
 	const struct dns_tlsa *tlsa;
 	size_t tlsa_count;
 	int tlsa_secure_unusable;	/* secure TLSA, none usable: mandatory, unauthenticated */

@@ -32,6 +32,7 @@ static const struct question {
 	{ "www.example.org", DNS_T_AAAA, DNS_IP_MAX },
 	{ "www.example.org", DNS_T_MX, DNS_MX_MAX },
 	{ "_25._tcp.mx.example.org", DNS_T_TLSA, DNS_TLSA_MAX },
+	{ "_25._tcp.mx.example.org", DNS_T_TLSA, 2 },
 };
 
 static struct dns_mx mx[DNS_MX_MAX];
@@ -52,7 +53,7 @@ text_ok(const char *s)
 }
 
 static void
-check(const struct question *q, const struct dns_answer *ans)
+check(const struct question *q, const struct dns_answer *ans, const uint8_t *pkt, size_t len)
 {
 	size_t i;
 
@@ -62,6 +63,9 @@ check(const struct question *q, const struct dns_answer *ans)
 	if (ans->tc && ans->count != 0)
 		abort();
 	if (ans->rcode != 0 && ans->count != 0)
+		abort();
+	/* nothing dropped unless the array is full */
+	if (ans->dropped != 0 && ans->count != q->max)
 		abort();
 	switch (q->qtype) {
 	case DNS_T_A:
@@ -88,10 +92,14 @@ check(const struct question *q, const struct dns_answer *ans)
 		}
 		break;
 	case DNS_T_TLSA:
-		if (ans->count > q->max)
+		/* the whole RRset: each record's data inside the reply, and no
+		 * reply can hold more than DNS_TLSA_MAX of them */
+		if (ans->count > q->max || (q->max == DNS_TLSA_MAX && len <= 65535 && ans->dropped != 0))
 			abort();
 		for (i = 0; i < ans->count; i++)
-			if (ans->rr.tlsa[i].len > DNS_TLSA_DATA_MAX)
+			if (!ans->rr.tlsa[i].data || ans->rr.tlsa[i].data < pkt ||
+			    ans->rr.tlsa[i].len > len ||
+			    ans->rr.tlsa[i].data + ans->rr.tlsa[i].len > pkt + len)
 				abort();
 		break;
 	}
@@ -143,7 +151,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			ans.rr.ip = ip;
 		if (dns_parse(data, size, id, q->qname, q->qtype, &ans) == 0)
-			check(q, &ans);
+			check(q, &ans, data, size);
 	}
 	name_roundtrip(data, size);
 	/* and as resolv.conf: never more than the 16 servers kept */

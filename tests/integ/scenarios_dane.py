@@ -19,6 +19,25 @@ def z_tlsa_lookup(mx, host):
     return X("ZTLSA lookup error for: %s for %s.\n" % (mx, host))
 
 
+DNSFWD = "192.0.2.55"     # bed.d/31-dnsfwd.sh: unbound, but AAAA SERVFAIL for some names
+
+
+def dnsfwd_servfailed(name):
+    """dnsfwd answered an AAAA query for name with SERVFAIL while the client
+    ran (so the scenario really met the fault)"""
+    def chk(c):
+        since = time.time() - c.elapsed - 2
+        try:
+            with open(os.path.join(BED, "dnsfwd", "dnsfwd.log")) as f:
+                hits = re.findall(r"(?m)^(\d+\.\d+) (?:udp|tcp) AAAA %s: SERVFAIL$" % re.escape(name), f.read())
+        except OSError as e:
+            return "dnsfwd log: %s" % e
+        if not any(float(t) >= since for t in hits):
+            return "dnsfwd did not answer AAAA %s with SERVFAIL during the run" % name
+        return None
+    return chk
+
+
 S += [
     # ---- usable TLSA (usages 2 and 3): mandatory and authenticated by DANE
     Scn("dane-ee-spki", "dane-ee.qrtest", ["a@dane-ee.qrtest"], expect_rcpts=[r], final=K_tls(IP60, dane=True),
@@ -30,6 +49,22 @@ S += [
         final=K_tls(rb"192\.0\.2\.63", dane=True), checks=[delivered("pf-tls")]),
     Scn("dane-ee-expired", "dane-ee-expired.qrtest", ["a@dane-ee-expired.qrtest"], expect_rcpts=[r],
         final=K_tls(rb"192\.0\.2\.62", dane=True), checks=[delivered("pf-tls")]),
+    # the whole RRset, whatever its size (issue 16.1): a whole certificate (3 0 0,
+    # over the 512 bytes once kept as "unusable"), matching or not; 20 records, one
+    # of them matching, about 9 KB: truncated over UDP, asked again over TCP
+    Scn("dane-ee-full-cert-300", "dane-ee-big.qrtest", ["a@dane-ee-big.qrtest"], expect_rcpts=[r],
+        final=K_tls(IP60, dane=True), checks=[delivered("pf-tls"), received("pf-tls")]),
+    Scn("dane-ee-full-cert-300-mismatch", "dane-ee-bigbad.qrtest", ["a@dane-ee-bigbad.qrtest"],
+        final=z_tlsa("mx-dane-ee-bigbad.qrtest", "dane-ee-bigbad.qrtest", "no matching DANE TLSA records"),
+        checks=[nd("pf-tls")]),
+    Scn("dane-ee-one-of-twenty-matches", "dane-ee-many.qrtest", ["a@dane-ee-many.qrtest"], env=TRACE,
+        expect_rcpts=[r], final=K_tls(IP60, dane=True),
+        checks=[delivered("pf-tls"),
+                trace_has(r"dns: _25\._tcp\.mx-dane-ee-many\.qrtest: reply truncated over UDP, asking again over TCP",
+                          r"dns: TLSA _25\._tcp\.mx-dane-ee-many\.qrtest: status 0, 20 record\(s\), DNSSEC-validated",
+                          r"tls: DANE: 20 TLSA record\(s\) of usage 2 or 3",
+                          r"tls: DANE: OpenSSL took 20 of 20 TLSA record\(s\)",
+                          r"tls: DANE authenticated the peer")]),
     Scn("dane-ee-one-of-two-matches", "dane-ee-multi.qrtest", ["a@dane-ee-multi.qrtest"], expect_rcpts=[r],
         final=K_tls(IP60, dane=True), checks=[delivered("pf-tls")]),
     Scn("dane-ta-cert", "dane-ta.qrtest", ["a@dane-ta.qrtest"], expect_rcpts=[r], final=K_tls(IP69, dane=True),
@@ -65,8 +100,21 @@ S += [
     Scn("dane-pkix-only-no-starttls", "dane-pkix-notls.qrtest", ["a@dane-pkix-notls.qrtest"],
         final=z_nostarttls("mx-dane-pkix-notls.qrtest", "dane-pkix-notls.qrtest"),
         checks=[not_delivered("pf-tls")]),
-    Scn("dane-data-over-512-bytes-unusable", "dane-ee-big.qrtest", ["a@dane-ee-big.qrtest"], expect_rcpts=[r],
-        final=K_tls(IP60), checks=[delivered("pf-tls")]),
+    # ---- secure usage-3 records that OpenSSL refuses (a SHA-256 of 20 bytes, matching
+    # type 9): none usable -> TLS mandatory, unauthenticated (RFC 7672 2.2; issue 16.19)
+    Scn("dane-openssl-refuses-all-records", "dane-unusable.qrtest", ["a@dane-unusable.qrtest"], env=TRACE,
+        expect_rcpts=[r], final=K_tls(IP60),
+        checks=[delivered("pf-tls"), received("pf-tls"),
+                trace_has(r"tls: DANE: 2 TLSA record\(s\) of usage 2 or 3",
+                          r"tls: DANE: OpenSSL can use none of the 2 TLSA record\(s\): TLS mandatory, "
+                          r"unauthenticated \(RFC 7672 2\.2\)"),
+                # in the RRset's order, which is DNSSEC's canonical one
+                trace_has(r"tls: DANE: TLSA 3 1 1 \(20 bytes of data\) unusable: dane tlsa bad digest length"),
+                trace_has(r"tls: DANE: TLSA 3 1 9 \(32 bytes of data\) unusable: dane tlsa bad matching type")]),
+    Scn("dane-openssl-refuses-all-records-no-starttls", "dane-unusable-notls.qrtest",
+        ["a@dane-unusable-notls.qrtest"],
+        final=z_nostarttls("mx-dane-ee-unusable-notls.qrtest", "dane-unusable-notls.qrtest"),
+        checks=[not_delivered("pf-tls")]),
     # ---- usable TLSA, no STARTTLS: never plaintext
     Scn("dane-no-starttls", "dane-notls.qrtest", ["a@dane-notls.qrtest"],
         final=z_nostarttls("mx-dane-notls.qrtest", "dane-notls.qrtest"), checks=[not_delivered("pf-tls")]),
@@ -83,6 +131,28 @@ S += [
     Scn("dane-bogus-tlsa-next-mx", "dane-bogusnext.qrtest", ["a@dane-bogusnext.qrtest"], expect_rcpts=[r],
         final=K_tls(IP69, dane=True), checks=[delivered("pf-tls"), via_service("pf-tls", "postfix-dane")]),
     Scn("dane-bogus-zone", "bogus.qrtest", ["a@bogus.qrtest"], final=Z412),
+    # ---- the AAAA lookup of the MX host fails (SERVFAIL from dnsfwd, bed.d/31-dnsfwd.sh)
+    # while MX, A and TLSA validate: the IPv4 address keeps DANE (issue 16.2)
+    Scn("dane-aaaa-servfail-mismatch", "dane-v6fail-bad.qrtest", ["a@dane-v6fail-bad.qrtest"],
+        dnscache=DNSFWD, env=TRACE,
+        final=z_tlsa("mx-dane-v6fail-bad.qrtest", "dane-v6fail-bad.qrtest", "no matching DANE TLSA records"),
+        checks=[nd("pf-tls"), dnsfwd_servfailed("mx-dane-v6fail-bad.qrtest"),
+                trace_has(r"dns: mx-dane-v6fail-bad\.qrtest: status 0, 1 address\(es\), DNSSEC-validated: IPv4 only")]),
+    Scn("dane-aaaa-servfail-match", "dane-v6fail.qrtest", ["a@dane-v6fail.qrtest"], dnscache=DNSFWD,
+        expect_rcpts=[r], final=K_tls(IP60, dane=True),
+        checks=[delivered("pf-tls"), dnsfwd_servfailed("mx-dane-v6fail.qrtest")]),
+    # the same for the implicit MX (the host's own A/AAAA) and a route's relay
+    Scn("dane-aaaa-servfail-implicit-mx-mismatch", "dane-v6fail-implicit.qrtest",
+        ["a@dane-v6fail-implicit.qrtest"], dnscache=DNSFWD,
+        final=z_tlsa("dane-v6fail-implicit.qrtest", "dane-v6fail-implicit.qrtest", "no matching DANE TLSA records"),
+        checks=[nd("pf-tls"), dnsfwd_servfailed("dane-v6fail-implicit.qrtest")]),
+    Scn("dane-aaaa-servfail-implicit-mx-match", "dane-v6fail-implicit-ok.qrtest",
+        ["a@dane-v6fail-implicit-ok.qrtest"], dnscache=DNSFWD, expect_rcpts=[r], final=K_tls(IP60, dane=True),
+        checks=[delivered("pf-tls"), dnsfwd_servfailed("dane-v6fail-implicit-ok.qrtest")]),
+    Scn("dane-aaaa-servfail-relay-mismatch", "route.qrtest", ["a@route.qrtest"], dnscache=DNSFWD,
+        control=route(["route.qrtest:mx-dane-v6fail-bad.qrtest"]),
+        final=z_tlsa("mx-dane-v6fail-bad.qrtest", "route.qrtest", "no matching DANE TLSA records"),
+        checks=[nd("pf-tls")]),
     # ---- '/' disables TLSA; '%' (pinning) too
     Scn("dane-disabled-prefix", "dane-bad.qrtest", ["a@dane-bad.qrtest"], control=tlsdest("/dane-bad.qrtest:"),
         expect_rcpts=[r], final=K_tls(IP60), checks=[delivered("pf-tls")]),

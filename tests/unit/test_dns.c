@@ -572,7 +572,61 @@ b_tlsa(struct pkt *p)
 	pheader(p, ID, RESP | 0x20, 1, 2, 0, 0);
 	pquestion(p, TL, DNS_T_TLSA);
 	rr_tlsa(p, "@", 3, 1, 1, 32);
-	rr_tlsa(p, "@", 2, 0, 0, 600);	/* too long to keep: len 0 */
+	rr_tlsa(p, "@", 2, 0, 0, 600);	/* over the old 512-byte buffer: kept whole */
+}
+
+/* A whole certificate (3 0 0) of 2000 bytes, as DANE-EE publishes it,
+ * with an RRSIG beside it (counted, not kept). */
+static void
+b_tlsa_big(struct pkt *p)
+{
+	pheader(p, ID, RESP | 0x20, 1, 2, 0, 1);
+	pquestion(p, TL, DNS_T_TLSA);
+	rr_tlsa(p, "@", 3, 0, 0, 2000);
+	pname(p, "@");
+	prr(p, 46, 1);	/* RRSIG */
+	pbytes(p, "0123456789012345678901234567890123456789", 40);
+	pend(p);
+	rr_opt(p, 1232, 0x8000);
+}
+
+/* 40 records (the old parser kept 16), data lengths 0..39, and records
+ * of other owners and types between them, which are not kept. */
+static void
+b_tlsa_many(struct pkt *p)
+{
+	unsigned i;
+
+	pheader(p, ID, RESP | 0x20, 1, 0, 0, 0);
+	pquestion(p, TL, DNS_T_TLSA);
+	for (i = 0; i < 40; i++) {
+		rr_tlsa(p, "@", 3, 1, i % 3, i);
+		if (i % 10 == 9)
+			rr_tlsa(p, "_26._tcp.mx.example.org", 3, 1, 1, 32);
+	}
+	rr_a(p, "@", "192.0.2.1");
+	pcounts(p, 45, 0, 0);
+}
+
+/* The TLSA RRset behind a CNAME: owned by the chain's target. */
+static void
+b_tlsa_cname(struct pkt *p)
+{
+	pheader(p, ID, RESP | 0x20, 1, 3, 0, 0);
+	pquestion(p, TL, DNS_T_TLSA);
+	rr_cname(p, "@", "_25._tcp.mx.example.net");
+	rr_tlsa(p, "_25._tcp.mx.example.net", 3, 1, 1, 32);
+	rr_tlsa(p, "@", 3, 1, 1, 32);	/* the alias's own: not the answer */
+}
+
+/* Truncated over UDP: header and question only, the caller asks over TCP. */
+static void
+b_tlsa_tc(struct pkt *p)
+{
+	pheader(p, ID, RESP | 0x20 | 0x0200, 1, 3, 0, 0);
+	pquestion(p, TL, DNS_T_TLSA);
+	rr_tlsa(p, "@", 3, 0, 0, 700);
+	p->len -= 300;	/* cut inside the record, as a server may */
 }
 
 static void
@@ -1074,7 +1128,13 @@ static const struct pcase pcases[] = {
 	{ "opt_in_answer", b_opt_in_answer, EX, DNS_T_A, -1, 0, 0, 0, 0, NULL, NULL, 0 },
 	{ "opt_owner", b_opt_owner, EX, DNS_T_A, -1, 0, 0, 0, 0, NULL, NULL, 0 },
 	{ "tlsa", b_tlsa, TL, DNS_T_TLSA, 0, 0, 0, 1, 2, TL,
-	    "3 1 1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f,2 0 0 ", 0 },
+	    "3 1 1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f,"
+	    "2 0 0 600:00010203...", 0 },
+	{ "tlsa_big", b_tlsa_big, TL, DNS_T_TLSA, 0, 0, 0, 1, 1, TL, "3 0 0 2000:00010203...", 0 },
+	{ "tlsa_many", b_tlsa_many, TL, DNS_T_TLSA, 0, 0, 0, 1, 40, TL, NULL, 0 },
+	{ "tlsa_cname", b_tlsa_cname, TL, DNS_T_TLSA, 0, 0, 0, 1, 1, "_25._tcp.mx.example.net",
+	    "3 1 1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 0 },
+	{ "tlsa_tc", b_tlsa_tc, TL, DNS_T_TLSA, 0, 0, 1, 1, 0, NULL, "", 0 },
 	{ "tlsa_short", b_tlsa_short, TL, DNS_T_TLSA, -1, 0, 0, 0, 0, NULL, NULL, 0 },
 	{ "txt_counted", b_txt, EX, 16, 0, 0, 0, 0, 2, NULL, NULL, 0 },
 	{ "wrong_id", b_wrong_id, EX, DNS_T_A, -1, 0, 0, 0, 0, NULL, NULL, 0 },
@@ -1169,12 +1229,18 @@ fmt_records(char *out, size_t size, const struct dns_answer *ans)
 			    ans->rr.mx[i].pref, ans->rr.mx[i].name);
 			break;
 		case DNS_T_TLSA:
+			/* over 32 bytes: "len:" and the first 4 (test_tlsa_data checks all) */
 			o += (size_t)snprintf(out + o, size - o, "%s%u %u %u ", i ? "," : "",
 			    ans->rr.tlsa[i].usage, ans->rr.tlsa[i].selector,
 			    ans->rr.tlsa[i].mtype);
-			for (k = 0; k < ans->rr.tlsa[i].len && o + 3 < size; k++)
+			if (ans->rr.tlsa[i].len > 32 && o < size)
+				o += (size_t)snprintf(out + o, size - o, "%zu:", ans->rr.tlsa[i].len);
+			for (k = 0; k < ans->rr.tlsa[i].len && k < (ans->rr.tlsa[i].len > 32 ? 4 : 32) &&
+			    o + 3 < size; k++)
 				o += (size_t)snprintf(out + o, size - o, "%02x",
 				    ans->rr.tlsa[i].data[k]);
+			if (ans->rr.tlsa[i].len > 32 && o + 4 < size)
+				o += (size_t)snprintf(out + o, size - o, "...");
 			break;
 		default:
 			return;
@@ -1227,6 +1293,95 @@ test_parse_cases(void)
 			CHECK(bad == 0, "%s: %zu truncations accepted", c->name, bad);
 		}
 	}
+}
+
+/* Every record's data is the pattern rr_tlsa wrote, inside the packet. */
+static int
+tlsa_data_ok(const struct dns_answer *ans, const struct pkt *p)
+{
+	size_t i, k;
+
+	for (i = 0; i < ans->count; i++) {
+		const struct dns_tlsa *t = &ans->rr.tlsa[i];
+
+		if (!t->data || t->data < p->b || t->data + t->len > p->b + p->len)
+			return 0;
+		for (k = 0; k < t->len; k++)
+			if (t->data[k] != (k & 0xff))
+				return 0;
+	}
+	return 1;
+}
+
+/*
+ * The whole TLSA RRset is kept, whatever its size and count (issue 16.1):
+ * data over the old 512-byte buffer, more than the old 16 records, the
+ * largest reply TCP can carry; and a set larger than the caller's array
+ * is never cut silently: dropped says so (dns_tlsa then fails closed).
+ */
+static void
+test_tlsa_whole(void)
+{
+	static union rrbuf rb;
+	static struct dns_tlsa many[DNS_TLSA_MAX];
+	struct dns_answer ans;
+	size_t n, i;
+	int r;
+
+	memset(&P, 0, sizeof P);
+	b_tlsa(&P);
+	answer_init(&ans, &rb, DNS_T_TLSA, 0);
+	r = dns_parse(P.b, P.len, ID, TL, DNS_T_TLSA, &ans);
+	CHECK(r == 0 && ans.count == 2 && ans.rr.tlsa[1].len == 600 && ans.dropped == 0 &&
+	    tlsa_data_ok(&ans, &P), "tlsa: 600 bytes not kept whole: r %d count %zu len %zu",
+	    r, ans.count, ans.rr.tlsa[1].len);
+	b_tlsa_big(&P);
+	answer_init(&ans, &rb, DNS_T_TLSA, 0);
+	r = dns_parse(P.b, P.len, ID, TL, DNS_T_TLSA, &ans);
+	CHECK(r == 0 && ans.count == 1 && ans.rr.tlsa[0].len == 2000 && tlsa_data_ok(&ans, &P),
+	    "tlsa_big: r %d count %zu", r, ans.count);
+
+	b_tlsa_many(&P);
+	answer_init(&ans, &rb, DNS_T_TLSA, 0);
+	r = dns_parse(P.b, P.len, ID, TL, DNS_T_TLSA, &ans);
+	CHECK(r == 0 && ans.count == 40 && ans.dropped == 0 && tlsa_data_ok(&ans, &P),
+	    "tlsa_many: r %d count %zu dropped %zu", r, ans.count, ans.dropped);
+	for (i = 0; r == 0 && i < ans.count; i++)
+		CHECK(ans.rr.tlsa[i].len == i && ans.rr.tlsa[i].mtype == i % 3,
+		    "tlsa_many: record %zu: len %zu mtype %u", i, ans.rr.tlsa[i].len,
+		    ans.rr.tlsa[i].mtype);
+	/* a smaller array: full, and the rest counted as dropped */
+	answer_init(&ans, &rb, DNS_T_TLSA, 16);
+	r = dns_parse(P.b, P.len, ID, TL, DNS_T_TLSA, &ans);
+	CHECK(r == 0 && ans.count == 16 && ans.dropped == 24,
+	    "tlsa_many max 16: r %d count %zu dropped %zu", r, ans.count, ans.dropped);
+	answer_init(&ans, &rb, DNS_T_TLSA, 0);
+	ans.max = 0;
+	r = dns_parse(P.b, P.len, ID, TL, DNS_T_TLSA, &ans);
+	CHECK(r == 0 && ans.count == 0 && ans.dropped == 40,
+	    "tlsa_many max 0: r %d count %zu dropped %zu", r, ans.count, ans.dropped);
+
+	/* the most records a 65535-byte reply holds: each 15 bytes, no data */
+	pheader(&P, ID, RESP | 0x20, 1, 0, 0, 0);
+	pquestion(&P, TL, DNS_T_TLSA);
+	for (n = 0; P.len + 15 <= 65535; n++)
+		rr_tlsa(&P, "@", 3, 1, 1, 0);
+	pcounts(&P, (unsigned)n, 0, 0);
+	memset(&ans, 0, sizeof ans);
+	ans.rr.tlsa = many;
+	ans.max = DNS_TLSA_MAX;
+	r = dns_parse(P.b, P.len, ID, TL, DNS_T_TLSA, &ans);
+	CHECK(r == 0 && n <= DNS_TLSA_MAX && ans.count == n && ans.dropped == 0,
+	    "64 KB of TLSA records: r %d, %zu of %zu kept (DNS_TLSA_MAX %d), dropped %zu",
+	    r, ans.count, n, DNS_TLSA_MAX, ans.dropped);
+	/* one record filling a 65535-byte reply */
+	pheader(&P, ID, RESP | 0x20, 1, 1, 0, 0);
+	pquestion(&P, TL, DNS_T_TLSA);
+	rr_tlsa(&P, "@", 3, 0, 0, 65535 - P.len - 15);
+	answer_init(&ans, &rb, DNS_T_TLSA, 0);
+	r = dns_parse(P.b, P.len, ID, TL, DNS_T_TLSA, &ans);
+	CHECK(r == 0 && P.len == 65535 && ans.count == 1 && tlsa_data_ok(&ans, &P),
+	    "one 64 KB TLSA record: r %d len %zu count %zu", r, P.len, ans.count);
 }
 
 static void
@@ -1648,13 +1803,22 @@ respond(int fd, int tcp, int which, const unsigned char *q, size_t qlen,
 		emit(fd, tcp, &r, to, tolen);
 		return;
 	}
-	if (strcmp(name, "tc.test") == 0 && !tcp) {
+	if ((strcmp(name, "tc.test") == 0 || strcmp(name, "_25._tcp.big.test") == 0) && !tcp) {
 		reply_start(&r, q, pos, 0x0200);
 		emit(fd, tcp, &r, to, tolen);
 		return;
 	}
+	/* one family's lookup fails (SERVFAIL), the other validates */
+	if ((strcmp(name, "v6fail.test") == 0 && qtype == DNS_T_AAAA) ||
+	    (strcmp(name, "v4fail.test") == 0 && qtype == DNS_T_A)) {
+		reply_start(&r, q, pos, 2);
+		emit(fd, tcp, &r, to, tolen);
+		return;
+	}
 	reply_start(&r, q, pos,
-	    strcmp(name, "ad.test") == 0 || strcmp(name, "_25._tcp.dane.test") == 0 ? 0x20 : 0);
+	    strcmp(name, "ad.test") == 0 || strcmp(name, "_25._tcp.dane.test") == 0 ||
+	    strcmp(name, "_25._tcp.big.test") == 0 || strcmp(name, "v6fail.test") == 0 ||
+	    strcmp(name, "v4fail.test") == 0 ? 0x20 : 0);
 	if (strcmp(name, "tc.test") == 0 && qtype == DNS_T_A) {
 		char a[32];
 
@@ -1706,6 +1870,15 @@ respond(int fd, int tcp, int which, const unsigned char *q, size_t qlen,
 		an++;
 	} else if (strcmp(name, "_25._tcp.dane.test") == 0 && qtype == DNS_T_TLSA) {
 		rr_tlsa(&r, "@", 3, 1, 1, 32);
+		an++;
+	} else if (strcmp(name, "_25._tcp.big.test") == 0 && qtype == DNS_T_TLSA) {
+		for (i = 0; i < 20; i++, an++)	/* 20 whole certificates: 30 KB, TCP only */
+			rr_tlsa(&r, "@", 3, 0, 0, 1500 + i);
+	} else if (strcmp(name, "v6fail.test") == 0 && qtype == DNS_T_A) {
+		rr_a(&r, "@", "192.0.2.6");
+		an++;
+	} else if (strcmp(name, "v4fail.test") == 0 && qtype == DNS_T_AAAA) {
+		rr_aaaa(&r, "@", "2001:db8::6");
 		an++;
 	}
 	rr_opt(&r, 1232, 0x8000);
@@ -1825,8 +1998,8 @@ test_live(void)
 {
 	struct ip_address ip[DNS_IP_MAX];
 	struct dns_mx mx[DNS_MX_MAX];
-	struct dns_tlsa tlsa[DNS_TLSA_MAX];
-	size_t n;
+	static struct dns_tlsa tlsa[DNS_TLSA_MAX];
+	size_t n, n2, i;
 	int ad, st;
 	int64_t t0, dt;
 
@@ -1845,7 +2018,15 @@ test_live(void)
 	st = dns_ip("ok.test", ip, 1, &n, NULL);
 	CHECK(st == DNS_OK && n == 1 && ip[0].af == AF_INET, "ok.test max 1: st %d n %zu", st, n);
 	st = dns_ip("ad.test.", ip, DNS_IP_MAX, &n, &ad);
-	CHECK(st == DNS_OK && n == 2 && ad == 1, "ad.test: st %d n %zu ad %d", st, n, ad);
+	CHECK(st == DNS_OK && n == 2 && ad == (DNS_AD_IP4 | DNS_AD_IP6), "ad.test: st %d n %zu ad %d",
+	    st, n, ad);
+	/* DNSSEC status per lookup: a failed AAAA lookup leaves A validated */
+	st = dns_ip("v6fail.test", ip, DNS_IP_MAX, &n, &ad);
+	CHECK(st == DNS_OK && n == 1 && ad == DNS_AD_IP4 && ip[0].af == AF_INET,
+	    "v6fail.test: st %d n %zu ad %d", st, n, ad);
+	st = dns_ip("v4fail.test", ip, DNS_IP_MAX, &n, &ad);
+	CHECK(st == DNS_OK && n == 1 && ad == DNS_AD_IP6 && ip[0].af == AF_INET6,
+	    "v4fail.test: st %d n %zu ad %d", st, n, ad);
 	st = dns_ip("cname.test", ip, DNS_IP_MAX, &n, &ad);
 	CHECK(st == DNS_OK && n == 1 && strcmp(ip_text(&ip[0]), "192.0.2.1") == 0,
 	    "cname.test: st %d n %zu", st, n);
@@ -1870,6 +2051,24 @@ test_live(void)
 	    "dane TLSA: st %d n %zu ad %d", st, n, ad);
 	st = dns_tlsa("_25._tcp.ok.test", tlsa, DNS_TLSA_MAX, &n, &ad);
 	CHECK(st == DNS_OK && n == 0, "no TLSA: st %d n %zu", st, n);
+
+	/* 20 whole certificates: truncated over UDP, all of them over TCP, the
+	 * data kept in dns.c's arena past the next lookup (which reuses the
+	 * TCP buffer); an array too small for the RRset fails the lookup */
+	st = dns_tlsa("_25._tcp.big.test", tlsa, DNS_TLSA_MAX, &n, &ad);
+	CHECK(st == DNS_OK && n == 20 && ad == 1, "big TLSA: st %d n %zu ad %d", st, n, ad);
+	(void)dns_ip("tc.test", ip, DNS_IP_MAX, &n2, NULL);
+	for (i = 0; st == DNS_OK && i < n && i < 20; i++) {
+		size_t k, bad = 0;
+
+		for (k = 0; k < tlsa[i].len; k++)
+			bad += tlsa[i].data[k] != (k & 0xff);
+		CHECK(tlsa[i].usage == 3 && tlsa[i].selector == 0 && tlsa[i].mtype == 0 &&
+		    tlsa[i].len == 1500 + i && bad == 0, "big TLSA record %zu: len %zu, %zu bad bytes",
+		    i, tlsa[i].len, bad);
+	}
+	st = dns_tlsa("_25._tcp.big.test", tlsa, 19, &n, &ad);
+	CHECK(st == DNS_TEMP && n == 0 && ad == 0, "big TLSA into 19: st %d n %zu ad %d", st, n, ad);
 
 	/* truncated over UDP: 300 records over TCP, the first 32 kept */
 	t0 = ms();
@@ -2016,6 +2215,7 @@ main(int argc, char **argv)
 		return write_corpus(argv[2]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_parse_cases();
+	test_tlsa_whole();
 	test_loop_errno();
 	test_mx_shuffle();
 	test_query_build();
