@@ -10,7 +10,9 @@ usage: scenarios.py [-k SUBSTRING]... [--list]
 Each scenario runs, inside namespace qr-client,
     env -i CONTROLDIR=$BED/control/<name> DNSCACHEIP=192.0.2.53 $QR host sender rcpt...
 with the message on stdin (a regular file unless the scenario says pipe),
-splits stdout into NUL-terminated reports and compares them with the
+stdout and stderr separate (fds="rspawn": one pipe, as qmail-rspawn runs
+qmail-remote), the qmail lock directory hidden under an empty tmpfs
+(lockdir=DIR: DIR mounted there, for the tcpto tables), splits stdout into NUL-terminated reports and compares them with the
 expected ones: X(b"...") exact bytes, R(rb"...") a regular expression that
 must match the whole report (without its NUL).  Extra checks look at what
 the servers received: the Postfix Maildirs (bytes compared exactly after
@@ -199,7 +201,8 @@ def time_between(lo=None, hi=None):
 class Scn:
     def __init__(self, name, host=None, rcpts=(), sender=SENDER, args=None, message=msg,
                  stdin="file", control=None, env=None, dnscache="192.0.2.53", resolv=None,
-                 expect_rcpts=ANY_RCPTS, final=None, checks=(), max_time=15, rc=0):
+                 expect_rcpts=ANY_RCPTS, final=None, checks=(), max_time=15, rc=0, fds="split",
+                 lockdir=None):
         self.__dict__.update(locals())
         del self.__dict__["self"]
 
@@ -247,22 +250,32 @@ def run_client(s, tok):
     # the host's): mounts made here are private to this run.  A scenario's
     # own resolv.conf is bind-mounted over /etc/resolv.conf, and an existing
     # qmail lock directory is hidden under an empty tmpfs, so the host's
-    # tcpto table neither changes the outcome nor is written to.
+    # tcpto table neither changes the outcome nor is written to.  A
+    # scenario's lockdir is bind-mounted there instead (where the qmail home
+    # does not exist, its nearest existing parent, /var, is hidden under a
+    # tmpfs that holds only the mount point).
     prelude = ('[ -z "$0" ] || mount --bind "$0" /etc/resolv.conf || exit 111; '
-               'if [ -d "$QL" ]; then mount -t tmpfs qr-bed "$QL" || exit 111; fi; exec "$@"')
-    cmd = ["ip", "netns", "exec", bedlib.NS_CLIENT, "env", "QL=" + QMAIL_LOCK,
+               'if [ -n "$QLOCK" ]; then if [ ! -d "$QL" ]; then d="$QL"; '
+               'while [ ! -d "$d" ]; do d=$(dirname "$d"); done; '
+               'mount -t tmpfs qr-bed "$d" && mkdir -p "$QL" || exit 111; fi; '
+               'mount --bind "$QLOCK" "$QL" || exit 111; '
+               'elif [ -d "$QL" ]; then mount -t tmpfs qr-bed "$QL" || exit 111; fi; exec "$@"')
+    cmd = ["ip", "netns", "exec", bedlib.NS_CLIENT, "env", "QL=" + QMAIL_LOCK, "QLOCK=" + (s.lockdir or ""),
            "sh", "-c", prelude, rpath, "env", "-i"] + envv + argv
     c.cmd = argv
+    # fds="rspawn": stdout and stderr are one pipe, as qmail-rspawn runs
+    # qmail-remote (fd_copy(2,1)); stderr is then empty here
+    err = subprocess.STDOUT if s.fds == "rspawn" else subprocess.PIPE
     t0 = time.monotonic()
     try:
         if s.stdin == "pipe":
-            p = subprocess.run(cmd, input=c.msg, capture_output=True, cwd=rundir,
+            p = subprocess.run(cmd, input=c.msg, stdout=subprocess.PIPE, stderr=err, cwd=rundir,
                                timeout=s.max_time + 15)
         else:
             with open(mpath, "rb") as fin:
-                p = subprocess.run(cmd, stdin=fin, capture_output=True, cwd=rundir,
+                p = subprocess.run(cmd, stdin=fin, stdout=subprocess.PIPE, stderr=err, cwd=rundir,
                                    timeout=s.max_time + 15)
-        c.stdout, c.stderr, c.rc = p.stdout, p.stderr, p.returncode
+        c.stdout, c.stderr, c.rc = p.stdout, p.stderr or b"", p.returncode
     except subprocess.TimeoutExpired as e:
         c.stdout, c.stderr, c.rc = e.stdout or b"", e.stderr or b"", "hung (killed)"
     c.elapsed = time.monotonic() - t0

@@ -2,7 +2,8 @@
 # scenarios.py with its helpers in scope): domainips and the smtproutes
 # localip field (the source address the server logs, the HELO it got),
 # binding failures, IPv6 link-local with %ifname, the QMAILREMOTE_TRACE
-# transcript, the reports on a terminal, and `make install` / `uninstall`.
+# transcript (also under qmail-rspawn's descriptors, and in a file), the
+# reports on a terminal, and `make install` / `uninstall`.
 # The client's extra addresses are bed.d/60-domainips.sh's: 192.0.2.11,
 # 192.0.2.12, 2001:db8::11, fe80::11 (192.0.2.99 and 2001:db8::99 are nobody's).
 # Names defined here start with op_/OP_ (all suites share one namespace).
@@ -10,6 +11,7 @@ import pty as op_pty
 import select as op_select
 import shutil as op_shutil
 import stat as op_stat
+import threading as op_threading
 
 OP_VETH = bedlib.BED_ID + "c0"        # lib.sh's VETH_CLIENT
 OP_TRACE = {"QMAILREMOTE_TRACE": "1"}
@@ -189,8 +191,9 @@ S += [
 OP_PRELUDE = ('if [ -d "$QL" ]; then mount -t tmpfs qr-bed "$QL" || exit 111; fi; exec "$@"')
 
 
-def op_run_tty(name, host, rcpts, control=None):
-    """Run the client with stdout on a pseudo-terminal; (output, exit status, token)."""
+def op_run_tty(name, host, rcpts, control=None, env=None, stderr_tty=False):
+    """Run the client with stdout (and with stderr_tty stderr too) on a
+    pseudo-terminal; (output, exit status, token)."""
     tok = bedlib.token(name)
     m = msg(tok)
     rundir = os.path.join(BED, "run")
@@ -199,12 +202,13 @@ def op_run_tty(name, host, rcpts, control=None):
     with open(mpath, "wb") as f:
         f.write(m)
     envv = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "CONTROLDIR=" + make_control(name, control),
-            "DNSCACHEIP=192.0.2.53"]
+            "DNSCACHEIP=192.0.2.53"] + ["%s=%s" % kv for kv in (env or {}).items()]
     cmd = ["ip", "netns", "exec", bedlib.NS_CLIENT, "env", "QL=" + QMAIL_LOCK, "sh", "-c", OP_PRELUDE, "-",
            "env", "-i"] + envv + [QR, host, SENDER] + list(rcpts)
     master, slave = op_pty.openpty()
     with open(mpath, "rb") as fin:
-        p = subprocess.Popen(cmd, stdin=fin, stdout=slave, stderr=subprocess.PIPE, cwd=rundir)
+        p = subprocess.Popen(cmd, stdin=fin, stdout=slave, stderr=slave if stderr_tty else subprocess.PIPE,
+                             cwd=rundir)
     os.close(slave)
     out = b""
     deadline = time.monotonic() + 30
@@ -253,6 +257,195 @@ def op_tty():
     want = b"deferred (temporary failure)\n    Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n"
     if text != want or b"\0" in out:
         errs.append("terminal output:\n      want %r\n      got  %r" % (want, out))
+    return errs
+
+
+def op_tty_transcript():
+    """A hand run on a terminal (stdout and stderr both on it, the same open
+    file) keeps showing the transcript with QMAILREMOTE_TRACE=1."""
+    out, rc, _ = op_run_tty("tty-transcript", "plain4.qrtest", ["tty@plain4.qrtest"], env=OP_TRACE,
+                            stderr_tty=True)
+    text = out.replace(b"\r\n", b"\n")
+    errs = []
+    for pat in (rb"(?m)^\+\d+\.\d{3} connect 192\.0\.2\.25 port 25 ", rb"(?m)^\+\d+\.\d{3} > QUIT$",
+                rb"(?m)^delivered\n    192\.0\.2\.25 accepted message\.$"):
+        if not re.search(pat, text):
+            errs.append("terminal output has no %r:\n      %r" % (pat, text[-1500:]))
+    if rc != 0:
+        errs.append("exit status %r, want 0" % rc)
+    return errs
+
+
+# ---------------------------------------------------------------- the transcript under qmail-rspawn
+def op_rspawn(out):
+    """What qmail-send gets from qmail-rspawn for this output (qmail-rspawn.c
+    report(), exit status 0): the first K/Z/D report gives the result, the
+    first report's letter overrides it for s (Z) and h (D); the text is the
+    first report's, followed by the K/Z/D report right after it when the
+    result is not better than the override."""
+    if not out:
+        return b"Zqmail-remote produced no output.\n"
+    result, j = -1, 0
+    for k in range(len(out)):
+        if out[k] == 0:
+            if out[j:j + 1] == b"K":
+                result = 1
+                break
+            if out[j:j + 1] == b"Z":
+                result = 0
+                break
+            if out[j:j + 1] == b"D":
+                break
+            j = k + 1
+    orr = {b"s": 0, b"h": -1}.get(out[:1], result)
+    text = {1: b"K", 0: b"Z", -1: b"D"}[orr]
+    k = 1
+    while k < len(out):
+        k += 1
+        if out[k - 1] == 0:
+            text += out[1:].split(b"\0")[0]
+            if result <= orr and k < len(out) and out[k:k + 1] in (b"Z", b"D", b"K"):
+                text += out[k + 1:].split(b"\0")[0]
+            break
+    return text
+
+
+OP_QID = re.compile(rb"queued as [0-9A-F]+")
+
+
+def op_rspawn_pair(name, host, rcpts, env):
+    """The same delivery run twice as qmail-rspawn runs it (stdout and stderr
+    one pipe): with env, and without; (with, without)."""
+    runs, tok = [], bedlib.token(name)
+    for tag, e in (("", env), ("-reference", {})):
+        sc = Scn(name + tag, host, rcpts, fds="rspawn", env=e, message=msg(tok))   # the same bytes
+        runs.append(run_client(sc, tok))
+    return runs
+
+
+def op_rspawn_4xx():
+    """qmail-rspawn's descriptors (fd 2 = fd 1), QMAILREMOTE_TRACE=1, one
+    recipient that gets 450: the output is byte for byte that of a run
+    without the switch, and qmail-rspawn reads it as a temporary failure
+    (s overrides the D of "Giving up"), not as a bounce."""
+    with_tr, without = op_rspawn_pair("transcript-rspawn-fds-4xx", "reject.qrtest", ["later@reject.qrtest"], OP_TRACE)
+    want = REJ_LATER.b + b"\0DGiving up on 192.0.2.27.\n\0"
+    errs = []
+    if without.stdout != want:
+        errs.append("without the switch: output %r, want %r" % (without.stdout, want))
+    if with_tr.stdout != without.stdout:
+        errs.append("QMAILREMOTE_TRACE=1 changed the output on fd 1:\n      with    %r\n      without %r"
+                    % (with_tr.stdout[:1500], without.stdout))
+    got = op_rspawn(with_tr.stdout)
+    if got[:1] != b"Z" or got != b"Z" + REJ_LATER.b[1:] + b"Giving up on 192.0.2.27.\n":
+        errs.append("qmail-rspawn would tell qmail-send %r: want Z (the 450 is temporary)" % got[:300])
+    for c in (with_tr, without):
+        if c.rc != 0:
+            errs.append("exit status %r" % c.rc)
+    return errs
+
+
+def op_rspawn_mixed():
+    """The same with accepted, temporarily and permanently rejected
+    recipients and a K: the reports are identical (but for the queue id)."""
+    with_tr, without = op_rspawn_pair("transcript-rspawn-fds-mixed", "reject.qrtest",
+                                      ["good@reject.qrtest", "later@reject.qrtest", "bad@reject.qrtest"], OP_TRACE)
+    errs = []
+    a, b = OP_QID.sub(b"queued as QID", with_tr.stdout), OP_QID.sub(b"queued as QID", without.stdout)
+    if a != b:
+        errs.append("QMAILREMOTE_TRACE=1 changed the output on fd 1:\n      with    %r\n      without %r"
+                    % (a[:1500], b))
+    reps = with_tr.stdout.split(b"\0")
+    want = [r, REJ_LATER, REJ_BAD, K_pf(rb"192\.0\.2\.27")]
+    if len(reps) != 5 or reps[-1] != b"" or not all(w.ok(g) for w, g in zip(want, reps)):
+        errs.append("reports %r, want %r" % (reps, want))
+    return errs
+
+
+def op_trace_dir(tag):
+    d = os.path.join(BED, "run", "trace-" + tag)
+    op_shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    return d
+
+
+OP_FILE_LINE = re.compile(r"(\d+) \+\d+\.\d{3} (.*)")
+
+
+def op_trace_file():
+    """QMAILREMOTE_TRACE=/path under qmail-rspawn's descriptors: three
+    deliveries at once append to one new file (mode 0600), every line whole
+    and led by its process id, each run's transcript complete; the reports
+    are only reports."""
+    d = op_trace_dir("file")
+    path = os.path.join(d, "trace")
+    runs = [None] * 3
+
+    def one(i):
+        sc = Scn("transcript-file-%d" % i, "plain4.qrtest", ["file%d@plain4.qrtest" % i], fds="rspawn",
+                 env={"QMAILREMOTE_TRACE": path})
+        runs[i] = run_client(sc, bedlib.token(sc.name))
+    ts = [op_threading.Thread(target=one, args=(i,)) for i in range(3)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    errs = []
+    for i, c in enumerate(runs):
+        reps = c.stdout.split(b"\0")
+        if len(reps) != 3 or reps[0] != b"r" or not K_pf(IP25).ok(reps[1]) or reps[2] != b"":
+            errs.append("run %d: output %r, want r and K only" % (i, c.stdout[:600]))
+    if not os.path.isfile(path):
+        return errs + ["no transcript file %s" % path]
+    mode = op_stat.S_IMODE(os.lstat(path).st_mode)
+    if mode != 0o600:
+        errs.append("%s has mode %o, want 600" % (path, mode))
+    text = op_read(path).decode("utf-8", "replace")
+    per = {}
+    for line in text.splitlines():
+        m = OP_FILE_LINE.fullmatch(line)
+        if not m:
+            errs.append("a line that is not '<pid> +s.ms text': %r" % line)
+            continue
+        per.setdefault(m.group(1), []).append(m.group(2))
+    if len(per) != 3:
+        errs.append("%d process ids in the file, want 3" % len(per))
+    for pid, lines in per.items():
+        if not re.fullmatch(r"start \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", lines[0]):
+            errs.append("pid %s: first line %r is not the start line" % (pid, lines[0]))
+        for want in (r"connect 192\.0\.2\.25 port 25 .*", r"> RCPT TO:<file\d@plain4\.qrtest>",
+                     r"< 250 2\.0\.0 Ok: .*queued as [0-9A-F]+", r"> QUIT"):
+            if not any(re.fullmatch(want, l) for l in lines):
+                errs.append("pid %s: no line %r in its transcript" % (pid, want))
+    return errs
+
+
+def op_trace_file_refused():
+    """QMAILREMOTE_TRACE naming a symlink (to a file root could write), a
+    FIFO without a reader, a second hard link, or a file in a directory that
+    does not exist: no transcript anywhere, nothing followed or changed, and
+    the delivery is K with exactly the reports of a run without the switch."""
+    d = op_trace_dir("refused")
+    victim = os.path.join(d, "victim")
+    with open(victim, "wb") as f:
+        f.write(b"keep me\n")
+    os.symlink(victim, os.path.join(d, "symlink"))
+    os.mkfifo(os.path.join(d, "fifo"))
+    os.link(victim, os.path.join(d, "hardlink"))
+    errs = []
+    for what in ("symlink", "fifo", "hardlink", "nodir/trace"):
+        sc = Scn("transcript-file-refused-" + what.split("/")[0], "plain4.qrtest", ["ref@plain4.qrtest"],
+                 fds="rspawn", env={"QMAILREMOTE_TRACE": os.path.join(d, what)}, max_time=10)
+        c = run_client(sc, bedlib.token(sc.name))
+        reps = c.stdout.split(b"\0")
+        if len(reps) != 3 or reps[0] != b"r" or not K_pf(IP25).ok(reps[1]) or reps[2] != b"":
+            errs.append("%s: output %r, want r and K only (exit %r, %.1f s)" % (what, c.stdout[:600], c.rc, c.elapsed))
+    if op_read(victim) != b"keep me\n":
+        errs.append("the symlink's target was written to: %r" % op_read(victim)[:300])
+    if not os.path.islink(os.path.join(d, "symlink")):
+        errs.append("the symlink was replaced")
+    if sorted(os.listdir(d)) != ["fifo", "hardlink", "symlink", "victim"]:
+        errs.append("files appeared: %r" % sorted(os.listdir(d)))
     return errs
 
 
@@ -372,5 +565,8 @@ def op_install_upgrade():
     return errs
 
 
+SPECIAL += [("transcript-rspawn-fds-4xx", op_rspawn_4xx), ("transcript-rspawn-fds-mixed", op_rspawn_mixed),
+            ("transcript-file", op_trace_file), ("transcript-file-refused", op_trace_file_refused),
+            ("tty-transcript", op_tty_transcript)]
 SPECIAL += [("tty-readable-reports", op_tty), ("install-layout-and-uninstall", op_install),
             ("install-upgrade-keeps-original", op_install_upgrade)]
