@@ -3,12 +3,14 @@
 # localip field (the source address the server logs, the HELO it got),
 # binding failures, IPv6 link-local with %ifname, the QMAILREMOTE_TRACE
 # transcript (also under qmail-rspawn's descriptors, and in a file), the
-# reports on a terminal, and `make install` / `uninstall`.
+# connect-timeout tables (tcpto, and tcpto6 for IPv6), the reports on a
+# terminal, and `make install` / `uninstall`.
 # The client's extra addresses are bed.d/60-domainips.sh's: 192.0.2.11,
 # 192.0.2.12, 2001:db8::11, fe80::11 (192.0.2.99 and 2001:db8::99 are nobody's).
 # Names defined here start with op_/OP_ (all suites share one namespace).
 import pty as op_pty
 import select as op_select
+import socket as op_socket
 import shutil as op_shutil
 import stat as op_stat
 import threading as op_threading
@@ -449,6 +451,93 @@ def op_trace_file_refused():
     return errs
 
 
+# ---------------------------------------------------------------- the timeout tables
+# The scenarios hide the qmail lock directory; these give qmail-remote one
+# (Scn lockdir) with qmail's tcpto (1024 zero bytes) and tcpto6 (2048).
+OP_TCPTO = {4: ("tcpto", 16, 4, 4, 8, 4), 6: ("tcpto6", 32, 16, 16, 24, 8)}   # name, record, addr, count, when
+
+
+def op_lockdir(tag):
+    d = os.path.join(BED, "run", "lock-" + tag)
+    op_shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for name, size in (("tcpto", 1024), ("tcpto6", 2048)):
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(bytes(size))
+    return d
+
+
+def op_tcpto_rec(lock, fam, ip):
+    """(index, count, time) of ip's record in the family's table, or None"""
+    name, rsz, alen, cnt, woff, wlen = OP_TCPTO[fam]
+    data = op_read(os.path.join(lock, name))
+    key = op_socket.inet_pton(op_socket.AF_INET if fam == 4 else op_socket.AF_INET6, ip)
+    for i in range(len(data) // rsz):
+        rec = data[i * rsz:(i + 1) * rsz]
+        if rec[:alen] == key:
+            return i, rec[cnt], int.from_bytes(rec[woff:woff + wlen], "little")
+    return None
+
+
+def op_tcpto_age(lock, fam, ip, secs=300):
+    """Makes ip's last timeout secs older, as a retry that much later sees it
+    (qmail counts a second timeout only 2 minutes after the first)."""
+    name, rsz, alen, cnt, woff, wlen = OP_TCPTO[fam]
+    i, _, t = op_tcpto_rec(lock, fam, ip)
+    with open(os.path.join(lock, name), "r+b") as f:
+        f.seek(i * rsz + woff)
+        f.write((t - secs).to_bytes(wlen, "little"))
+
+
+def op_tcpto_walk(tag, runs, fam, ip, other):
+    """runs: (host, rcpts, final) three times: the first two time out at ip
+    (the count in the family's table goes 1, 2), the third skips ip at once.
+    The other family's table keeps its bytes."""
+    lock = op_lockdir(tag)
+    name_other = OP_TCPTO[other][0]
+    before = op_read(os.path.join(lock, name_other))
+    text = re.escape(ip)
+    errs = []
+    for n, (host, rcpts, final) in enumerate(runs, 1):
+        sc = Scn("tcpto-%s-%d" % (tag, n), host, rcpts, lockdir=lock, env=OP_TRACE, final=final, max_time=12,
+                 checks=[trace_has(r"connect (::ffff:)?%s: Connection timed out" % text), time_between(lo=1.5)] if n < 3 else
+                 [trace_has(r"skip %s: recent connect timeouts \(qmail-tcpto\)" % text),
+                  trace_lacks(r"connect %s port" % text), time_between(hi=1.5)])
+        c = run_client(sc, bedlib.token(sc.name))
+        e = judge(sc, c)
+        if e:
+            errs.append("run %d (%s): %s\n%s" % (n, host, "\n    ".join(e), show(c)))
+        rec = op_tcpto_rec(lock, fam, ip)
+        if n < 3:
+            if not rec or rec[1] != n:
+                errs.append("after run %d: %s has record %r in %s, want count %d"
+                            % (n, ip, rec, OP_TCPTO[fam][0], n))
+            if rec:
+                op_tcpto_age(lock, fam, ip)
+    if op_read(os.path.join(lock, name_other)) != before:
+        errs.append("%s changed: %r" % (name_other, op_read(os.path.join(lock, name_other))))
+    return errs
+
+
+def op_tcpto6():
+    """A dual-stack walk whose IPv6 MX times out (uneq6: MX 10 2001:db8:dead::99,
+    MX 20 192.0.2.25): two timeouts go to tcpto6, and the third delivery
+    skips the dead address at once instead of waiting timeoutconnect; the
+    classic tcpto keeps every byte."""
+    run = ("uneq6.qrtest", ["a@uneq6.qrtest"], K_pf(IP25))
+    return op_tcpto_walk("v6", [run] * 3, 6, "2001:db8:dead::99", 4)
+
+
+def op_tcpto_classic():
+    """The classic table in the bed: uneq (MX 10 203.0.113.99) times out, then
+    the literal [::ffff:203.0.113.99] (an IPv4-mapped address) times out and
+    counts as 203.0.113.99 in tcpto; the third delivery to uneq skips it at
+    once. tcpto6 keeps every byte."""
+    run = ("uneq.qrtest", ["a@uneq.qrtest"], K_pf(IP25))
+    return op_tcpto_walk("v4", [run, ("[::ffff:203.0.113.99]", ["a@uneq.qrtest"], Z441), run],
+                         4, "203.0.113.99", 6)
+
+
 # ---------------------------------------------------------------- make install
 def op_make(src, root, target):
     """make TARGET DESTDIR=root from a staging copy of the Makefile, with
@@ -568,5 +657,52 @@ def op_install_upgrade():
 SPECIAL += [("transcript-rspawn-fds-4xx", op_rspawn_4xx), ("transcript-rspawn-fds-mixed", op_rspawn_mixed),
             ("transcript-file", op_trace_file), ("transcript-file-refused", op_trace_file_refused),
             ("tty-transcript", op_tty_transcript)]
+SPECIAL += [("tcpto6-ipv6-timeouts-skipped", op_tcpto6), ("tcpto-classic-and-v4-mapped", op_tcpto_classic)]
+def op_install_tcpto6():
+    """make install creates queue/lock/tcpto6 when the queue exists and the
+    file does not: 2048 zero bytes, mode 644, owner qmailr (group qmail)
+    when root installs and they exist; a reinstall keeps its records; make
+    uninstall removes it; without a queue nothing is created."""
+    src, root = op_stage("tcpto6")
+    lock = os.path.join(root, "var", "qmail", "queue", "lock")
+    t6 = os.path.join(lock, "tcpto6")
+    os.makedirs(lock)
+    errs = []
+    p = op_make(src, root, "install")
+    if p.returncode != 0:
+        return ["make install failed: %s" % (p.stdout + p.stderr)[-800:]]
+    if op_read(t6) != bytes(2048):
+        return ["install: %s is %r, want 2048 zero bytes" % (t6, (op_read(t6) or b"")[:64])]
+    st = os.stat(t6)
+    if op_stat.S_IMODE(st.st_mode) != 0o644:
+        errs.append("install: %s has mode %o, want 644" % (t6, op_stat.S_IMODE(st.st_mode)))
+    try:
+        import pwd
+        want_uid = pwd.getpwnam("qmailr").pw_uid if os.geteuid() == 0 else os.geteuid()
+    except KeyError:
+        want_uid = os.geteuid()
+    if st.st_uid != want_uid:
+        errs.append("install: %s is owned by uid %d, want %d (qmailr when it exists)" % (t6, st.st_uid, want_uid))
+    with open(t6, "r+b") as f:      # a record, as qmail-remote would leave it
+        f.write(bytes.fromhex("20010db8dead00000000000000000099") + b"\2")
+    kept = op_read(t6)
+    p = op_make(src, root, "install")
+    if p.returncode != 0 or op_read(t6) != kept:
+        errs.append("reinstall: %s was replaced (records lost)" % t6)
+    p = op_make(src, root, "uninstall")
+    if p.returncode != 0 or os.path.exists(t6):
+        errs.append("uninstall: %s still exists" % t6)
+    op_shutil.rmtree(os.path.dirname(src), ignore_errors=True)
+    src, root = op_stage("tcpto6-noqueue")
+    p = op_make(src, root, "install")
+    if p.returncode != 0:
+        errs.append("make install without a queue failed: %s" % (p.stdout + p.stderr)[-800:])
+    elif os.path.exists(os.path.join(root, "var", "qmail", "queue")):
+        errs.append("install without a queue created %s" % os.path.join(root, "var", "qmail", "queue"))
+    op_shutil.rmtree(os.path.dirname(src), ignore_errors=True)
+    return errs
+
+
+SPECIAL += [("install-creates-tcpto6", op_install_tcpto6)]
 SPECIAL += [("tty-readable-reports", op_tty), ("install-layout-and-uninstall", op_install),
             ("install-upgrade-keeps-original", op_install_upgrade)]
