@@ -194,12 +194,24 @@ install: all
 	install -m 711 $(QMAIL_OWNER) qmail-remote $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.new
 	mv -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.new $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote
 	install -m 644 man/qmail-remote.8 $(DESTDIR)$(QMAIL_HOME)/man/man8/qmail-remote.8
+	# the IPv6 timeout table beside qmail's tcpto (tcpto.c): qmailr cannot
+	# create files in queue/lock, so it is made here, as qmail's install
+	# makes tcpto -- zero-filled, qmailr:qmail, 644 -- when the queue exists
+	# and the file does not (an existing one keeps its records)
+	if [ -d $(DESTDIR)$(QMAIL_HOME)/queue/lock ] && [ ! -e $(DESTDIR)$(QMAIL_HOME)/queue/lock/tcpto6 ] && \
+	   [ ! -L $(DESTDIR)$(QMAIL_HOME)/queue/lock/tcpto6 ]; then \
+		rm -f $(DESTDIR)$(QMAIL_HOME)/queue/lock/tcpto6.new && \
+		head -c 2048 /dev/zero > $(DESTDIR)$(QMAIL_HOME)/queue/lock/tcpto6.new && \
+		chmod 644 $(DESTDIR)$(QMAIL_HOME)/queue/lock/tcpto6.new && \
+		{ ! id -u qmailr >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
+		  chown qmailr$$(getent group qmail >/dev/null && echo :qmail) $(DESTDIR)$(QMAIL_HOME)/queue/lock/tcpto6.new; } && \
+		mv -f $(DESTDIR)$(QMAIL_HOME)/queue/lock/tcpto6.new $(DESTDIR)$(QMAIL_HOME)/queue/lock/tcpto6; fi
 
 uninstall:
 	if [ -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.orig ]; then \
 		mv -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.orig $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote; \
 	else rm -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote; fi
-	rm -f $(DESTDIR)$(QMAIL_HOME)/man/man8/qmail-remote.8
+	rm -f $(DESTDIR)$(QMAIL_HOME)/man/man8/qmail-remote.8 $(DESTDIR)$(QMAIL_HOME)/queue/lock/tcpto6
 
 clean:
 	rm -rf build qmail-remote

@@ -290,6 +290,7 @@ setup(int argc, char **argv)
 	d.sp.nrecips = argc - 3;
 	d.sp.msg = &d.msg;
 	d.sp.timeout_s = cfg.timeoutremote;
+	report_timeout(cfg.timeoutremote);
 	d.sp.domain = d.host;
 	d.sp.idn = &d.idn;
 }

@@ -3,6 +3,9 @@
  * one message report (K/Z/D), each ended by a 0 byte, as qmail-rspawn
  * reads them. Holds every report text: admins grep for the classic ones,
  * so they stay word for word as in qmail (status codes in "(#x.y.z)").
+ * A classic sentence is never cut or widened: what we add (a file and
+ * line, why a connection died, OpenSSL's reason) comes on a line of its
+ * own after it, "Word: detail.", before "Remote host said:".
  * On a terminal (a hand run) it prints one readable line set per report.
  * Not here: deciding temp or perm (decided where the cause is known).
  */
@@ -14,6 +17,13 @@
 static char out[8192];
 static size_t outlen;
 static int on_tty = -1;
+static unsigned timeout_remote;	/* for T_TIMEOUT's detail; 0 = not known */
+
+void
+report_timeout(unsigned seconds)
+{
+	timeout_remote = seconds;
+}
 
 static void
 out_flush(void)
@@ -182,6 +192,44 @@ mx_for_host(struct sbuf *b, const char *what, const struct fail *f, const char *
 		sb_puts(b, "\n");
 }
 
+/* What we add to a classic sentence: a line of its own, "Word: detail.",
+ * nothing when there is no detail. */
+static void
+detail_line(struct sbuf *b, const char *word, const char *detail)
+{
+	size_t n = strlen(detail);
+
+	if (n == 0)
+		return;
+	if (word)
+		sb_puts(b, word);
+	sb_puts(b, detail);
+	sb_puts(b, detail[n - 1] == '.' ? "\n" : ".\n");
+}
+
+/* Why a connection died, when it was our deadline: timeoutremote bounds
+ * each step (a reply, a write), conn.c's deadline. */
+static void
+timed_out(struct sbuf *b)
+{
+	char num[24];
+	unsigned t = timeout_remote;
+	size_t i = sizeof num;
+
+	if (t == 0) {
+		sb_puts(b, "Timed out (timeoutremote).\n");
+		return;
+	}
+	num[--i] = '\0';
+	do {
+		num[--i] = (char)('0' + t % 10);
+		t /= 10;
+	} while (t > 0);
+	sb_puts(b, "Timed out after ");
+	sb_puts(b, num + i);
+	sb_puts(b, timeout_remote == 1 ? " second (timeoutremote).\n" : " seconds (timeoutremote).\n");
+}
+
 /* OpenSSL's reason, on a line of its own after the classic sentence. */
 static void
 reason(struct sbuf *b, const char *why)
@@ -218,10 +266,9 @@ report_format(const struct fail *f, char *buf, size_t size)
 	case T_READ:
 		sb_puts(&b, "Unable to read message. (#4.3.0)\n");
 		break;
-	case T_CONTROL:
-		sb_puts(&b, "Unable to read control files: ");
-		sb_puts(&b, f->detail);
-		sb_puts(&b, ". (#4.3.0)\n");
+	case T_CONTROL:	/* classic; then which file, which line, what is wrong */
+		sb_puts(&b, "Unable to read control files. (#4.3.0)\n");
+		detail_line(&b, NULL, f->detail);
 		break;
 	case T_NOCONN:
 		sb_puts(&b, "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n");
@@ -284,34 +331,24 @@ report_format(const struct fail *f, char *buf, size_t size)
 			sb_puts(&b, "\n");
 		}
 		break;
-	case T_DROPPED:
+	case T_DROPPED:	/* every session that ended before the server's verdict */
 	case T_TIMEOUT:
-		connected(&b, f, "connection died");
-		if (f->text == T_TIMEOUT)
-			sb_puts(&b, " (timed out)");
-		sb_puts(&b, ". ");
-		if (f->critical)
-			sb_puts(&b, "Possible duplicate! ");
-		sb_puts(&b, "(#4.4.2)\n");
-		break;
 	case T_PROTOCOL:
-		connected(&b, f, "it violated the protocol: ");
-		sb_puts(&b, f->detail);
-		sb_puts(&b, ". ");
+		connected(&b, f, "connection died. ");
 		if (f->critical)
 			sb_puts(&b, "Possible duplicate! ");
 		sb_puts(&b, "(#4.4.2)\n");
+		if (f->text == T_TIMEOUT)
+			timed_out(&b);
+		else if (f->text == T_PROTOCOL)
+			detail_line(&b, "Protocol violation: ", f->detail);
 		break;
-	case T_QMTP_PROTOCOL:
-		connected(&b, f, "recipient host did not talk proper QMTP");
-		if (f->detail[0]) {
-			sb_puts(&b, ": ");
-			sb_puts(&b, f->detail);
-		}
-		sb_puts(&b, ".");
+	case T_QMTP_PROTOCOL:	/* seed 000's sentence, whole */
+		connected(&b, f, "recipient host did not talk proper QMTP.");
 		if (f->critical)	/* the whole package was sent */
 			sb_puts(&b, " Possible duplicate!");
 		sb_puts(&b, "\n");
+		detail_line(&b, "Protocol violation: ", f->detail);
 		break;
 	case T_SMTPUTF8:
 		sb_puts(&b, "Sorry, the message needs SMTPUTF8 (a non-ASCII address) and ");

@@ -23,7 +23,7 @@ enum report_text {
 	T_NOMEM,		/* Z out of memory (#4.3.0) */
 	T_OSERR,		/* Z system resources (#4.3.0) */
 	T_READ,			/* Z unable to read message (#4.3.0) */
-	T_CONTROL,		/* Z unable to read control files: detail (#4.3.0) */
+	T_CONTROL,		/* Z unable to read control files. (#4.3.0) + a detail line */
 	T_NOCONN,		/* Z no SMTP connection (#4.4.1) */
 	T_DNS_TEMP,		/* Z no host by that name, temporary (#4.1.2) */
 	T_DNS_PERM,		/* D no host named detail (#5.1.2) */
@@ -40,9 +40,9 @@ enum report_text {
 	T_AFTERDATA,		/* H failed after I sent the message. */
 	T_ACCEPTED,		/* K H accepted message. */
 	T_DROPPED,		/* Z Connected to H but connection died. (#4.4.2) */
-	T_TIMEOUT,		/* Z Connected to H but the connection timed out. (#4.4.2) */
-	T_PROTOCOL,		/* Z Connected to H but it violated SMTP: detail (#4.4.2) */
-	T_QMTP_PROTOCOL,	/* Z recipient host did not talk proper QMTP. */
+	T_TIMEOUT,		/* the same + "Timed out after N seconds (timeoutremote)." */
+	T_PROTOCOL,		/* the same + "Protocol violation: detail." */
+	T_QMTP_PROTOCOL,	/* Z ... recipient host did not talk proper QMTP. + detail line */
 	/* TLS (seed 000's texts; M = the MX host name, H = the host argument) */
 	T_TLS_CERT_LOAD,	/* Can't load X.509 certificate: detail. */
 	T_TLS_KEY_LOAD,		/* Can't load X.509 private key: detail. */
@@ -86,6 +86,8 @@ void fail_set(struct fail *f, char letter, enum report_text text, const char *de
 void report_recipient(char letter, const char *recip, const char *host, const struct said *said);
 /* Writes out what is buffered (the recipient reports so far). */
 void report_flush(void);
+/* timeoutremote, for the text of a connection that timed out. */
+void report_timeout(unsigned seconds);
 /* The message report; flushes and exits 0 (or exitcode for QMTP). */
 void report_exit(const struct fail *f, int exitcode) __attribute__((noreturn));
 /* Formats the message report into buf (for tests); returns its length. */

@@ -1,15 +1,23 @@
 /*
- * tcpto.c -- the timeout table qmail-remote has kept since qmail 1.03, in
- * its format so qmail-tcpto(8) prints it and qmail-tcpok(8) clears it:
- * 16-byte records, bytes 0-3 the IPv4 address, byte 4 the count of
- * consecutive timeouts, bytes 8-11 the time of the last one (little
- * endian). Two or more timeouts within ~1-1.5 hours: skip the address.
- * The file is locked with flock() for updates, as qmail does.
- * IPv6 addresses are not recorded: the classic format has no room for
- * them and the classic tools would misread a wider record.
+ * tcpto.c -- the connect-timeout tables. IPv4: queue/lock/tcpto, the table
+ * qmail-remote has kept since qmail 1.03, in its format and with its logic
+ * so that qmail-tcpto(8) prints it and qmail-tcpok(8) clears it: 16-byte
+ * records, bytes 0-3 the IPv4 address, byte 4 the count of consecutive
+ * timeouts, bytes 8-11 the time of the last one (little endian); the other
+ * bytes are never written. IPv6: queue/lock/tcpto6 beside it, the same
+ * logic with 32-byte records: bytes 0-15 the address, byte 16 the count,
+ * bytes 24-31 the time (little endian); at most 64 records, like qmail's
+ * 1024 bytes. The classic tools never see it: they would misread a wider
+ * record. An IPv4-mapped address (::ffff:a.b.c.d) is its IPv4 address and
+ * goes to the classic table. Two or more timeouts within ~1-1.5 hours:
+ * skip the address. Each file is locked with flock() for updates, as qmail
+ * does, and a missing file switches its table off (qmail-remote runs as
+ * qmailr, which cannot create files in queue/lock: `make install` creates
+ * tcpto6, as qmail's install creates tcpto).
  * Not here: deciding to try another address (qmail-remote.c).
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -17,51 +25,89 @@
 #include <unistd.h>
 #include "tcpto.h"
 
-#define TCPTO_BYTES	1024	/* qmail's table: 64 records */
+/* One table's layout. */
+struct table {
+	const char *path;	/* NULL: off */
+	size_t rec;		/* bytes per record */
+	size_t alen;		/* address bytes, at offset 0 */
+	size_t count;		/* offset of the timeout count */
+	size_t when;		/* offset of the time of the last timeout */
+	size_t wlen;		/* its bytes, little endian */
+	size_t max;		/* bytes read at most (64 records) */
+};
 
-static const char *table = "/var/qmail/queue/lock/tcpto";
-static unsigned char buf[TCPTO_BYTES];
+static char path6[4096];
+static struct table v4 = { "/var/qmail/queue/lock/tcpto", 16, 4, 4, 8, 4, 1024 };
+static struct table v6 = { "/var/qmail/queue/lock/tcpto6", 32, 16, 16, 24, 8, 2048 };
+static unsigned char buf[2048];
 static int was_there;
 
 void
 tcpto_path(const char *path)
 {
-	table = path;
+	int n = snprintf(path6, sizeof path6, "%s6", path);
+
+	v4.path = path;
+	v6.path = n > 0 && (size_t)n < sizeof path6 ? path6 : NULL;
 }
 
-static unsigned long
-when(const unsigned char *rec)
+/* The table for ip and the bytes that key it; NULL for no table. */
+static const struct table *
+pick(const struct ip_address *ip, const unsigned char **key)
 {
-	return (unsigned long)rec[8] | (unsigned long)rec[9] << 8 |
-	    (unsigned long)rec[10] << 16 | (unsigned long)rec[11] << 24;
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (ip->af == AF_INET) {
+		*key = ip->addr;
+		return v4.path ? &v4 : NULL;
+	}
+	if (ip->af != AF_INET6)
+		return NULL;
+	if (memcmp(ip->addr, mapped, sizeof mapped) == 0) {
+		*key = ip->addr + 12;
+		return v4.path ? &v4 : NULL;
+	}
+	*key = ip->addr;
+	return v6.path ? &v6 : NULL;
+}
+
+static unsigned long long
+when(const struct table *t, const unsigned char *rec)
+{
+	unsigned long long w = 0;
+	size_t i;
+
+	for (i = t->wlen; i > 0; --i)
+		w = w << 8 | rec[t->when + i - 1];
+	return w;
 }
 
 static void
-set_when(unsigned char *rec, unsigned long t)
+set_when(const struct table *t, unsigned char *rec, unsigned long long w)
 {
-	rec[8] = (unsigned char)t;
-	rec[9] = (unsigned char)(t >> 8);
-	rec[10] = (unsigned char)(t >> 16);
-	rec[11] = (unsigned char)(t >> 24);
+	size_t i;
+
+	for (i = 0; i < t->wlen; ++i, w >>= 8)
+		rec[t->when + i] = (unsigned char)w;
 }
 
-/* Reads the table; returns the record count, and a locked fd in *lockfd
+/* Reads table t; returns the record count, and a locked fd in *lockfd
  * when the count is not 0. */
-static int
-load(int *lockfd)
+static size_t
+load(const struct table *t, int *lockfd)
 {
 	ssize_t r;
 	int fd;
 
-	fd = open(table, O_RDWR | O_CLOEXEC);
+	fd = open(t->path, O_RDWR | O_CLOEXEC);
 	if (fd == -1)
 		return 0;
-	if (flock(fd, LOCK_EX) == -1 || (r = pread(fd, buf, sizeof buf, 0)) < 16) {
+	if (flock(fd, LOCK_EX) == -1 || (r = pread(fd, buf, t->max, 0)) < (ssize_t)t->rec) {
 		close(fd);
 		return 0;
 	}
 	*lockfd = fd;
-	return (int)(r >> 4);
+	return (size_t)r / t->rec;
 }
 
 static void
@@ -74,20 +120,24 @@ unlock(int fd)
 int
 tcpto_skip(const struct ip_address *ip)
 {
-	unsigned long now = (unsigned long)time(NULL);
+	unsigned long long now = (unsigned long long)time(NULL);
+	const struct table *t;
+	const unsigned char *key;
 	unsigned char *rec;
-	int n, i, fd;
+	size_t n, i;
+	int fd;
 
 	was_there = 0;
-	if (ip->af != AF_INET || (n = load(&fd)) == 0)
+	if (!(t = pick(ip, &key)) || (n = load(t, &fd)) == 0)
 		return 0;
 	unlock(fd);
-	for (i = 0, rec = buf; i < n; ++i, rec += 16) {
-		if (memcmp(rec, ip->addr, 4) != 0)
+	for (i = 0, rec = buf; i < n; ++i, rec += t->rec) {
+		if (memcmp(rec, key, t->alen) != 0)
 			continue;
 		was_there = 1;
 		/* qmail's back-off: 64 to 97 minutes, varied by pid */
-		return rec[4] >= 2 && now - when(rec) < (unsigned long)(60 + (getpid() & 31)) << 6;
+		return rec[t->count] >= 2 &&
+		    now - when(t, rec) < (unsigned long long)(60 + (getpid() & 31)) << 6;
 	}
 	return 0;
 }
@@ -95,29 +145,32 @@ tcpto_skip(const struct ip_address *ip)
 void
 tcpto_record(const struct ip_address *ip, int timed_out)
 {
-	unsigned long now = (unsigned long)time(NULL), first = 0, t;
+	unsigned long long now = (unsigned long long)time(NULL), first = 0, w;
+	const struct table *t;
+	const unsigned char *key;
 	unsigned char *rec;
-	int n, i, fd, pos = -1;
+	size_t n, i, pos = (size_t)-1;
+	int fd;
 
-	if (ip->af != AF_INET || (!timed_out && !was_there))
+	if (!(t = pick(ip, &key)) || (!timed_out && !was_there))
 		return;
-	if ((n = load(&fd)) == 0)
+	if ((n = load(t, &fd)) == 0)
 		return;
-	for (i = 0, rec = buf; i < n; ++i, rec += 16) {
-		if (memcmp(rec, ip->addr, 4) != 0)
+	for (i = 0, rec = buf; i < n; ++i, rec += t->rec) {
+		if (memcmp(rec, key, t->alen) != 0)
 			continue;
 		if (!timed_out) {
-			rec[4] = 0;
+			rec[t->count] = 0;
 		} else {
-			if (rec[4] && now < when(rec) + 120) {	/* counted already */
+			if (rec[t->count] && now < when(t, rec) + 120) {	/* counted already */
 				unlock(fd);
 				return;
 			}
-			if (++rec[4] > 10)
-				rec[4] = 10;
-			set_when(rec, now);
+			if (++rec[t->count] > 10)
+				rec[t->count] = 10;
+			set_when(t, rec, now);
 		}
-		(void)pwrite(fd, rec, 16, (off_t)i << 4);
+		(void)pwrite(fd, rec, t->rec, (off_t)(i * t->rec));
 		unlock(fd);
 		return;
 	}
@@ -125,24 +178,24 @@ tcpto_record(const struct ip_address *ip, int timed_out)
 		unlock(fd);
 		return;
 	}
-	for (i = 0, rec = buf; i < n; ++i, rec += 16)
-		if (!rec[4]) {
+	for (i = 0, rec = buf; i < n; ++i, rec += t->rec)
+		if (!rec[t->count]) {
 			pos = i;
 			break;
 		}
-	if (pos < 0)	/* full: replace the stalest entry */
-		for (i = 0, rec = buf; i < n; ++i, rec += 16) {
-			t = when(rec) + ((unsigned long)rec[4] << 10);
-			if (pos < 0 || t < first) {
+	if (pos == (size_t)-1)	/* full: replace the stalest entry */
+		for (i = 0, rec = buf; i < n; ++i, rec += t->rec) {
+			w = when(t, rec) + ((unsigned long long)rec[t->count] << 10);
+			if (pos == (size_t)-1 || w < first) {
 				pos = i;
-				first = t;
+				first = w;
 			}
 		}
-	rec = buf + (pos << 4);
-	memset(rec, 0, 16);
-	memcpy(rec, ip->addr, 4);
-	rec[4] = 1;
-	set_when(rec, now);
-	(void)pwrite(fd, rec, 16, (off_t)pos << 4);
+	/* as qmail: the address, the count and the time; nothing else */
+	rec = buf + pos * t->rec;
+	memcpy(rec, key, t->alen);
+	rec[t->count] = 1;
+	set_when(t, rec, now);
+	(void)pwrite(fd, rec, t->rec, (off_t)(pos * t->rec));
 	unlock(fd);
 }

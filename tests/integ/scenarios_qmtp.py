@@ -94,12 +94,12 @@ def qmtp_big(tok):
 
 
 # misbehaving qmtpsrv.py modes (bed.d/50-qmtp.sh): port -> the report they must give.
-# A response that is not a proper netstring: s/qmail's "recipient host did not
-# talk proper QMTP" with the reason.  ( Possible duplicate!) is left open here,
-# and required by qmtp-protocol-error-possible-duplicate below.
+# A response that is not a proper netstring: seed 000's sentence "recipient
+# host did not talk proper QMTP." whole, "Possible duplicate!" (the whole
+# package was sent), and the reason on a line of its own.
 def qmtp_proto(why):
-    return R(rb"ZConnected to 192\.0\.2\.90 but recipient host did not talk proper QMTP: "
-             + re.escape(why).encode() + rb"\.( Possible duplicate!)?( \(#4\.\d\.\d\))?\n")
+    return X(b"ZConnected to 192.0.2.90 but recipient host did not talk proper QMTP. Possible duplicate!\n"
+             b"Protocol violation: " + why.encode() + b".\n")
 
 
 QMTP_MODES = [
@@ -238,7 +238,8 @@ S += [
         checks=[qmtp_got()]),
     Scn("qmtp-route-with-credentials-refused", "qmtp.qrtest", ["a@qmtp.qrtest"],
         control=qmtp_route("qmtp.qrtest:192.0.2.89;209|alice|secret"),
-        final=R(rb"ZUnable to read control files: qmtproutes line 1: [^\0]*\(#4\.3\.0\)\n"), checks=[qmtp_not_got]),
+        final=R(rb"ZUnable to read control files\. \(#4\.3\.0\)\nqmtproutes line 1: [^\0]*\.\n"),
+        checks=[qmtp_not_got]),
     # nothing listens: the classic text (s/qmail says the same for QMTP)
     Scn("qmtp-route-refused", "qmtp.qrtest", ["a@qmtp.qrtest"], control=qmtp_route("qmtp.qrtest:192.0.2.90;2100"),
         final=Z441),
@@ -254,12 +255,10 @@ for _m, _port, _msg, _rc, _final, _ctl in QMTP_MODES:
 S += [
     # the whole package was sent before the bad response came: the server
     # may have queued the message, as after a connection that dies then.
-    # qmtp.c sets f->critical for this case, but report.c's
-    # T_QMTP_PROTOCOL text ignores it: no "Possible duplicate!" (bug)
+    # qmtp.c sets f->critical for this case: "Possible duplicate!"
     Scn("qmtp-protocol-error-possible-duplicate", "qmtp.qrtest", ["a@qmtp.qrtest"],
         control={"qmtproutes": "qmtp.qrtest:192.0.2.90;2105\n"},
-        final=R(rb"ZConnected to 192\.0\.2\.90 but recipient host did not talk proper QMTP: bad netstring\."
-                rb"[^\0]*Possible duplicate![^\0]*")),
+        final=qmtp_proto("bad netstring")),
 ]
 
 

@@ -1,6 +1,7 @@
 /*
  * test_report.c -- report texts byte for byte: the classic ones admins grep
- * for, "Remote host said:" with NUL bytes masked, and bounded output.
+ * for, whole, with our details on lines after them; "Remote host said:"
+ * with NUL bytes masked, and bounded output.
  */
 #include <string.h>
 #include "check.h"
@@ -54,6 +55,47 @@ main(void)
 	f.critical = 1;
 	CHECK(is(&f, "ZConnected to 192.0.2.25 but connection died. Possible duplicate! (#4.4.2)\n"), "dup");
 	f.critical = 0;
+	/* every session that ended before the verdict: the classic sentence
+	 * whole, with its code; why on a line of its own after it */
+	fail_set(&f, 'Z', T_TIMEOUT, NULL);
+	CHECK(is(&f, "ZConnected to 192.0.2.25 but connection died. (#4.4.2)\n"
+	    "Timed out (timeoutremote).\n"), "timeout, timeoutremote not known");
+	report_timeout(1200);
+	CHECK(is(&f, "ZConnected to 192.0.2.25 but connection died. (#4.4.2)\n"
+	    "Timed out after 1200 seconds (timeoutremote).\n"), "timeout");
+	f.critical = 1;
+	report_timeout(1);
+	CHECK(is(&f, "ZConnected to 192.0.2.25 but connection died. Possible duplicate! (#4.4.2)\n"
+	    "Timed out after 1 second (timeoutremote).\n"), "timeout after the dot");
+	fail_set(&f, 'Z', T_PROTOCOL, "malformed reply line");
+	CHECK(is(&f, "ZConnected to 192.0.2.25 but connection died. Possible duplicate! (#4.4.2)\n"
+	    "Protocol violation: malformed reply line.\n"), "protocol after the dot");
+	f.critical = 0;
+	fail_set(&f, 'Z', T_PROTOCOL, "data after the 220 to STARTTLS (command injection)");
+	CHECK(is(&f, "ZConnected to 192.0.2.25 but connection died. (#4.4.2)\n"
+	    "Protocol violation: data after the 220 to STARTTLS (command injection).\n"), "protocol");
+	fail_set(&f, 'Z', T_QMTP_PROTOCOL, "bad netstring");
+	CHECK(is(&f, "ZConnected to 192.0.2.25 but recipient host did not talk proper QMTP.\n"
+	    "Protocol violation: bad netstring.\n"), "qmtp protocol");
+	f.critical = 1;
+	CHECK(is(&f, "ZConnected to 192.0.2.25 but recipient host did not talk proper QMTP. Possible duplicate!\n"
+	    "Protocol violation: bad netstring.\n"), "qmtp protocol, package sent");
+	f.critical = 0;
+	fail_set(&f, 'Z', T_CONTROL, "smtproutes line 3: malformed port");
+	CHECK(is(&f, "ZUnable to read control files. (#4.3.0)\nsmtproutes line 3: malformed port.\n"), "control");
+	fail_set(&f, 'Z', T_CONTROL, "helohost: neither helohost nor me is set.");
+	CHECK(is(&f, "ZUnable to read control files. (#4.3.0)\nhelohost: neither helohost nor me is set.\n"),
+	    "control, detail ending in a dot");
+	fail_set(&f, 'Z', T_OSERR, NULL);
+	CHECK(is(&f, "ZSystem resources temporarily unavailable. (#4.3.0)\n"), "oserr");
+	fail_set(&f, 'Z', T_NOMEM, NULL);
+	CHECK(is(&f, "ZOut of memory. (#4.3.0)\n"), "nomem");
+	fail_set(&f, 'Z', T_READ, NULL);
+	CHECK(is(&f, "ZUnable to read message. (#4.3.0)\n"), "read");
+	fail_set(&f, 'Z', T_HELO, NULL);
+	CHECK(is(&f, "ZConnected to 192.0.2.25 but my name was rejected.\n"), "helo");
+	fail_set(&f, 'Z', T_BIND, "192.0.2.99");
+	CHECK(is(&f, "ZSystem can't bind to local ip address: 192.0.2.99. (#4.3.0)\n"), "bind");
 	fail_set(&f, 'D', T_GIVINGUP, NULL);
 	CHECK(is(&f, "DGiving up on 192.0.2.25.\n"), "giving up");
 	fail_set(&f, 'D', T_SENDER, NULL);

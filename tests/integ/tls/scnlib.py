@@ -132,8 +132,8 @@ CCERT_RECEIVED = r'\(Client CN "client\.qrtest", Issuer "qr-bed client CA" \(ver
 Z_REFUSED = X(b"ZI wasn't able to negotiate a StartTLS connection with: tlsrefuse.tlsfault.qrtest for "
               b"tlsrefuse.tlsfault.qrtest.\nTLS: the server refused STARTTLS\n"
               b"Remote host said: 454 4.7.0 TLS not available due to local problem\n")
-Z_INJECT = X(b"ZConnected to 192.0.2.70 but it violated the protocol: "
-             b"data after the 220 to STARTTLS (command injection). (#4.4.2)\n")
+Z_INJECT = X(b"ZConnected to 192.0.2.70 but connection died. (#4.4.2)\n"
+             b"Protocol violation: data after the 220 to STARTTLS (command injection).\n")
 
 
 def dc(cert, key=None, pw=None, domain="*"):
