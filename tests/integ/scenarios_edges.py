@@ -99,3 +99,28 @@ S += [
         final=X(b"DSorry, the message needs SMTPUTF8 (a non-ASCII address) and 192.0.2.23 does not "
                 b"offer it. (#5.6.7)\n"), checks=[not_delivered("pf-plain")]),
 ]
+
+# ---- opportunistic TLS by default (SPEC 7, revised 2026-12-02): TLS 1.0 and
+# up where the policy is opportunistic; a named line never falls back
+EDGE_TLS10 = rb"TLSv1 [A-Z0-9-]+"
+
+S += [
+    Scn("tls10-opportunistic-takes-it", "tls10.qrtest", ["a@tls10.qrtest"], expect_rcpts=[r],
+        final=K_tls(rb"192\.0\.2\.142", proto=EDGE_TLS10),
+        checks=[delivered("pf-tls"), received("pf-tls", r"\(using TLSv1 with cipher ")]),
+    # mandatory TLS keeps TLS 1.2 as its floor: Z, never plaintext
+    Scn("tls10-mandatory-refused", "tls10.qrtest", ["a@tls10.qrtest"], control=tlsdest("-*:"),
+        final=z_handshake("mx-tls10.qrtest", "tls10.qrtest"), checks=[nd("pf-tls")]),
+    # a line naming the destination: no fallback (refused STARTTLS, failed handshake)
+    Scn("tls-starttls-refused-named-line", "tlsrefuse.tlsfault.qrtest", ["a@tlsfault.qrtest"],
+        control=tlsdest("tlsrefuse.tlsfault.qrtest:"), final=Z_REFUSED),
+    Scn("tls-bad-handshake-named-slash-line", "tlsbadhs.tlsfault.qrtest", ["a@tlsfault.qrtest"],
+        control=tlsdest("/tlsbadhs.tlsfault.qrtest:"),
+        final=z_handshake("tlsbadhs.tlsfault.qrtest", "tlsbadhs.tlsfault.qrtest")),
+    # the '-' default (ADH allowed) does not weaken a verifying line: no
+    # anonymous cipher is offered there, so the ADH-only server's handshake
+    # fails (before: ADH was negotiated, then the missing certificate noticed)
+    Scn("tls-adh-default-not-in-verified-context", "adh.qrtest", ["a@adh.qrtest"],
+        control=tlsdest("-:", "=adh.qrtest:" + CA), final=z_handshake("mx-adh.qrtest", "adh.qrtest"),
+        checks=[nd("pf-tls")]),
+]

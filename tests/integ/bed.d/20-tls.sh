@@ -18,6 +18,8 @@
 #                                   the client CA (smtpd_tls_req_ccert): 421 without
 #       192.0.2.67   mx-adh         TLS 1.2 only, anonymous (aNULL) ciphers only
 #       192.0.2.68   mx1.partial    STARTTLS, certificate mx*.partial.qrtest (test CA)
+#       192.0.2.142  mx-tls10       STARTTLS, TLS 1.0 at most (an old stack; logged as
+#                                   postfix-tls10): opportunistic TLS takes it
 #       192.0.2.69   (for the DANE part: mx-dane-ta, -ta2, -ta3, -tawrong)
 #                                   STARTTLS, certificate mx-dane-ta.qrtest,
 #                                   -ta2, -ta3, the test CA in the chain
@@ -26,7 +28,7 @@
 #   * tls/tlsfault.py: 192.0.2.70 tlsinject, .71 tlsrefuse, .72 tlsok,
 #     .73 tlsdrop, .74 tlsbadhs, .75 tlsstallhs, .76 tlsstallehlo (captures in $BED/fault/<mode>-<n>.raw)
 TLS_DIR=$BED/tls
-TLS4="60 61 62 63 64 65 66 67 68 69"
+TLS4="60 61 62 63 64 65 66 67 68 69 142"
 TLSFAULT="tlsinject:70 tlsrefuse:71 tlsok:72 tlsdrop:73 tlsbadhs:74 tlsstallhs:75 tlsstallehlo:76"
 
 [ -e "$TLS_DIR/done" ] || die "20-tls: no test PKI in $TLS_DIR (tls/pki make, run from bed.d/20-tls.zone)"
@@ -50,7 +52,8 @@ pf_instance pf-tls mx-tls.$ZONE \
 192.0.2.66:smtp$smtpd -o syslog_name=postfix-ccert -o smtpd_tls_security_level=encrypt -o smtpd_tls_req_ccert=yes -o smtpd_tls_CAfile=$TLS_DIR/cca.crt -o smtpd_tls_chain_files=$TLS_DIR/ccert.chain
 192.0.2.67:smtp$tls_smtpd -o syslog_name=postfix-adh -o smtpd_tls_protocols=<=TLSv1.2 -o smtpd_tls_ciphers=high -o tls_high_cipherlist=aNULL:@SECLEVEL=0 -o tls_preempt_cipherlist=yes
 192.0.2.68:smtp$tls_smtpd -o smtpd_tls_chain_files=$TLS_DIR/partial.chain
-192.0.2.69:smtp$tls_smtpd -o syslog_name=postfix-dane -o smtpd_tls_chain_files=$TLS_DIR/dane-ta.chain" \
+192.0.2.69:smtp$tls_smtpd -o syslog_name=postfix-dane -o smtpd_tls_chain_files=$TLS_DIR/dane-ta.chain
+192.0.2.142:smtp$tls_smtpd -o syslog_name=postfix-tls10 -o smtpd_tls_protocols=<=TLSv1 -o smtpd_tls_mandatory_protocols=<=TLSv1 -o smtpd_tls_ciphers=medium -o tls_medium_cipherlist=DEFAULT:@SECLEVEL=0" \
 "smtpd_tls_chain_files = $TLS_DIR/mx-tls.chain
 smtpd_tls_received_header = yes
 smtpd_tls_loglevel = 1
