@@ -31,6 +31,45 @@ reply_of(const char *bytes, size_t len, struct ehlo *e, const char **why)
 
 #define REPLY(s, e, why)	reply_of(s, sizeof(s) - 1, e, why)
 
+/*
+ * conn.c: once a write fails, nothing more is written (a later command
+ * must never follow one cut short), while replies already sent are still
+ * read. The peer's receive buffer is kept full: the first flush times out.
+ */
+static void
+test_write_failure(void)
+{
+	static char block[CONN_WBUF_SIZE];
+	char line[64];
+	size_t len, got = 0;
+	ssize_t n;
+	int sv[2], one = 4096, w;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return;
+	(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &one, sizeof one);
+	(void)!write(sv[1], "554 go away\r\n", 13);	/* the reply, before the stall */
+	conn_init(&c, sv[0]);
+	memset(block, 'x', sizeof block);
+	conn_deadline(&c, 1);
+	for (w = CONN_OK; w == CONN_OK && got < 64 * sizeof block; got += sizeof block)
+		w = conn_write(&c, block, sizeof block);
+	CHECK(w == CONN_TIMEOUT, "a peer that stops reading: the write times out (%d)", w);
+	CHECK(conn_write_failed(&c) == CONN_TIMEOUT, "the failure is kept");
+	/* what the peer has now is all it will ever get */
+	for (got = 0; (n = recv(sv[1], block, sizeof block, MSG_DONTWAIT)) > 0; got += (size_t)n)
+		;
+	CHECK(conn_puts(&c, "RCPT TO:<later@example>\r\n") == CONN_TIMEOUT, "a later put fails at once");
+	CHECK(conn_flush(&c) == CONN_OK && c.wlen == 0, "... and buffers nothing");
+	CHECK(conn_write(&c, block, 10) == CONN_TIMEOUT, "a later write fails at once");
+	CHECK(recv(sv[1], block, sizeof block, MSG_DONTWAIT) < 0, "not one byte more reached the peer");
+	conn_deadline(&c, 1);
+	CHECK(conn_getline(&c, line, sizeof line - 1, &len) == CONN_OK && len == 11 &&
+	    memcmp(line, "554 go away", 11) == 0, "the reply sent before the stall is still read");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int
 main(void)
 {
@@ -41,6 +80,7 @@ main(void)
 	int code, more, r;
 	size_t i;
 
+	test_write_failure();
 	CHECK(smtp_parse_line("250 ok", 6, &code, &more) == 0 && code == 250 && !more, "250 ok");
 	CHECK(smtp_parse_line("250-ok", 6, &code, &more) == 0 && more, "250-ok");
 	CHECK(smtp_parse_line("250", 3, &code, &more) == 0 && code == 250, "bare 250");
