@@ -114,8 +114,14 @@ tls_policy_for(struct tls_policy *pol, const struct config *cfg,
 			TRACE("tls: notlshosts/ or tlshosts/exhaustivelist: no TLS");
 		}
 	}
-	/* skarnet: tlsstrictness 2 = mandatory, verified against trustanchors */
-	if (cfg->tlsstrictness >= 2 && pol->level != TLS_NEVER) {
+	/*
+	 * skarnet: tlsstrictness 2 = mandatory, verified against trustanchors.
+	 * Where s/qmail's tlsdestinations speaks -- a line for this
+	 * destination, or any default line -- it decides alone (SPEC 3): a
+	 * pinned ('%') or anonymous ('-') destination must not be made to
+	 * verify a chain it does not have.
+	 */
+	if (cfg->tlsstrictness >= 2 && pol->level != TLS_NEVER && !named && !cfg->tls_default.line) {
 		if (pol->level < TLS_NAME)
 			pol->level = TLS_NAME;
 		if (!pol->cafile && cfg->trustanchors)
