@@ -291,6 +291,9 @@ canonical_ip(struct ip_address *ip)
 static int
 address_key(const char *s, struct ip_address *ip)
 {
+	/* a name is refused before inet_pton is asked (a large smtproutes) */
+	if (s[0] != '[' && s[strspn(s, "0123456789abcdefABCDEF.:")] != '\0')
+		return -1;
 	if (scan_ip(s, ip) != 0)
 		return -1;
 	canonical_ip(ip);
