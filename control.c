@@ -10,13 +10,23 @@
  * qmail, a malformed line (a bad number included) is an error naming the
  * file and the line: the caller reports Z rather than guess.
  *
+ * Matching: a key is normalised once, when its file is read (lower case,
+ * one trailing dot off, UTF-8 names in A-labels, addresses as addresses),
+ * and every host or domain asked about is normalised the same way, so one
+ * destination matches however it is written and each look-up is a single
+ * pass that keeps the most specific line -- the later one at equal keys,
+ * as qmail's constmap does. Route precedence across authsenders,
+ * qmtproutes and smtproutes lives in ctl_route() alone.
+ *
  * Memory: each file is read into one buffer; lines are split in place and
- * every string in struct config points into those buffers. Arrays are sized
- * by a first counting pass and allocated once. Everything sits on one list
- * that ctl_free() releases.
+ * every string in struct config points into those buffers (an A-label key,
+ * longer than its UTF-8 spelling, gets a small allocation of its own).
+ * Arrays are sized by a first counting pass and allocated once. Everything
+ * sits on one list that ctl_free() releases.
  *
  * Limits: a file over CTL_FILE_MAX bytes is an error. Lines have no limit of
- * their own: they never leave the file's buffer.
+ * their own: they never leave the file's buffer. libidn2 is called only
+ * for keys (and queries) that hold UTF-8.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +41,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "control.h"
+#include "idn.h"
 #include "str.h"
 
 #define CTL_FILE_MAX	(16UL * 1024 * 1024)	/* a 100k-domain smtproutes is ~5 MB */
@@ -235,6 +246,24 @@ check_name(char *s, int leading_dot)
 	return -1;
 }
 
+/*
+ * A key or a host as the look-ups compare it: check_name(), then one
+ * trailing dot removed ("example.com." is example.com). "." alone, and
+ * ".." and the like, stay refused.
+ */
+static int
+normalise_name(char *s, int leading_dot)
+{
+	size_t len;
+
+	if (check_name(s, leading_dot) != 0)
+		return -1;
+	len = strlen(s);
+	if (len > 1 && s[len - 1] == '.')
+		s[len - 1] = '\0';
+	return 0;
+}
+
 /* "1.2.3.4", "::1" or the bracketed forms of ip_scan_literal. */
 static int
 scan_ip(const char *s, struct ip_address *ip)
@@ -242,6 +271,33 @@ scan_ip(const char *s, struct ip_address *ip)
 	if (s[0] == '[')
 		return ip_scan_literal(s, ip);
 	return ip_scan(s, ip);
+}
+
+/* ::ffff:a.b.c.d is the IPv4 address a.b.c.d: one destination, one key. */
+static void
+canonical_ip(struct ip_address *ip)
+{
+	static const unsigned char v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (ip->af == AF_INET6 && memcmp(ip->addr, v4_mapped, sizeof v4_mapped) == 0) {
+		memmove(ip->addr, ip->addr + 12, 4);
+		memset(ip->addr + 4, 0, 12);
+		ip->af = AF_INET;
+	}
+	ip->scope_id = 0;
+}
+
+/* A key or host that is an address, in any of its forms: 0 with *ip. */
+static int
+address_key(const char *s, struct ip_address *ip)
+{
+	/* a name is refused before inet_pton is asked (a large smtproutes) */
+	if (s[0] != '[' && s[strspn(s, "0123456789abcdefABCDEF.:")] != '\0')
+		return -1;
+	if (scan_ip(s, ip) != 0)
+		return -1;
+	canonical_ip(ip);
+	return 0;
 }
 
 /* ---- routes: smtproutes, qmtproutes, authsenders ---- */
@@ -438,27 +494,23 @@ split_key(char *line, int prefixed)
 	return c + 1;
 }
 
+/* The key of a route line: "", "!@", an address in any form, a name or a ".suffix". */
 static int
-check_route_domain(char *d, const char **why)
+route_key(struct ctl_routeline *out, char *d, const char **why)
 {
-	struct ip_address ip;
-	const char *p;
-
 	if (*d == '\0' || strcmp(d, "!@") == 0)
 		return 0;
-	if (d[0] == '[') {
-		if (ip_scan_literal(d, &ip) != 0)
-			return (*why = "bad IP address", -1);
+	if (address_key(d, &out->domain_ip) == 0) {
+		out->domain_is_ip = 1;
 		lowercase(d);
 		return 0;
 	}
-	for (p = d; *p; ++p) {
-		if (*p == '*')
-			return (*why = "no '*' wildcards: write .example.com", -1);
-		if (is_space_or_ctl(*p) || strchr("@!|;[]/", *p))
-			return (*why = "bad domain", -1);
-	}
-	lowercase(d);
+	if (d[0] == '[')
+		return (*why = "bad IP address", -1);
+	if (strchr(d, '*'))
+		return (*why = "no '*' wildcards: write .example.com", -1);
+	if (normalise_name(d, 1) != 0)
+		return (*why = "bad domain", -1);
 	return 0;
 }
 
@@ -472,12 +524,13 @@ ctl_parse_route(char *line, int qmtp, struct ctl_routeline *out, const char **wh
 	if (!rest)
 		return (*why = "missing ':'", -1);
 	out->domain = line;
-	if (check_route_domain(line, why) != 0)
+	if (route_key(out, line, why) != 0)
 		return -1;
 	return parse_route_rest(rest, qmtp, 0, &out->route, why);
 }
 
-/* sender is "u@d", "@d", "d" or "" (every sender); it has no ':'. */
+/* sender is "u@d", "@d", "d", ".suffix" (s/qmail) or "" (every sender);
+ * it has no ':'. */
 int
 ctl_parse_authsender(char *line, struct ctl_authsender *out, const char **why)
 {
@@ -493,9 +546,9 @@ ctl_parse_authsender(char *line, struct ctl_authsender *out, const char **why)
 		return (*why = "bad sender", -1);
 	at = strrchr(line, '@');
 	if (at) {
-		if (at[1] == '\0' || check_name(at + 1, 0) != 0)
+		if (at[1] == '\0' || normalise_name(at + 1, 0) != 0)
 			return (*why = "bad sender", -1);
-	} else if (*line && check_name(line, 0) != 0) {
+	} else if (*line && normalise_name(line, 1) != 0) {
 		return (*why = "bad sender", -1);
 	}
 	return parse_route_rest(rest, 0, 1, &out->route, why);
@@ -503,12 +556,13 @@ ctl_parse_authsender(char *line, struct ctl_authsender *out, const char **why)
 
 /* ---- domainips, domaincerts ---- */
 
+/* "*", a name, or (s/qmail) a ".suffix" of the sender's domain */
 static int
 check_sender_domain(char *d)
 {
 	if (strcmp(d, "*") == 0)
 		return 0;
-	return check_name(d, 0);
+	return normalise_name(d, 1);
 }
 
 /* "domain:rest" of domainips and domaincerts: the rest, or NULL with *why. */
@@ -748,7 +802,7 @@ apply_fields(struct tlsfields *tf, struct ctl_tlsdest *d, const char **why)
 		}
 	}
 	if (tf->domain && *tf->domain) {
-		if (check_name(tf->domain, 0) != 0)
+		if (normalise_name(tf->domain, 0) != 0)
 			return (*why = "bad sender domain", -1);
 		d->sender_domain = tf->domain;
 	}
@@ -760,7 +814,6 @@ ctl_parse_tlsdest(char *line, struct ctl_tlsdest *out, int *is_default, const ch
 {
 	struct tlsfields tf = { 0 };
 	char *rest = split_key(line, 1), *dest = line;
-	struct ip_address ip;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -801,8 +854,9 @@ ctl_parse_tlsdest(char *line, struct ctl_tlsdest *out, int *is_default, const ch
 	if (dest[0] && strchr("=~-%/!", dest[0]))
 		out->prefix = *dest++;
 	out->dest = dest;
-	if (dest[0] == '[' ? ip_scan_literal(dest, &ip) != 0
-	    : ip_scan(dest, &ip) != 0 && check_name(dest, 1) != 0)
+	if (address_key(dest, &out->dest_ip) == 0)
+		out->dest_is_ip = 1;
+	else if (dest[0] == '[' || normalise_name(dest, 1) != 0)
 		return (*why = "bad destination", -1);
 	lowercase(dest);
 	if (out->fingerprint && out->prefix != '%')
@@ -972,9 +1026,6 @@ parse_single(struct config *cfg, enum ctl_kind kind, char *s, const char **why)
 		return parse_timeout(s, 1, &cfg->timeoutremote, why);
 	case K_TIMEOUTDNS:
 		return parse_timeout(s, 0, &cfg->timeoutdns, why);
-	case K_TLSCLIENTCIPHERS:
-		cfg->tlsclientciphers = s;
-		return 0;
 	case K_TRUSTANCHORS:
 		cfg->trustanchors = s;
 		return 0;
@@ -994,6 +1045,108 @@ parse_single(struct config *cfg, enum ctl_kind kind, char *s, const char **why)
 	}
 }
 
+static int
+has_8bit(const char *s)
+{
+	for (; *s; ++s)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
+/*
+ * The A-label form of a key that holds UTF-8, in cfg's memory (an A-label
+ * name can be longer than its UTF-8 spelling, so it cannot be written in
+ * place); an ASCII key is left alone, and libidn2 is never loaded for it.
+ * prefix: bytes of *key kept as they are before the name ("u@" of an
+ * authsenders address). -1 with why filled (libidn2's reason) when the
+ * name has no A-label form, or "out of memory".
+ */
+static int
+alabel_key(struct config *cfg, const char **key, size_t prefix, char *why, size_t why_size)
+{
+	char out[IDN_HOST_SIZE], *p;
+	const char *reason = NULL;
+	size_t len;
+
+	if (!*key || !has_8bit(*key + prefix))
+		return 0;
+	if (idn_host_to_ascii(*key + prefix, out, sizeof out, &reason) != 0) {
+		str_append(why, why_size, str_copy(why, why_size, "no A-label form: "),
+		    reason ? reason : "invalid name");
+		return -1;
+	}
+	len = strlen(out);
+	if (len > 1 && out[len - 1] == '.')	/* a full stop that mapped to '.' */
+		out[--len] = '\0';
+	if (!(p = ctl_alloc(cfg, prefix + len + 1, 1))) {
+		str_copy(why, why_size, "out of memory");
+		return -1;
+	}
+	memcpy(p, *key, prefix);
+	memcpy(p + prefix, out, len + 1);
+	*key = p;
+	return 0;
+}
+
+/* Every key of one parsed line in its A-label form (see control.h). */
+static int
+alabel_keys(struct config *cfg, enum ctl_kind kind, void *el, char *why, size_t why_size)
+{
+	switch (kind) {
+	case K_SMTPROUTES:
+	case K_QMTPROUTES: {
+		struct ctl_routeline *rl = el;
+		return rl->domain_is_ip ? 0 : alabel_key(cfg, &rl->domain, 0, why, why_size);
+	}
+	case K_AUTHSENDERS: {
+		struct ctl_authsender *as = el;
+		const char *at = strrchr(as->sender, '@');
+		return alabel_key(cfg, &as->sender, at ? (size_t)(at + 1 - as->sender) : 0, why, why_size);
+	}
+	case K_DOMAINIPS:
+		return alabel_key(cfg, &((struct ctl_domainip *)el)->domain, 0, why, why_size);
+	case K_DOMAINCERTS:
+		return alabel_key(cfg, &((struct ctl_domaincert *)el)->domain, 0, why, why_size);
+	case K_TLSDESTINATIONS: {
+		struct ctl_tlsdest *d = el;
+		if (!d->dest_is_ip && alabel_key(cfg, &d->dest, 0, why, why_size) != 0)
+			return -1;
+		return alabel_key(cfg, &d->sender_domain, 0, why, why_size);
+	}
+	default:
+		return 0;
+	}
+}
+
+/*
+ * tlsclientciphers: netqmail reads every line and joins them with ':'
+ * (one cipher list written over several lines); text holds at least one.
+ */
+static int
+join_ciphers(struct config *cfg, char *text, size_t len, struct ctl_error *err, const char *file)
+{
+	struct lines it = { text, text + len, 0 };
+	size_t total = 0, n;
+	char *s, *out;
+
+	while (next_line(&it, &s, &n))
+		total += n + 1;
+	if (!(out = ctl_alloc(cfg, total, 1)))
+		return fail(err, file, 0, "out of memory");
+	cfg->tlsclientciphers = out;
+	it.p = text;
+	it.lineno = 0;
+	while (next_line(&it, &s, &n)) {
+		if (out != cfg->tlsclientciphers)
+			*out++ = ':';
+		memcpy(out, s, n);
+		out += n;
+	}
+	*out = '\0';
+	return 0;
+}
+
 /* Parses the file's text (len bytes, text[len] writable) in place into cfg. */
 static int
 parse_file(struct config *cfg, const struct ctl_file *cf, char *text, size_t len,
@@ -1001,6 +1154,7 @@ parse_file(struct config *cfg, const struct ctl_file *cf, char *text, size_t len
 {
 	struct lines it = { text, text + len, 0 };
 	const char *why = "internal error";
+	char whybuf[sizeof err->why];
 	size_t count = 0, i = 0, size;
 	void *array = NULL;
 	char *s;
@@ -1017,6 +1171,8 @@ parse_file(struct config *cfg, const struct ctl_file *cf, char *text, size_t len
 		cfg->has_tlsdestinations = 1;
 	if (count == 0)
 		return 0;
+	if (cf->kind == K_TLSCLIENTCIPHERS)
+		return join_ciphers(cfg, text, len, err, cf->name);
 
 	switch (cf->kind) {
 	case K_IPME: size = sizeof *cfg->ipme; break;
@@ -1059,6 +1215,8 @@ parse_file(struct config *cfg, const struct ctl_file *cf, char *text, size_t len
 			struct ctl_routeline *rl = (struct ctl_routeline *)array + i;
 			rc = ctl_parse_route(s, cf->kind == K_QMTPROUTES, rl, &why);
 			rl->route.line = it.lineno;
+			if (rc == 0 && alabel_keys(cfg, cf->kind, rl, whybuf, sizeof whybuf) != 0)
+				return fail(err, cf->name, it.lineno, whybuf);
 			if (rc == 0 && cf->kind == K_SMTPROUTES)
 				cfg->smtproutes_count = ++i;
 			else if (rc == 0)
@@ -1068,16 +1226,22 @@ parse_file(struct config *cfg, const struct ctl_file *cf, char *text, size_t len
 		case K_AUTHSENDERS:
 			rc = ctl_parse_authsender(s, &cfg->authsenders[i], &why);
 			cfg->authsenders[i].route.line = it.lineno;
+			if (rc == 0 && alabel_keys(cfg, cf->kind, &cfg->authsenders[i], whybuf, sizeof whybuf) != 0)
+				return fail(err, cf->name, it.lineno, whybuf);
 			if (rc == 0)
 				cfg->authsenders_count = ++i;
 			break;
 		case K_DOMAINIPS:
 			rc = ctl_parse_domainip(s, &cfg->domainips[i], &why);
+			if (rc == 0 && alabel_keys(cfg, cf->kind, &cfg->domainips[i], whybuf, sizeof whybuf) != 0)
+				return fail(err, cf->name, it.lineno, whybuf);
 			if (rc == 0)
 				cfg->domainips_count = ++i;
 			break;
 		case K_DOMAINCERTS:
 			rc = ctl_parse_domaincert(s, &cfg->domaincerts[i], &why);
+			if (rc == 0 && alabel_keys(cfg, cf->kind, &cfg->domaincerts[i], whybuf, sizeof whybuf) != 0)
+				return fail(err, cf->name, it.lineno, whybuf);
 			if (rc == 0)
 				cfg->domaincerts_count = ++i;
 			break;
@@ -1085,6 +1249,8 @@ parse_file(struct config *cfg, const struct ctl_file *cf, char *text, size_t len
 			struct ctl_tlsdest *d = &cfg->tlsdests[i];
 			rc = ctl_parse_tlsdest(s, d, &is_default, &why);
 			d->line = it.lineno;
+			if (rc == 0 && !is_default && alabel_keys(cfg, cf->kind, d, whybuf, sizeof whybuf) != 0)
+				return fail(err, cf->name, it.lineno, whybuf);
 			if (rc == 0 && is_default) {
 				if (merge_default(&cfg->tls_default, d, err, cf->name) != 0)
 					return -1;
@@ -1303,103 +1469,200 @@ bad:
 
 /* ---- look-ups ---- */
 
-static const struct route *
-route_lookup(const struct ctl_routeline *rl, size_t count, const char *host, const char *sender)
-{
-	const char *key;
-	size_t i;
+/* A host or domain asked about, normalised as the keys were (control.h). */
+struct query {
+	int ok;			/* 0: nothing but a default line can match it */
+	int is_ip;
+	struct ip_address ip;
+	char name[IDN_HOST_SIZE];	/* lower case, A-labels, no trailing dot */
+};
 
-	if (sender && *sender == '\0')
-		for (i = 0; i < count; ++i)
-			if (strcmp(rl[i].domain, "!@") == 0)
-				return &rl[i].route;
-	/* host, then each ".suffix" from the longest (qmail's smtproutes rule) */
-	for (key = host; key; key = strchr(key + 1, '.')) {
-		if (!*key)
-			break;
-		for (i = 0; i < count; ++i)
-			if (strcasecmp(rl[i].domain, key) == 0 && strcmp(key, "!@") != 0)
-				return &rl[i].route;
+/*
+ * s as a query: an address in any form, or a name. A name in UTF-8 is
+ * converted (the host argument and relays come converted already; a
+ * sender's domain may not); a name with no A-label form, or too long to
+ * be one, matches nothing but the defaults.
+ */
+static void
+query_of(const char *s, struct query *q)
+{
+	char tmp[IDN_HOST_SIZE];
+	const char *why;
+	size_t len, i;
+
+	memset(q, 0, sizeof *q);
+	if (!s)
+		return;
+	if (address_key(s, &q->ip) == 0) {
+		q->is_ip = q->ok = 1;
+		return;
 	}
-	for (i = 0; i < count; ++i)
-		if (rl[i].domain[0] == '\0')
-			return &rl[i].route;
-	return NULL;
+	len = strlen(s);
+	if (len > 1 && s[len - 1] == '.')
+		--len;
+	if (len == 0 || len >= sizeof tmp || s[0] == '[')
+		return;
+	for (i = 0; i < len; ++i)
+		tmp[i] = lower(s[i]);
+	tmp[len] = '\0';
+	if (!has_8bit(tmp)) {
+		memcpy(q->name, tmp, len + 1);
+	} else {
+		if (idn_host_to_ascii(tmp, q->name, sizeof q->name, &why) != 0)
+			return;
+		len = strlen(q->name);
+		if (len > 1 && q->name[len - 1] == '.')
+			q->name[len - 1] = '\0';
+	}
+	q->ok = 1;
 }
 
-const struct route *
-ctl_smtproute(const struct config *cfg, const char *host, const char *sender)
-{
-	return route_lookup(cfg->smtproutes, cfg->smtproutes_count, host, sender);
-}
+/*
+ * How specifically a key names the query: 0 not at all, RANK_DEFAULT for
+ * the catch-all "", 1 + its length for a ".suffix" (the longer, the more
+ * specific), RANK_EXACT for the name or the address itself. A ".suffix"
+ * matches only names below it: ".example.com" not example.com itself.
+ */
+#define RANK_DEFAULT	1
+#define RANK_EXACT	((size_t)IDN_HOST_SIZE + 2)
+#define RANK_BOUNCE	(RANK_EXACT + 1)	/* "!@" for the empty sender: above every domain */
+#define RANK_ADDRESS	(RANK_EXACT + 1)	/* authsenders: a whole address, above its domain */
 
-const struct route *
-ctl_qmtproute(const struct config *cfg, const char *host, const char *sender)
+static size_t
+rank_name(const char *key, const struct query *q)
 {
-	return route_lookup(cfg->qmtproutes, cfg->qmtproutes_count, host, sender);
-}
+	size_t kl, nl;
 
-/* Local parts compare exactly (RFC 5321 2.4), domains without case. */
-static int
-address_equal(const char *line, const char *sender)
-{
-	const char *la = strrchr(line, '@'), *sa = strrchr(sender, '@');
-
-	if (!la || !sa || la - line != sa - sender)
+	if (!q->ok || q->is_ip)
 		return 0;
-	return memcmp(line, sender, (size_t)(la - line)) == 0 && strcasecmp(la + 1, sa + 1) == 0;
+	if (strcmp(key, q->name) == 0)
+		return RANK_EXACT;
+	if (key[0] != '.')
+		return 0;
+	kl = strlen(key);
+	nl = strlen(q->name);
+	return nl > kl && memcmp(q->name + nl - kl, key, kl) == 0 ? 1 + kl : 0;
 }
 
+static size_t
+rank_dest(const char *key, int key_is_ip, const struct ip_address *key_ip, const struct query *q)
+{
+	if (key_is_ip)
+		return q->ok && q->is_ip && ip_equal(key_ip, &q->ip) ? RANK_EXACT : 0;
+	if (key[0] == '\0')
+		return RANK_DEFAULT;
+	return rank_name(key, q);
+}
+
+/* The best line of one route file for q, *rank its rank (0: none). In
+ * one file the later of two lines with the same key wins (qmail's constmap). */
+static const struct ctl_routeline *
+route_best(const struct ctl_routeline *rl, size_t count, const struct query *q, int bounce,
+    size_t *rank)
+{
+	const struct ctl_routeline *best = NULL;
+	size_t i, r;
+
+	*rank = 0;
+	for (i = 0; i < count; ++i) {
+		if (strcmp(rl[i].domain, "!@") == 0)
+			r = bounce ? RANK_BOUNCE : 0;
+		else
+			r = rank_dest(rl[i].domain, rl[i].domain_is_ip, &rl[i].domain_ip, q);
+		if (r && r >= *rank) {
+			best = &rl[i];
+			*rank = r;
+		}
+	}
+	return best;
+}
+
+void
+ctl_route(const struct config *cfg, const char *host, const char *sender,
+    struct ctl_route_choice *out)
+{
+	const struct ctl_routeline *ql, *sl;
+	size_t qr, sr;
+	struct query q;
+
+	memset(out, 0, sizeof *out);
+	if ((out->route = ctl_authsender(cfg, sender))) {
+		out->file = "authsenders";
+		return;
+	}
+	query_of(host, &q);
+	ql = route_best(cfg->qmtproutes, cfg->qmtproutes_count, &q, sender && !*sender, &qr);
+	sl = route_best(cfg->smtproutes, cfg->smtproutes_count, &q, sender && !*sender, &sr);
+	/* the more specific level wins; within one, qmtproutes (s/qmail) */
+	if (ql && qr >= sr) {
+		out->route = &ql->route;
+		out->file = "qmtproutes";
+		out->qmtp = 1;
+	} else if (sl) {
+		out->route = &sl->route;
+		out->file = "smtproutes";
+	}
+}
+
+/* Local parts compare exactly (RFC 5321 2.4); the domain was normalised. */
 const struct route *
 ctl_authsender(const struct config *cfg, const char *sender)
 {
-	const struct ctl_authsender *as = cfg->authsenders;
-	const char *at, *d;
-	size_t i;
+	const struct ctl_authsender *as = cfg->authsenders, *best = NULL;
+	const char *at, *key, *kat;
+	size_t i, r, rank = 0;
+	struct query q;
 
+	if (!cfg->authsenders_count)
+		return NULL;
 	if (!sender)
 		sender = "";
 	at = strrchr(sender, '@');
-	if (at && at != sender)
-		for (i = 0; i < cfg->authsenders_count; ++i)
-			if (as[i].sender[0] != '@' && address_equal(as[i].sender, sender))
-				return &as[i].route;
-	if (at && at[1])
-		for (i = 0; i < cfg->authsenders_count; ++i) {
-			d = as[i].sender;
-			if (*d == '@')
-				++d;
-			else if (strchr(d, '@'))
-				continue;
-			if (*d && strcasecmp(d, at + 1) == 0)
-				return &as[i].route;
+	query_of(at ? at + 1 : NULL, &q);
+	for (i = 0; i < cfg->authsenders_count; ++i) {
+		key = as[i].sender;
+		kat = strrchr(key, '@');
+		if (key[0] == '\0')
+			r = RANK_DEFAULT;
+		else if (!at)
+			r = 0;		/* "noat": only the empty line */
+		else if (kat && kat != key)	/* an address: above any domain */
+			r = kat - key == at - sender && memcmp(key, sender, (size_t)(at - sender)) == 0
+			    && rank_name(kat + 1, &q) == RANK_EXACT ? RANK_ADDRESS : 0;
+		else
+			r = rank_name(kat ? kat + 1 : key, &q);	/* "@d", "d", ".suffix" */
+		if (r && r >= rank) {
+			best = &as[i];
+			rank = r;
 		}
-	for (i = 0; i < cfg->authsenders_count; ++i)
-		if (as[i].sender[0] == '\0')
-			return &as[i].route;
-	return NULL;
+	}
+	return best ? &best->route : NULL;
 }
 
-/* domainips and domaincerts: the sender's domain exactly, then "*". base
+/* domainips and domaincerts: the sender's domain exactly, then each
+ * ".suffix" from the longest, then "*"; the later line at one key. base
  * is an array of count elements of size bytes, each with its domain
  * string pointer at domain_at. */
 static const void *
 by_sender_domain(const void *base, size_t count, size_t size, size_t domain_at,
     const char *sender_domain)
 {
-	const char *el = base;
-	size_t i;
+	const char *el = base, *best = NULL;
+	size_t i, r, rank = 0;
+	struct query q;
 
-#define DOMAIN_OF(k)	(*(const char *const *)(el + (k) * size + domain_at))
-	if (sender_domain && *sender_domain)
-		for (i = 0; i < count; ++i)
-			if (strcasecmp(DOMAIN_OF(i), sender_domain) == 0)
-				return el + i * size;
-	for (i = 0; i < count; ++i)
-		if (strcmp(DOMAIN_OF(i), "*") == 0)
-			return el + i * size;
-#undef DOMAIN_OF
-	return NULL;
+	if (!count)
+		return NULL;
+	query_of(sender_domain, &q);
+	for (i = 0; i < count; ++i) {
+		const char *key = *(const char *const *)(el + i * size + domain_at);
+		r = strcmp(key, "*") == 0 ? RANK_DEFAULT : rank_name(key, &q);
+		if (r && r >= rank) {
+			best = el + i * size;
+			rank = r;
+		}
+	}
+	return best;
 }
 
 const struct ctl_domainip *
@@ -1419,38 +1682,58 @@ ctl_domaincert(const struct config *cfg, const char *sender_domain)
 const struct ctl_tlsdest *
 ctl_tlsdest(const struct config *cfg, const char *host, const char *sender_domain)
 {
-	const struct ctl_tlsdest *td = cfg->tlsdests, *unbound;
-	const char *key;
-	size_t i;
+	const struct ctl_tlsdest *td = cfg->tlsdests, *best = NULL;
+	size_t i, r, score = 0;
+	struct query q, sq;
 
-	for (key = host; key && *key; key = strchr(key + 1, '.')) {
-		unbound = NULL;
-		for (i = 0; i < cfg->tlsdests_count; ++i) {
-			if (strcasecmp(td[i].dest, key) != 0)
+	if (!cfg->tlsdests_count)
+		return NULL;
+	query_of(host, &q);
+	query_of(sender_domain, &sq);
+	for (i = 0; i < cfg->tlsdests_count; ++i) {
+		r = rank_dest(td[i].dest, td[i].dest_is_ip, &td[i].dest_ip, &q);
+		if (!r)
+			continue;
+		/* at one key, a line bound to this sender's domain is preferred */
+		if (td[i].sender_domain) {
+			if (!sq.ok || sq.is_ip || strcmp(td[i].sender_domain, sq.name) != 0)
 				continue;
-			if (!td[i].sender_domain) {
-				if (!unbound)
-					unbound = &td[i];
-			} else if (sender_domain && strcasecmp(td[i].sender_domain, sender_domain) == 0) {
-				return &td[i];	/* bound to this sender: preferred */
-			}
+			r = 2 * r + 1;
+		} else {
+			r = 2 * r;
 		}
-		if (unbound)
-			return unbound;
+		if (r >= score) {
+			best = &td[i];
+			score = r;
+		}
 	}
-	return NULL;
+	return best;
 }
 
-/* [a-z0-9.-], not starting with '.', 1..253 bytes: cannot leave the directory. */
+/*
+ * The file name for fqdn, normalised as a key: a name of [a-z0-9.-], not
+ * starting with '.', 1..253 bytes, or an address in its plain text form
+ * (only [0-9a-f.:]): either way it cannot leave the directory.
+ */
 static int
 fqdn_ok(const char *fqdn, char *out, size_t size)
 {
-	size_t i, len = strlen(fqdn);
+	struct query q;
+	size_t i, len;
 
-	if (len == 0 || len > CTL_NAME_MAX || len >= size || fqdn[0] == '.')
+	query_of(fqdn, &q);
+	if (!q.ok)
+		return 0;
+	if (q.is_ip) {
+		if (size < IP_FMT_MAX)
+			return 0;
+		return ip_fmt(out, &q.ip) > 0;
+	}
+	len = strlen(q.name);
+	if (len == 0 || len > CTL_NAME_MAX || len >= size || q.name[0] == '.')
 		return 0;
 	for (i = 0; i <= len; ++i) {
-		char c = lower(fqdn[i]);
+		char c = q.name[i];
 		if (c && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
 			return 0;
 		out[i] = c;

@@ -32,9 +32,36 @@ struct route {
 	unsigned line;		/* where it came from, for the transcript */
 };
 
+/*
+ * Keys (the part before the first ':') are normalised when a file is
+ * read, and the host or domain asked about in the same way when it is
+ * looked up, so that one destination matches however it is written:
+ * ASCII letters lower-cased, one trailing dot removed, a name holding
+ * UTF-8 turned into its A-label form (idn_host_to_ascii(); a key that has
+ * none is a malformed line), and an address -- "[192.0.2.7]", "192.0.2.7",
+ * "[IPv6:2001:db8::25]", "[2001:db8::25]", "2001:db8::25" -- kept as an
+ * address (::ffff:a.b.c.d as the IPv4 address) and compared as one.
+ * The line parsers below do all but the A-label step, which needs memory
+ * of its own: ctl_load and ctl_parse_text do that one.
+ */
+
+/* One line of smtproutes or qmtproutes. */
+struct ctl_routeline {
+	const char *domain;	/* "", "!@", a name, ".suffix", or an address as written */
+	int domain_is_ip;	/* the key is an address: domain_ip holds it */
+	struct ip_address domain_ip;
+	struct route route;
+};
+
+/* One line of authsenders. */
+struct ctl_authsender {
+	const char *sender;	/* "u@domain", "@domain", "domain", ".suffix" or "" (every sender) */
+	struct route route;
+};
+
 /* One domainips line: domain:localip[%ifname]|helohost */
 struct ctl_domainip {
-	const char *domain;	/* "*" = any sender domain */
+	const char *domain;	/* a name, ".suffix", or "*" = any sender domain */
 	struct ip_address localip;	/* scope_id set from %ifname */
 	const char *ifname;	/* NULL when no %ifname */
 	const char *helohost;	/* NULL when no |helohost */
@@ -42,7 +69,7 @@ struct ctl_domainip {
 
 /* One domaincerts line: domain:certificate|keyfile|password */
 struct ctl_domaincert {
-	const char *domain;	/* "*" = default */
+	const char *domain;	/* a name, ".suffix", or "*" = default */
 	const char *certfile;
 	const char *keyfile;	/* NULL: the key is in certfile */
 	const char *password;	/* NULL when the key is not encrypted */
@@ -62,7 +89,9 @@ enum tls_verify {
 };
 
 struct ctl_tlsdest {
-	const char *dest;	/* destination host or ".suffix"; "" for defaults */
+	const char *dest;	/* destination host, ".suffix" or address; "" for defaults */
+	int dest_is_ip;		/* dest is an address: dest_ip holds it */
+	struct ip_address dest_ip;
 	char prefix;		/* 0 or one of = ~ - % / ! */
 	int mandatory;		/* TLS required: a named line (not "!", and "/" only with a cafile), a two-char default */
 	int no_tlsa;		/* '/' prefix or '/' default, or '%' */
@@ -95,9 +124,9 @@ struct config {
 	size_t ipme_count;
 
 	/* Each list keeps file order; lookups below implement the matching rules. */
-	struct ctl_routeline { const char *domain; struct route route; } *smtproutes, *qmtproutes;
+	struct ctl_routeline *smtproutes, *qmtproutes;
 	size_t smtproutes_count, qmtproutes_count;
-	struct ctl_authsender { const char *sender; struct route route; } *authsenders;
+	struct ctl_authsender *authsenders;
 	size_t authsenders_count;
 	struct ctl_domainip *domainips;
 	size_t domainips_count;
@@ -112,7 +141,7 @@ struct config {
 
 	/* netqmail TLS patch (seed 001) */
 	const char *clientcert_pem;	/* path of control/clientcert.pem if it exists */
-	const char *tlsclientciphers;	/* first line, or NULL */
+	const char *tlsclientciphers;	/* every line joined with ':' (netqmail), or NULL */
 	/* tlshosts/<FQDN>.pem and notlshosts/<FQDN> are per-host: see ctl_tlshost() */
 	int tlshosts_exhaustive;	/* tlshosts/exhaustivelist exists */
 
@@ -145,19 +174,38 @@ void ctl_free(struct config *cfg);
 int ctl_parse_text(struct config *cfg, const char *name, const char *text, size_t len, struct ctl_error *err);
 
 /*
- * Route for host (already lower-case ASCII) and sender:
- * "!@" when sender is empty wins; then exact host, then each parent
- * ".suffix" from the longest, then the "" domain. NULL = none.
+ * The route for a delivery to host (the host argument, in A-labels) from
+ * sender (SPEC 4), all in one place:
+ *   1. authsenders, by the sender (see ctl_authsender);
+ *   2. for the empty sender (a bounce), "!@" in qmtproutes, then in smtproutes;
+ *   3. level by level -- the exact host, each ".suffix" from the longest,
+ *      the catch-all "" -- with qmtproutes before smtproutes only within
+ *      one level (as s/qmail does);
+ *   4. none: out->route = NULL, the caller looks up the MX records.
+ * In one file, the later of two lines with the same key wins (qmail's
+ * constmap).
  */
-const struct route *ctl_smtproute(const struct config *cfg, const char *host, const char *sender);
-const struct route *ctl_qmtproute(const struct config *cfg, const char *host, const char *sender);
-/* authsenders: exact address, then "@domain" or "domain", then "" (every sender). */
+struct ctl_route_choice {
+	const struct route *route;	/* NULL: no line applies */
+	const char *file;		/* "authsenders", "qmtproutes", "smtproutes" or NULL */
+	int qmtp;			/* from qmtproutes */
+};
+void ctl_route(const struct config *cfg, const char *host, const char *sender,
+    struct ctl_route_choice *out);
+/*
+ * authsenders alone: the exact address (local part compared exactly), then
+ * "@domain" or "domain", then each ".suffix" of the domain from the
+ * longest, then "" (every sender, bounces included). NULL = none.
+ */
 const struct route *ctl_authsender(const struct config *cfg, const char *sender);
-/* domainips / domaincerts for the sender's domain, then "*". NULL = none. */
+/* domainips / domaincerts for the sender's domain: exactly, then each
+ * ".suffix" from the longest, then "*". NULL = none. */
 const struct ctl_domainip *ctl_domainip(const struct config *cfg, const char *sender_domain);
 const struct ctl_domaincert *ctl_domaincert(const struct config *cfg, const char *sender_domain);
-/* tlsdestinations: exact host, then ".suffix" lines from the longest, honouring
- * |domain bindings; NULL = none (use cfg->tls_default). */
+/* tlsdestinations: exact host (or address), then ".suffix" lines from the
+ * longest; at one key a line bound to sender_domain wins over an unbound
+ * one, and the later line over an earlier one. NULL = none (use
+ * cfg->tls_default). */
 const struct ctl_tlsdest *ctl_tlsdest(const struct config *cfg, const char *host, const char *sender_domain);
 
 /*
@@ -169,15 +217,19 @@ const struct ctl_tlsdest *ctl_tlsdest(const struct config *cfg, const char *host
  *      (notlshosts/<fqdn> exists, or tlshosts/exhaustivelist exists), else 0.
  *  -1: stat() failed other than ENOENT/ENOTDIR (e.g. EACCES), or out of
  *      memory: errno set, *pem_path = NULL, *no_tls = 0. Caller: Z.
- * fqdn is ASCII-lower-cased; a name that is empty, longer than 253 bytes,
- * starts with '.' or has a byte outside [a-z0-9.-] is never looked up (it
- * cannot name a file inside those directories): result 0 as if absent.
+ * fqdn is normalised like a key (lower case, no trailing dot; an address
+ * in any form becomes its plain text form, 192.0.2.7 or 2001:db8::7); a
+ * name that is then empty, longer than 253 bytes, starts with '.' or has
+ * a byte outside [a-z0-9.-] is never looked up (it cannot name a file
+ * inside those directories): result 0 as if absent.
  */
 int ctl_tlshost(const struct config *cfg, const char *fqdn, char **pem_path, int *no_tls);
 
 /* Parsers for single lines, exposed for unit tests and fuzzing.
  * 0 on success, -1 with *why set to a static text. Strings point into line,
- * which the parser may modify in place (it splits fields with NULs). */
+ * which the parser may modify in place (it splits fields with NULs, lower-
+ * cases keys, removes a trailing dot). A key holding UTF-8 is left as it
+ * is: its A-label form is made by ctl_load / ctl_parse_text. */
 int ctl_parse_route(char *line, int qmtp, struct ctl_routeline *out, const char **why);
 int ctl_parse_authsender(char *line, struct ctl_authsender *out, const char **why);
 int ctl_parse_domainip(char *line, struct ctl_domainip *out, const char **why);

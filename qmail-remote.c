@@ -51,14 +51,6 @@ static struct conn conn;
 static struct fail fail;
 static struct tls_policy policy;
 
-static void
-lowercase(char *s)
-{
-	for (; *s; ++s)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
-}
-
 /* Addresses may not carry bytes that end an SMTP line or a report. */
 static int
 address_ok(const char *s)
@@ -217,14 +209,17 @@ sender_domain(const char *sender)
 	return at ? at + 1 : "";
 }
 
-/* Everything one delivery knows once the arguments and files are read. */
+/*
+ * Everything one delivery knows once the arguments and files are read.
+ * host keeps a trailing dot as given (DNS and the report texts see it
+ * so); control.c compares it without, lower-cased, and the control
+ * files' keys in A-labels, so no other spelling is looked up.
+ */
 static struct delivery {
 	char host[DNS_NAME_MAX + 8];		/* A-labels, lower case */
-	char host_utf8[DNS_NAME_MAX + 8];	/* as given, for UTF-8 control files */
-	char relay[DNS_NAME_MAX + 8];		/* the route's relay in A-labels */
+	char relay[DNS_NAME_MAX + 8];		/* the route's relay in A-labels, no trailing dot */
 	const char *sender;
 	const char *dest;			/* what tlsdestinations matches */
-	const char *dest_utf8;			/* the same in UTF-8, or NULL when ASCII */
 	const struct route *route;		/* NULL: MX lookup of host */
 	int qmtp_route;				/* from qmtproutes */
 	unsigned route_port;
@@ -258,10 +253,6 @@ setup(int argc, char **argv)
 	if (idn_host_to_ascii(argv[1], d.host, sizeof d.host, &why) != 0) {
 		TRACE("host %s: %s", argv[1], why);
 		report_die('D', T_DNS_PERM, argv[1]);
-	}
-	if (strlen(argv[1]) < sizeof d.host_utf8) {
-		strcpy(d.host_utf8, argv[1]);
-		lowercase(d.host_utf8);
 	}
 	d.sender = argv[2];
 	idn_envelope_scan(&d.idn, argv[2], argv + 3, (size_t)(argc - 3));
@@ -310,36 +301,41 @@ scan_message(void)
 		report_die('Z', T_READ, NULL);
 }
 
-/* Precedence: authsenders > qmtproutes > smtproutes > DNS (SPEC 4). */
+/* The precedence of authsenders, qmtproutes and smtproutes (SPEC 4) is
+ * ctl_route()'s; none applies: DNS. */
 static void
 choose_route(void)
 {
+	struct ctl_route_choice rc;
 	const struct route *r;
 	const char *why;
 
+	ctl_route(&cfg, d.host, d.sender, &rc);
+	r = rc.route;
+	if (r)
+		TRACE("route: %s line %u%s", rc.file, r->line, r->relay[0] ? "" : ": MX look-up");
 	d.route_port = 25;
-	r = ctl_authsender(&cfg, d.sender);
-	if (!r && ((r = ctl_qmtproute(&cfg, d.host, d.sender)) != NULL ||
-	    (d.host_utf8[0] && (r = ctl_qmtproute(&cfg, d.host_utf8, d.sender)) != NULL))) {
+	if (rc.qmtp) {
 		d.qmtp_route = 1;
 		d.route_port = QMTP_PORT;
 	}
-	if (!r)
-		r = ctl_smtproute(&cfg, d.host, d.sender);
-	if (!r && d.host_utf8[0])
-		r = ctl_smtproute(&cfg, d.host_utf8, d.sender);
 	d.route = r;
 	if (r && r->port)
 		d.route_port = r->port;
 	d.route_smtps = r && r->smtps;
-	if (r && r->relay[0] && !r->relay_is_ip &&
-	    idn_host_to_ascii(r->relay, d.relay, sizeof d.relay, &why) != 0)
-		report_die('D', T_DNS_PERM, r->relay);
+	if (r && r->relay[0] && !r->relay_is_ip) {
+		size_t n;
+
+		if (idn_host_to_ascii(r->relay, d.relay, sizeof d.relay, &why) != 0)
+			report_die('D', T_DNS_PERM, r->relay);
+		/* the relay is the peer's name, as an MX name from DNS would be:
+		 * SNI and the certificate's name never end in a dot */
+		n = strlen(d.relay);
+		if (n > 1 && d.relay[n - 1] == '.')
+			d.relay[n - 1] = '\0';
+	}
 	/* tlsdestinations matches the destination after routes */
 	d.dest = r && r->relay[0] ? (r->relay_is_ip ? r->relay : d.relay) : d.host;
-	d.dest_utf8 = r && r->relay[0] ? (r->relay_is_ip ? NULL : r->relay) : d.host_utf8;
-	if (d.dest_utf8 && (!d.dest_utf8[0] || strcasecmp(d.dest_utf8, d.dest) == 0))
-		d.dest_utf8 = NULL;	/* plain ASCII: nothing more to try */
 	d.sp.auth_user = r && r->user && r->user[0] ? r->user : NULL;
 	d.sp.auth_pass = r && r->password ? r->password : "";
 }
@@ -483,7 +479,7 @@ attempt(const struct peer *pr, int plaintext_only)
 		TRACE("skip %s: recent connect timeouts (qmail-tcpto)", text);
 		return ATTEMPT_NOCONN;
 	}
-	tls_policy_for(&policy, &cfg, d.dest, d.dest_utf8, pr->name, sender_domain(d.sender));
+	tls_policy_for(&policy, &cfg, d.dest, pr->name, sender_domain(d.sender));
 	if (policy.broken)
 		report_die('Z', T_CONTROL, "tlshosts/ or notlshosts/: unreadable");
 	port = policy.port ? policy.port : d.route_port;

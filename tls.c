@@ -81,16 +81,13 @@ apply_rule(struct tls_policy *pol, const struct ctl_tlsdest *t)
 
 void
 tls_policy_for(struct tls_policy *pol, const struct config *cfg,
-    const char *dest, const char *dest_utf8, const char *mxhost, const char *sender_domain)
+    const char *dest, const char *mxhost, const char *sender_domain)
 {
-	/* the A-label form first, then the UTF-8 one, as for smtproutes */
 	const struct ctl_tlsdest *named = ctl_tlsdest(cfg, dest, sender_domain);
 	const struct ctl_domaincert *dc = ctl_domaincert(cfg, sender_cert_domain(sender_domain));
 	char *pem = NULL;
 	int no_tls = 0, r;
 
-	if (!named && dest_utf8)
-		named = ctl_tlsdest(cfg, dest_utf8, sender_domain);
 	memset(pol, 0, sizeof *pol);
 	pol->level = TLS_MAY;
 	if (named) {
@@ -117,8 +114,14 @@ tls_policy_for(struct tls_policy *pol, const struct config *cfg,
 			TRACE("tls: notlshosts/ or tlshosts/exhaustivelist: no TLS");
 		}
 	}
-	/* skarnet: tlsstrictness 2 = mandatory, verified against trustanchors */
-	if (cfg->tlsstrictness >= 2 && pol->level != TLS_NEVER) {
+	/*
+	 * skarnet: tlsstrictness 2 = mandatory, verified against trustanchors.
+	 * Where s/qmail's tlsdestinations speaks -- a line for this
+	 * destination, or any default line -- it decides alone (SPEC 3): a
+	 * pinned ('%') or anonymous ('-') destination must not be made to
+	 * verify a chain it does not have.
+	 */
+	if (cfg->tlsstrictness >= 2 && pol->level != TLS_NEVER && !named && !cfg->tls_default.line) {
 		if (pol->level < TLS_NAME)
 			pol->level = TLS_NAME;
 		if (!pol->cafile && cfg->trustanchors)

@@ -49,12 +49,12 @@ struct tls_policy {
 
 /*
  * The policy for one delivery attempt: dest is the destination after
- * routes (relay name or host argument) in A-labels, dest_utf8 the same
- * in UTF-8 as written (NULL when it is plain ASCII), mxhost the name of
- * the peer, sender_domain the envelope sender's domain.
+ * routes (relay name or address, or the host argument; names in
+ * A-labels: ctl_tlsdest() compares them with the lines' A-label keys),
+ * mxhost the name of the peer, sender_domain the envelope sender's domain.
  */
 void tls_policy_for(struct tls_policy *pol, const struct config *cfg,
-    const char *dest, const char *dest_utf8, const char *mxhost, const char *sender_domain);
+    const char *dest, const char *mxhost, const char *sender_domain);
 
 /*
  * Handshake on c (STARTTLS already accepted, or SMTPS), then checks as

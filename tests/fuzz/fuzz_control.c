@@ -4,13 +4,15 @@
  * (SMTP, QMTP), ctl_parse_authsender, ctl_parse_domainip,
  * ctl_parse_domaincert or ctl_parse_tlsdest; 6 and 7 a whole file, named
  * by (byte >> 3) % the number of files, through ctl_parse_text, followed by
- * every look-up. Checks the invariants a caller relies on.
+ * every look-up (hosts and senders in every spelling: case, a trailing
+ * dot, address forms, UTF-8). Checks the invariants a caller relies on.
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -I. \
- *   tests/fuzz/fuzz_control.c control.c ip.c
+ *   tests/fuzz/fuzz_control.c control.c idn.c ip.c substdio/str.c
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include "control.h"
 
 static const char *const files[] = {
@@ -22,11 +24,14 @@ static const char *const files[] = {
 
 static const char *const hosts[] = {
 	"inside.af.mil", "x.af.mil", "af.mil", "example.com", "a.b.example.com",
-	"mx.partner.com", "[192.0.2.1]", "!@", "", ".", "a..b",
+	"mx.partner.com", "[192.0.2.1]", "!@", "", ".", "a..b", "Example.COM.", "x.af.mil..",
+	"192.0.2.1", "[IPv6:2001:db8::25]", "2001:db8::25", "[::ffff:192.0.2.1]", "[1.2.3",
+	"xn--bcher-kva.example", "b\xc3\xbc" "cher.example", "b\xff.example", "\xe2\x98\x83.",
 };
 
 static const char *const senders[] = {
 	"", "joe@example.com", "Joe@EXAMPLE.com", "@", "@example.com", "noat", "a@", NULL,
+	"joe@a.example.com.", "j\xc3\xbcrgen@b\xc3\xbc" "cher.example", "x@[192.0.2.1]",
 };
 
 #define NUM(a)	(sizeof (a) / sizeof (a)[0])
@@ -71,9 +76,81 @@ check_why(int rc, const char *why)
 		abort();
 }
 
+/* the route chosen is a line of the file named, and qmtp says which */
+static void
+check_choice(const struct config *cfg, const struct ctl_route_choice *rc)
+{
+	const struct ctl_routeline *rl = rc->qmtp ? cfg->qmtproutes : cfg->smtproutes;
+	size_t n = rc->qmtp ? cfg->qmtproutes_count : cfg->smtproutes_count, i;
+
+	if (!rc->route) {
+		if (rc->file || rc->qmtp)
+			abort();
+		return;
+	}
+	check_route(rc->route, rc->qmtp);
+	if (!rc->file || rc->qmtp != (strcmp(rc->file, "qmtproutes") == 0))
+		abort();
+	if (strcmp(rc->file, "authsenders") == 0) {
+		for (i = 0; i < cfg->authsenders_count; ++i)
+			if (rc->route == &cfg->authsenders[i].route)
+				return;
+		abort();
+	}
+	for (i = 0; i < n; ++i)
+		if (rc->route == &rl[i].route)
+			return;
+	abort();
+}
+
+/* After a whole file: every name key is lower-case ASCII (A-labels), with
+ * no trailing dot; address keys hold IPv4 or IPv6. */
+static void
+check_key(const char *k, int is_ip, const struct ip_address *ip)
+{
+	size_t n = strlen(k);
+	const char *p;
+
+	if (is_ip) {
+		if (ip->af != AF_INET && ip->af != AF_INET6)
+			abort();
+		return;
+	}
+	if (n > 1 && k[n - 1] == '.' && strcmp(k, "!@") != 0)
+		abort();
+	for (p = k; *p; ++p)
+		if ((unsigned char)*p >= 0x80 || (*p >= 'A' && *p <= 'Z'))
+			abort();
+}
+
+static void
+check_keys(const struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->smtproutes_count; ++i)
+		check_key(cfg->smtproutes[i].domain, cfg->smtproutes[i].domain_is_ip, &cfg->smtproutes[i].domain_ip);
+	for (i = 0; i < cfg->qmtproutes_count; ++i)
+		check_key(cfg->qmtproutes[i].domain, cfg->qmtproutes[i].domain_is_ip, &cfg->qmtproutes[i].domain_ip);
+	for (i = 0; i < cfg->domainips_count; ++i)
+		check_key(cfg->domainips[i].domain, 0, NULL);
+	for (i = 0; i < cfg->domaincerts_count; ++i)
+		check_key(cfg->domaincerts[i].domain, 0, NULL);
+	for (i = 0; i < cfg->authsenders_count; ++i) {
+		const char *at = strrchr(cfg->authsenders[i].sender, '@');
+		check_key(at ? at + 1 : cfg->authsenders[i].sender, 0, NULL);
+	}
+	for (i = 0; i < cfg->tlsdests_count; ++i) {
+		check_key(cfg->tlsdests[i].dest, cfg->tlsdests[i].dest_is_ip, &cfg->tlsdests[i].dest_ip);
+		if (cfg->tlsdests[i].sender_domain)
+			check_key(cfg->tlsdests[i].sender_domain, 0, NULL);
+	}
+}
+
 static void
 lookups(struct config *cfg, const char *extra)
 {
+	struct ctl_route_choice rc;
 	const struct route *r;
 	const struct ctl_tlsdest *d;
 	size_t i, j;
@@ -84,10 +161,8 @@ lookups(struct config *cfg, const char *extra)
 		const char *h = i < NUM(hosts) ? hosts[i] : extra;
 		for (j = 0; j <= NUM(senders); ++j) {
 			const char *s = j < NUM(senders) ? senders[j] : extra;
-			if ((r = ctl_smtproute(cfg, h, s)))
-				check_route(r, 0);
-			if ((r = ctl_qmtproute(cfg, h, s)))
-				check_route(r, 1);
+			ctl_route(cfg, h, s, &rc);
+			check_choice(cfg, &rc);
 			if ((d = ctl_tlsdest(cfg, h, s)))
 				check_tlsdest(d);
 		}
@@ -171,6 +246,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc == -1 && (!memchr(err.why, '\0', sizeof err.why) || !err.why[0]
 		    || !memchr(err.file, '\0', sizeof err.file)))
 			abort();
+		if (rc == 0)
+			check_keys(&cfg);
 		/* the input's first line, up to ':', doubles as a host and a sender */
 		if ((nl = strchr(line, '\n')))
 			*nl = '\0';

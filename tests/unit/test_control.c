@@ -2,7 +2,7 @@
  * test_control.c -- control.c: each line parser (input -> struct fields or
  * the why of a malformed line), the look-up rules, whole files through
  * ctl_parse_text, and ctl_load on temporary directories.
- * Build: cc -I. tests/unit/test_control.c control.c ip.c
+ * Build: cc -I. -Isubstdio tests/unit/test_control.c control.c idn.c ip.c substdio/str.c
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "control.h"
+#include "idn.h"
 #include "check.h"
 
 static int
@@ -76,6 +77,10 @@ static const struct route_case {
 	{ .line = "x.example:2001:db8::1;", .domain = "x.example", .relay = "2001:db8::1", .is_ip = 1 },
 	{ .line = "[192.0.2.9]:relay.example", .domain = "[192.0.2.9]", .relay = "relay.example" },
 	{ .line = "[2001:DB8::9]:relay.example;25", .domain = "[2001:db8::9]", .relay = "relay.example", .port = 25 },
+	{ .line = "192.0.2.9:relay.example", .domain = "192.0.2.9", .relay = "relay.example" },
+	/* one trailing dot is not part of the key; the relay is kept as written */
+	{ .line = "Partner.Example.:relay.example.", .domain = "partner.example", .relay = "relay.example." },
+	{ .line = ".Example.COM.:", .domain = ".example.com", .relay = "" },
 	/* case, credentials, local address */
 	{ .line = "X.Example:Relay.Example.COM", .domain = "x.example", .relay = "relay.example.com" },
 	{ .line = "x.example:relay.example;587|user|", .domain = "x.example", .relay = "relay.example", .port = 587, .user = "user", .password = "" },
@@ -123,6 +128,11 @@ static const struct route_case {
 	{ .line = "x.example:relay/example", .why = "bad relay" },
 	{ .line = "x.example:relay.example;;25", .why = "invalid port" },
 	{ .line = "x y:relay.example", .why = "bad domain" },
+	{ .line = ".:relay.example", .why = "bad domain" },
+	{ .line = "..:relay.example", .why = "bad domain" },
+	{ .line = "a..b:relay.example", .why = "bad domain" },
+	{ .line = "x.example..:relay.example", .why = "bad domain" },
+	{ .line = "1.2.3.999:relay.example", .why = "bad domain" },
 	{ .line = "a@b:relay.example", .why = "bad domain" },
 	{ .line = "*.example.com:relay.example", .why = "no '*' wildcards: write .example.com" },
 	{ .line = "[192.0.2.300]:relay.example", .why = "bad IP address" },
@@ -184,6 +194,11 @@ static const struct auth_case {
 	{ .line = ":relay.example.com:587|u|p", .sender = "", .relay = "relay.example.com", .port = 587, .user = "u", .password = "p" },
 	{ .line = "joe@example.com:relay.example.com", .sender = "joe@example.com", .relay = "relay.example.com" },
 	{ .line = "Joe@Example.COM:relay.example.com", .sender = "Joe@example.com", .relay = "relay.example.com" },
+	{ .line = "joe@example.com.:relay.example.com", .sender = "joe@example.com", .relay = "relay.example.com" },
+	/* s/qmail: a ".suffix" of the sender's domain */
+	{ .line = ".Example.COM:relay.example.com", .sender = ".example.com", .relay = "relay.example.com" },
+	{ .line = "@.example.com:relay.example.com", .why = "bad sender" },
+	{ .line = ".:relay.example.com", .why = "bad sender" },
 	{ .line = "joe@example.com:relay.example.com:587|u|p:w|x", .why = "too many '|' fields" },
 	{ .line = "joe@:relay.example.com", .why = "bad sender" },
 	{ .line = "@:relay.example.com", .why = "bad sender" },
@@ -236,6 +251,9 @@ test_domainips(void)
 		{ .line = "x.example:192.0.2.1%lo", .domain = "x.example", .ip = "192.0.2.1", .ifname = "lo" },
 		{ .line = "x.example:[2001:db8::2]|", .domain = "x.example", .ip = "2001:db8::2" },
 		{ .line = "X.Example:192.0.2.1", .domain = "x.example", .ip = "192.0.2.1" },
+		{ .line = "x.example.:192.0.2.1", .domain = "x.example", .ip = "192.0.2.1" },
+		{ .line = ".Example.COM:192.0.2.1", .domain = ".example.com", .ip = "192.0.2.1" },
+		{ .line = ".:192.0.2.1", .why = "bad domain" },
 		{ .line = "x.example:fe80::1%nosuchif0", .why = "no such interface" },
 		{ .line = "x.example:fe80::1%", .why = "bad interface name" },
 		{ .line = "x.example:fe80::1%abcdefghijklmnopq", .why = "bad interface name" },
@@ -288,6 +306,8 @@ test_domaincerts(void)
 		{ .line = "x.example:/c|/k|p|q", .why = "too many '|' fields" },
 		{ .line = "x.example", .why = "missing ':'" },
 		{ .line = "a b:/c", .why = "bad domain" },
+		{ .line = ".example.com:/c", .domain = ".example.com", .cert = "/c" },
+		{ .line = "..example.com:/c", .why = "bad domain" },
 	};
 	size_t i;
 
@@ -360,6 +380,10 @@ static const struct tls_case {
 	{ .line = "[192.0.2.7]:", .flags = MAND, .dest = "[192.0.2.7]", .verify = TLSV_NONE },
 	{ .line = "=[2001:db8::7]:/ca", .flags = MAND, .dest = "[2001:db8::7]", .prefix = '=', .verify = TLSV_NAME_EXACT, .cafile = "/ca" },
 	{ .line = "192.0.2.8:", .flags = MAND, .dest = "192.0.2.8", .verify = TLSV_NONE },
+	{ .line = "Partner.Example.:", .flags = MAND, .dest = "partner.example", .verify = TLSV_NONE },
+	{ .line = "%.Partner.Example.:=" FP40, .flags = MAND | NOTLSA, .dest = ".partner.example", .prefix = '%', .verify = TLSV_PIN, .fp = FP40 },
+	{ .line = "[IPv6:2001:DB8::7]:", .flags = MAND, .dest = "[ipv6:2001:db8::7]", .verify = TLSV_NONE },
+	{ .line = "x.example:;|Sender.Example.", .flags = MAND, .dest = "x.example", .verify = TLSV_NONE, .sender_domain = "sender.example" },
 	{ .line = "x.example:/ca|HIGH|3", .flags = MAND, .dest = "x.example", .verify = TLSV_CHAIN, .cafile = "/ca", .ciphers = "HIGH", .depth = 3 },
 	{ .line = "x.example:/ca||3", .flags = MAND, .dest = "x.example", .verify = TLSV_CHAIN, .cafile = "/ca", .depth = 3 },
 	{ .line = "x.example:/ca|HIGH", .flags = MAND, .dest = "x.example", .verify = TLSV_CHAIN, .cafile = "/ca", .ciphers = "HIGH" },
@@ -397,6 +421,8 @@ static const struct tls_case {
 	{ .line = "?*:", .why = "bad destination" },
 	{ .line = "**:", .why = "bad destination" },
 	{ .line = ".:", .why = "bad destination" },
+	{ .line = "=.:", .why = "bad destination" },
+	{ .line = "x.example..:", .why = "bad destination" },
 	{ .line = "[1.2.3]:", .why = "bad destination" },
 	{ .line = "x.example:/a|b|1;25|dom.example|extra", .why = "too many '|' fields after ';'" },
 	{ .line = "x.example:/a|b|1|2;25", .why = "too many '|' fields" },
@@ -476,6 +502,20 @@ relay_of(const struct route *r)
 	return r ? r->relay : "(none)";
 }
 
+/* ctl_route's relay, and the file it came from ("(none)" when DNS) */
+static const char *
+route_of(const struct config *cfg, const char *host, const char *sender, const char **file)
+{
+	struct ctl_route_choice rc;
+
+	ctl_route(cfg, host, sender, &rc);
+	if (file)
+		*file = rc.file ? rc.file : "(none)";
+	CHECK((rc.route != NULL) == (rc.file != NULL) && rc.qmtp == (rc.file && strcmp(rc.file, "qmtproutes") == 0),
+	    "ctl_route(%s): route, file and qmtp agree", host);
+	return relay_of(rc.route);
+}
+
 static void
 test_route_lookup(void)
 {
@@ -491,7 +531,7 @@ test_route_lookup(void)
 	static const struct {
 		const char *host, *sender, *relay;
 	} cases[] = {
-		{ "inside.af.mil", "a@b.example", "firewall.af.mil" },	/* exact; first line wins */
+		{ "inside.af.mil", "a@b.example", "second.example" },	/* exact; the later line wins */
 		{ "foo.af.mil", "a@b.example", "" },			/* ".af.mil": MX look-up */
 		{ "af.mil", "a@b.example", "heaven.af.mil" },		/* ".af.mil" is not "af.mil" */
 		{ "x.af.mil", "", "bouncehost.af.mil" },		/* bounce route wins */
@@ -502,9 +542,16 @@ test_route_lookup(void)
 		{ "example.org", "a@b.example", "heaven.af.mil" },	/* default */
 		{ "example.org", NULL, "heaven.af.mil" },
 		{ "!@", "a@b.example", "heaven.af.mil" },		/* "!@" is not a host */
+		/* one destination however written: case, one trailing dot */
+		{ "X.AF.MIL.", "a@b.example", "xrelay.example" },
+		{ "a.B.af.mil.", "a@b.example", "brelay.example" },
+		{ "x.af.mil..", "a@b.example", "heaven.af.mil" },	/* only one dot */
+		{ ".", "a@b.example", "heaven.af.mil" },
+		{ "", "a@b.example", "heaven.af.mil" },
 	};
 	struct config cfg;
 	struct ctl_error err;
+	const char *file;
 	size_t i;
 
 	ctl_init(&cfg);
@@ -513,29 +560,92 @@ test_route_lookup(void)
 	CHECK(cfg.smtproutes_count == 7 && cfg.smtproutes[0].route.line == 2 && cfg.smtproutes[6].route.line == 8,
 	    "smtproutes line numbers");
 	for (i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
-		const struct route *r = ctl_smtproute(&cfg, cases[i].host, cases[i].sender);
-		CHECK(r && streq(r->relay, cases[i].relay), "smtproute(%s, %s) = %s, want %s",
-		    cases[i].host, S(cases[i].sender), relay_of(r), cases[i].relay);
+		const char *relay = route_of(&cfg, cases[i].host, cases[i].sender, &file);
+		CHECK(streq(relay, cases[i].relay) && streq(file, "smtproutes"), "route(%s, %s) = %s from %s, want %s",
+		    cases[i].host, S(cases[i].sender), relay, file, cases[i].relay);
 	}
-	CHECK(ctl_qmtproute(&cfg, "inside.af.mil", "a@b") == NULL, "qmtproutes empty");
 
 	CHECK(text(&cfg, "qmtproutes", "inside.af.mil:qmtp.example;6209\n.mil:m.example:209\n", &err) == 0,
 	    "qmtproutes: %s", err.why);
 	{
-		const struct route *r = ctl_qmtproute(&cfg, "inside.af.mil", "a@b");
-		CHECK(r && streq(r->relay, "qmtp.example") && r->port == 6209 && r->smtps, "qmtproute exact");
-		r = ctl_qmtproute(&cfg, "foo.af.mil", "a@b");
-		CHECK(r && streq(r->relay, "m.example") && r->port == 209 && !r->smtps, "qmtproute suffix");
-		CHECK(ctl_qmtproute(&cfg, "example.org", "a@b") == NULL, "qmtproute: no default");
-		CHECK(ctl_qmtproute(&cfg, "x.af.mil", "") != NULL, "qmtproute: no bounce line, suffix applies");
+		struct ctl_route_choice rc;
+		ctl_route(&cfg, "inside.af.mil", "a@b", &rc);
+		CHECK(rc.qmtp && rc.route && streq(rc.route->relay, "qmtp.example") && rc.route->port == 6209
+		    && rc.route->smtps, "qmtproute exact beats smtproutes exact");
+		/* ".af.mil" in smtproutes is longer than ".mil" in qmtproutes */
+		CHECK(streq(route_of(&cfg, "foo.af.mil", "a@b", &file), "") && streq(file, "smtproutes"),
+		    "smtproutes .af.mil beats qmtproutes .mil: %s", file);
+		ctl_route(&cfg, "foo.mil", "a@b", &rc);
+		CHECK(rc.qmtp && rc.route && streq(rc.route->relay, "m.example") && rc.route->port == 209
+		    && !rc.route->smtps, "qmtproute suffix");
+		/* the qmtproutes suffix beats smtproutes' catch-all */
+		CHECK(streq(route_of(&cfg, "example.mil", "a@b", &file), "m.example") && streq(file, "qmtproutes"),
+		    "qmtproutes .mil beats smtproutes ''");
+		CHECK(streq(route_of(&cfg, "example.org", "a@b", &file), "heaven.af.mil") && streq(file, "smtproutes"),
+		    "qmtproutes has no default: smtproutes'");
+		CHECK(streq(route_of(&cfg, "x.mil", "", &file), "bouncehost.af.mil"), "smtproutes !@ beats qmtproutes suffix");
 	}
 	ctl_free(&cfg);
 
 	ctl_init(&cfg);
 	CHECK(text(&cfg, "smtproutes", "a.example:r.example\n", &err) == 0, "smtproutes no default");
-	CHECK(ctl_smtproute(&cfg, "b.example", "x@y") == NULL, "no default route -> NULL");
-	CHECK(ctl_smtproute(&cfg, "a.example", "") != NULL, "no bounce route: bounces follow the domain");
+	CHECK(streq(route_of(&cfg, "b.example", "x@y", &file), "(none)") && streq(file, "(none)"), "no default route -> NULL");
+	CHECK(streq(route_of(&cfg, "a.example", "", NULL), "r.example"), "no bounce route: bounces follow the domain");
 	ctl_free(&cfg);
+}
+
+/* SPEC 4 (revised): authsenders; "!@" (qmtproutes, then smtproutes); then
+ * level by level, qmtproutes first only within a level. */
+static void
+test_route_precedence(void)
+{
+	static const struct {
+		const char *qmtp, *smtp, *auth, *host, *sender, *relay, *file;
+	} cases[] = {
+		/* issue 16 item 15: qmtproutes' catch-all no longer beats these */
+		{ ":q.relay\n", "!@:bounce.relay\n", NULL, "x.example", "", "bounce.relay", "smtproutes" },
+		{ ":q.relay\n", "exact.example:s.relay;587|u|p\n", NULL, "exact.example", "a@b", "s.relay", "smtproutes" },
+		{ ":q.relay\n", "exact.example:s.relay\n", NULL, "other.example", "a@b", "q.relay", "qmtproutes" },
+		{ ".example:q.relay\n", "a.example:s.relay\n", NULL, "a.example", "a@b", "s.relay", "smtproutes" },
+		{ ".example:q.relay\n", "a.example:s.relay\n", NULL, "b.example", "a@b", "q.relay", "qmtproutes" },
+		{ ".example:q.relay\n", ".sub.example:s.relay\n", NULL, "x.sub.example", "a@b", "s.relay", "smtproutes" },
+		{ ".sub.example:q.relay\n", ".example:s.relay\n", NULL, "x.sub.example", "a@b", "q.relay", "qmtproutes" },
+		{ "a.example:\n", ":s.relay\n", NULL, "a.example", "a@b", "", "qmtproutes" },
+		/* one level: qmtproutes first */
+		{ "a.example:q.relay\n", "a.example:s.relay\n", NULL, "a.example", "a@b", "q.relay", "qmtproutes" },
+		{ ".example:q.relay\n", ".example:s.relay\n", NULL, "a.example", "a@b", "q.relay", "qmtproutes" },
+		{ ":q.relay\n", ":s.relay\n", NULL, "a.example", "a@b", "q.relay", "qmtproutes" },
+		{ "!@:qb.relay\n", "!@:sb.relay\n", NULL, "a.example", "", "qb.relay", "qmtproutes" },
+		/* "!@" beats every level, in either file */
+		{ "!@:qb.relay\n", "a.example:s.relay\n", NULL, "a.example", "", "qb.relay", "qmtproutes" },
+		{ "a.example:q.relay\n", "!@:sb.relay\n", NULL, "a.example", "", "sb.relay", "smtproutes" },
+		{ "!@:qb.relay\n", "a.example:s.relay\n", NULL, "a.example", "a@b", "s.relay", "smtproutes" },
+		/* authsenders first, for every host */
+		{ "a.example:q.relay\n", "!@:sb.relay\n", ":auth.relay\n", "a.example", "", "auth.relay", "authsenders" },
+		{ "a.example:q.relay\n", "", "a@b:auth.relay\n", "a.example", "a@b", "auth.relay", "authsenders" },
+		{ "a.example:q.relay\n", "", "a@b:auth.relay\n", "a.example", "c@b", "q.relay", "qmtproutes" },
+		/* the same key twice in one file: the later line */
+		{ "a.example:q1.relay\na.example:q2.relay\n", "", NULL, "a.example", "a@b", "q2.relay", "qmtproutes" },
+		{ "", "!@:s1.relay\n!@:s2.relay\n", NULL, "a.example", "", "s2.relay", "smtproutes" },
+		{ "", "", NULL, "a.example", "a@b", "(none)", "(none)" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+		struct config cfg;
+		struct ctl_error err;
+		const char *relay, *file;
+
+		ctl_init(&cfg);
+		CHECK(text(&cfg, "qmtproutes", cases[i].qmtp, &err) == 0 && text(&cfg, "smtproutes", cases[i].smtp, &err) == 0
+		    && (!cases[i].auth || text(&cfg, "authsenders", cases[i].auth, &err) == 0),
+		    "precedence %zu: %s line %u %s", i, err.file, err.line, err.why);
+		relay = route_of(&cfg, cases[i].host, cases[i].sender, &file);
+		CHECK(streq(relay, cases[i].relay) && streq(file, cases[i].file),
+		    "precedence %zu (%s from %s): %s from %s, want %s from %s", i, cases[i].host, S(cases[i].sender),
+		    relay, file, cases[i].relay, cases[i].file);
+		ctl_free(&cfg);
+	}
 }
 
 static void
@@ -554,7 +664,7 @@ test_authsender_lookup(void)
 		{ "joe@EXAMPLE.com", "exact.example" },	/* domain part without case */
 		{ "Joe@example.com", "at.example" },	/* local part exact */
 		{ "ann@example.com", "at.example" },
-		{ "x@other.org", "plain.example" },	/* "domain" and "@domain": file order */
+		{ "x@other.org", "later.example" },	/* "domain" and "@domain": one key, the later line */
 		{ "x@sub.other.org", "every.example" },
 		{ "", "every.example" },
 		{ NULL, "every.example" },
@@ -589,12 +699,12 @@ test_domain_lookups(void)
 	const struct ctl_domaincert *c;
 
 	ctl_init(&cfg);
-	CHECK(text(&cfg, "domainips", "*:192.0.2.1\nexample.com:192.0.2.2|helo.example.com\nexample.com:192.0.2.3\n", &err) == 0,
+	CHECK(text(&cfg, "domainips", "*:192.0.2.1\nexample.com:192.0.2.3\nexample.com:192.0.2.2|helo.example.com\n", &err) == 0,
 	    "domainips: %s", err.why);
 	d = ctl_domainip(&cfg, "example.com");
-	CHECK(d && streq(ipstr(&d->localip), "192.0.2.2") && streq(d->helohost, "helo.example.com"), "domainip exact");
-	d = ctl_domainip(&cfg, "EXAMPLE.com");
-	CHECK(d && streq(ipstr(&d->localip), "192.0.2.2"), "domainip exact, case");
+	CHECK(d && streq(ipstr(&d->localip), "192.0.2.2") && streq(d->helohost, "helo.example.com"), "domainip exact, later line");
+	d = ctl_domainip(&cfg, "EXAMPLE.com.");
+	CHECK(d && streq(ipstr(&d->localip), "192.0.2.2"), "domainip exact, case, trailing dot");
 	d = ctl_domainip(&cfg, "sub.example.com");
 	CHECK(d && streq(ipstr(&d->localip), "192.0.2.1"), "domainip wildcard for a subdomain");
 	d = ctl_domainip(&cfg, "");
@@ -613,6 +723,221 @@ test_domain_lookups(void)
 	CHECK(text(&cfg, "domainips", "example.com:192.0.2.2\n", &err) == 0, "domainips 2");
 	CHECK(ctl_domainip(&cfg, "other.example") == NULL, "domainip: none");
 	CHECK(ctl_domaincert(&cfg, "other.example") == NULL, "domaincert: none");
+	ctl_free(&cfg);
+}
+
+/* issue 16 items 3 and 16: one destination however written */
+static void
+test_key_forms(void)
+{
+	static const char routes[] =
+	    "192.0.2.7:v4.relay\n"
+	    "[IPv6:2001:DB8::25]:v6.relay\n"
+	    "[::ffff:192.0.2.8]:mapped.relay\n"
+	    "Partner.Example.:partner.relay\n"
+	    ".Sub.Example.:sub.relay\n";
+	static const struct {
+		const char *host, *relay;
+	} rcases[] = {
+		{ "[192.0.2.7]", "v4.relay" }, { "192.0.2.7", "v4.relay" }, { "[::ffff:192.0.2.7]", "v4.relay" },
+		{ "[IPv6:::ffff:192.0.2.7]", "v4.relay" },
+		{ "[2001:db8::25]", "v6.relay" }, { "[IPv6:2001:db8:0:0::25]", "v6.relay" }, { "2001:DB8::25", "v6.relay" },
+		{ "[192.0.2.8]", "mapped.relay" }, { "192.0.2.8", "mapped.relay" },
+		{ "partner.example", "partner.relay" }, { "PARTNER.example.", "partner.relay" },
+		{ "a.sub.example.", "sub.relay" }, { "sub.example", "(none)" },
+		{ "[192.0.2.9]", "(none)" },			/* an address never matches a ".suffix" */
+		{ "[2001:db8::26]", "(none)" }, { "[192.0.2.7", "(none)" },
+		{ "partner.example..", "(none)" },
+	};
+	static const char tlsd[] =
+	    "[2001:db8::25]:/ca-v6\n"
+	    "[192.0.2.7]:/ca-v4\n"
+	    "192.0.2.8:/ca-bare\n"
+	    "Partner.Example.:/ca-partner\n"
+	    "%[::ffff:192.0.2.9]:=" FP40 "\n";
+	static const struct {
+		const char *host, *cafile;
+	} tcases[] = {
+		{ "2001:db8::25", "/ca-v6" }, { "[IPv6:2001:DB8::25]", "/ca-v6" }, { "[2001:db8:0::25]", "/ca-v6" },
+		{ "192.0.2.7", "/ca-v4" }, { "[::ffff:192.0.2.7]", "/ca-v4" }, { "::ffff:192.0.2.7", "/ca-v4" },
+		{ "[192.0.2.8]", "/ca-bare" }, { "partner.example.", "/ca-partner" }, { "Partner.Example", "/ca-partner" },
+		{ "[192.0.2.10]", NULL }, { "x.partner.example", NULL },
+	};
+	struct config cfg;
+	struct ctl_error err;
+	const struct ctl_tlsdest *d;
+	size_t i;
+
+	ctl_init(&cfg);
+	CHECK(text(&cfg, "smtproutes", routes, &err) == 0, "smtproutes key forms: line %u %s", err.line, err.why);
+	expect_error("smtproutes", "a.example:r\n.7:r\n", 2, "bad domain");	/* a suffix of an address? no */
+	CHECK(cfg.smtproutes_count == 5 && cfg.smtproutes[0].domain_is_ip && cfg.smtproutes[1].domain_is_ip
+	    && cfg.smtproutes[2].domain_is_ip && cfg.smtproutes[2].domain_ip.af == AF_INET
+	    && streq(ipstr(&cfg.smtproutes[2].domain_ip), "192.0.2.8") && !cfg.smtproutes[3].domain_is_ip
+	    && streq(cfg.smtproutes[3].domain, "partner.example") && streq(cfg.smtproutes[4].domain, ".sub.example"),
+	    "route keys normalised");
+	for (i = 0; i < sizeof rcases / sizeof rcases[0]; ++i) {
+		const char *relay = route_of(&cfg, rcases[i].host, "a@b", NULL);
+		CHECK(streq(relay, rcases[i].relay), "key forms: route(%s) = %s, want %s", rcases[i].host, relay, rcases[i].relay);
+	}
+	CHECK(text(&cfg, "tlsdestinations", tlsd, &err) == 0, "tlsdestinations key forms: line %u %s", err.line, err.why);
+	for (i = 0; i < sizeof tcases / sizeof tcases[0]; ++i) {
+		d = ctl_tlsdest(&cfg, tcases[i].host, NULL);
+		CHECK(tcases[i].cafile ? d && streq(d->cafile, tcases[i].cafile) : d == NULL,
+		    "key forms: tlsdest(%s) = %s, want %s", tcases[i].host, d ? S(d->cafile) : "(none)", S(tcases[i].cafile));
+	}
+	d = ctl_tlsdest(&cfg, "192.0.2.9", NULL);
+	CHECK(d && d->prefix == '%' && d->dest_is_ip, "key forms: a pinned v4-mapped address");
+	ctl_free(&cfg);
+}
+
+/* issue 16 item 14: UTF-8 keys are A-label keys, matched at their own level */
+static void
+test_utf8_keys(void)
+{
+	struct config cfg;
+	struct ctl_error err;
+	const struct ctl_tlsdest *d;
+	const struct ctl_domainip *di;
+	const struct route *r;
+	unsigned long calls;
+
+	/* ASCII keys (xn-- ones included) never load libidn2 */
+	calls = idn_library_calls;
+	ctl_init(&cfg);
+	CHECK(text(&cfg, "smtproutes", "xn--bcher-kva.example:r1\n.example:r2\n:r3\n", &err) == 0
+	    && text(&cfg, "tlsdestinations", "=xn--bcher-kva.example:/ca\n", &err) == 0
+	    && text(&cfg, "authsenders", "joe@example.com:r\n", &err) == 0, "ascii keys: %s", err.why);
+	CHECK(streq(route_of(&cfg, "xn--bcher-kva.example", "a@example.com", NULL), "r1"), "A-label key, A-label host");
+	(void)ctl_tlsdest(&cfg, "xn--bcher-kva.example", "example.com");
+	(void)ctl_authsender(&cfg, "joe@example.com");
+	CHECK(idn_library_calls == calls, "ASCII keys and queries: %lu libidn2 calls", idn_library_calls - calls);
+	ctl_free(&cfg);
+
+	ctl_init(&cfg);
+	CHECK(text(&cfg, "smtproutes", "b\xc3\xbc" "cher.example:r1\n:r2\n.B\xc3\x9c" "CHER.example.:r3\n", &err) == 0,
+	    "utf8 smtproutes: line %u %s", err.line, err.why);
+	CHECK(idn_library_calls > calls, "a UTF-8 key calls libidn2");
+	CHECK(cfg.smtproutes_count == 3 && streq(cfg.smtproutes[0].domain, "xn--bcher-kva.example")
+	    && streq(cfg.smtproutes[2].domain, ".xn--bcher-kva.example"), "UTF-8 route keys in A-labels: '%s' '%s'",
+	    cfg.smtproutes_count ? cfg.smtproutes[0].domain : "", cfg.smtproutes_count > 2 ? cfg.smtproutes[2].domain : "");
+	CHECK(streq(route_of(&cfg, "xn--bcher-kva.example", "a@b", NULL), "r1"), "UTF-8 exact line beats the catch-all");
+	CHECK(streq(route_of(&cfg, "b\xc3\xbc" "cher.example.", "a@b", NULL), "r1"), "UTF-8 query, UTF-8 key");
+	CHECK(streq(route_of(&cfg, "mx.xn--bcher-kva.example", "a@b", NULL), "r3"), "UTF-8 suffix key");
+	CHECK(text(&cfg, "tlsdestinations", "=b\xc3\xbc" "cher.example:/partner-ca\n.example:\n"
+	    "x.example:;|b\xc3\xbc" "cher.example\n", &err) == 0, "utf8 tlsdestinations: line %u %s", err.line, err.why);
+	d = ctl_tlsdest(&cfg, "xn--bcher-kva.example", NULL);
+	CHECK(d && d->prefix == '=' && streq(d->cafile, "/partner-ca") && streq(d->dest, "xn--bcher-kva.example"),
+	    "UTF-8 exact tlsdestinations line beats an A-label suffix line");
+	d = ctl_tlsdest(&cfg, "x.example", "xn--bcher-kva.example");
+	CHECK(d && d->line == 3, "UTF-8 |domain binding, A-label sender domain");
+	d = ctl_tlsdest(&cfg, "x.example", "B\xc3\x9c" "cher.example");
+	CHECK(d && d->line == 3, "UTF-8 |domain binding, UTF-8 sender domain");
+	d = ctl_tlsdest(&cfg, "x.example", "other.example");
+	CHECK(d && d->line == 2, "other sender: the suffix line");
+	CHECK(text(&cfg, "authsenders", "j\xc3\xbcrgen@b\xc3\xbc" "cher.example:r-auth\n", &err) == 0
+	    && streq(cfg.authsenders[0].sender, "j\xc3\xbcrgen@xn--bcher-kva.example"), "UTF-8 authsenders key '%s'",
+	    cfg.authsenders_count ? cfg.authsenders[0].sender : "");
+	r = ctl_authsender(&cfg, "j\xc3\xbcrgen@xn--bcher-kva.example");
+	CHECK(r && streq(r->relay, "r-auth"), "authsender, A-label sender domain");
+	r = ctl_authsender(&cfg, "j\xc3\xbcrgen@b\xc3\xbc" "cher.example");
+	CHECK(r && streq(r->relay, "r-auth"), "authsender, UTF-8 sender domain");
+	CHECK(ctl_authsender(&cfg, "J\xc3\xbcrgen@b\xc3\xbc" "cher.example") == NULL, "authsender: local part exact");
+	CHECK(text(&cfg, "domainips", ".b\xc3\xbc" "cher.example:192.0.2.5\n", &err) == 0, "utf8 domainips");
+	di = ctl_domainip(&cfg, "mail.xn--bcher-kva.example");
+	CHECK(di && streq(ipstr(&di->localip), "192.0.2.5"), "UTF-8 domainips suffix");
+	ctl_free(&cfg);
+
+	/* no A-label form: a malformed line, naming file and line */
+	ctl_init(&cfg);
+	CHECK(text(&cfg, "smtproutes", "a.example:r\nb\xff" "cher.example:r\n", &err) == -1 && err.line == 2
+	    && streq(err.file, "smtproutes") && strncmp(err.why, "no A-label form: ", 17) == 0,
+	    "bad UTF-8 route key: line %u '%s'", err.line, err.why);
+	ctl_free(&cfg);
+	ctl_init(&cfg);
+	CHECK(text(&cfg, "tlsdestinations", "*:\n=\xe2\x98\x83.example:\n", &err) == -1 && err.line == 2
+	    && strncmp(err.why, "no A-label form: ", 17) == 0, "bad UTF-8 tlsdestinations key: line %u '%s'",
+	    err.line, err.why);
+	ctl_free(&cfg);
+}
+
+/* issue 16 item 20: the later of two lines with one key; s/qmail's ".suffix"
+ * lines in authsenders, domainips and domaincerts */
+static void
+test_compat_lookups(void)
+{
+	struct config cfg;
+	struct ctl_error err;
+	const struct ctl_tlsdest *d;
+	const struct ctl_domainip *di;
+	const struct ctl_domaincert *dc;
+	const struct route *r;
+	static const struct {
+		const char *sender, *relay;
+	} acases[] = {
+		{ "x@a.example.com", "suffix.relay" }, { "x@b.sub.example.com", "sub.relay" },
+		{ "x@example.com", "at.relay" }, { "joe@a.example.com", "joe.relay" },
+		{ "Joe@a.example.com", "suffix.relay" }, { "x@other.org", "all.relay" }, { "", "all.relay" },
+		{ "x@A.EXAMPLE.COM.", "suffix.relay" },
+	};
+	size_t i;
+
+	ctl_init(&cfg);
+	CHECK(text(&cfg, "authsenders", ".example.com:suffix.relay\n@example.com:at.relay\n:all.relay\n"
+	    ".sub.example.com:sub.relay\njoe@a.example.com:joe.relay\n", &err) == 0, "authsenders suffixes: %s", err.why);
+	for (i = 0; i < sizeof acases / sizeof acases[0]; ++i) {
+		r = ctl_authsender(&cfg, acases[i].sender);
+		CHECK(r && streq(r->relay, acases[i].relay), "authsender(%s) = %s, want %s", acases[i].sender,
+		    relay_of(r), acases[i].relay);
+	}
+	CHECK(text(&cfg, "authsenders", "joe@example.com:one.relay\njoe@example.com:two.relay\n", &err) == 0,
+	    "authsenders twice");
+	r = ctl_authsender(&cfg, "joe@example.com");
+	CHECK(r && streq(r->relay, "two.relay"), "authsenders: the later line, %s", relay_of(r));
+	ctl_free(&cfg);
+
+	ctl_init(&cfg);
+	CHECK(text(&cfg, "domainips", ".example.com:192.0.2.1\n*:192.0.2.9\nexample.com:192.0.2.2\n"
+	    ".sub.example.com:192.0.2.3\n*:192.0.2.8\n", &err) == 0, "domainips suffixes: %s", err.why);
+	di = ctl_domainip(&cfg, "a.example.com");
+	CHECK(di && streq(ipstr(&di->localip), "192.0.2.1"), "domainips .suffix");
+	di = ctl_domainip(&cfg, "a.sub.example.com");
+	CHECK(di && streq(ipstr(&di->localip), "192.0.2.3"), "domainips longest .suffix");
+	di = ctl_domainip(&cfg, "example.com");
+	CHECK(di && streq(ipstr(&di->localip), "192.0.2.2"), "domainips exact beats suffix");
+	di = ctl_domainip(&cfg, "other.org");
+	CHECK(di && streq(ipstr(&di->localip), "192.0.2.8"), "domainips: the later '*' line");
+	CHECK(text(&cfg, "domaincerts", ".example.com:/c-suffix\nexample.com:/c1\nexample.com:/c2\n*:/c-all\n", &err) == 0,
+	    "domaincerts: %s", err.why);
+	dc = ctl_domaincert(&cfg, "mail.example.com");
+	CHECK(dc && streq(dc->certfile, "/c-suffix"), "domaincerts .suffix");
+	dc = ctl_domaincert(&cfg, "example.com");
+	CHECK(dc && streq(dc->certfile, "/c2"), "domaincerts: the later line");
+	dc = ctl_domaincert(&cfg, "");
+	CHECK(dc && streq(dc->certfile, "/c-all"), "domaincerts: a bounce gets '*'");
+	ctl_free(&cfg);
+
+	ctl_init(&cfg);
+	CHECK(text(&cfg, "tlsdestinations", "x.example:/ca1\nx.example:/ca2\ny.example:/ca-bound;|s.example\n"
+	    "y.example:/ca-unbound\ny.example:/ca-bound2;|s.example\n", &err) == 0, "tlsdestinations twice");
+	d = ctl_tlsdest(&cfg, "x.example", NULL);
+	CHECK(d && streq(d->cafile, "/ca2"), "tlsdestinations: the later line");
+	d = ctl_tlsdest(&cfg, "y.example", "s.example");
+	CHECK(d && streq(d->cafile, "/ca-bound2"), "tlsdestinations: the later bound line");
+	d = ctl_tlsdest(&cfg, "y.example", "t.example");
+	CHECK(d && streq(d->cafile, "/ca-unbound"), "tlsdestinations: the unbound line for other senders");
+	ctl_free(&cfg);
+
+	ctl_init(&cfg);
+	CHECK(text(&cfg, "tlsclientciphers", "# netqmail joins the lines\nECDHE-ECDSA-AES128-GCM-SHA256 \n\n"
+	    "AES128-SHA\n@SECLEVEL=1\n", &err) == 0 && streq(cfg.tlsclientciphers,
+	    "ECDHE-ECDSA-AES128-GCM-SHA256:AES128-SHA:@SECLEVEL=1"), "tlsclientciphers joined: '%s'",
+	    S(cfg.tlsclientciphers));
+	CHECK(text(&cfg, "tlsclientciphers", "# only a comment\n", &err) == 0, "tlsclientciphers comment only");
+	ctl_free(&cfg);
+	ctl_init(&cfg);
+	CHECK(text(&cfg, "tlsclientciphers", "HIGH\n", &err) == 0 && streq(cfg.tlsclientciphers, "HIGH"),
+	    "tlsclientciphers one line");
 	ctl_free(&cfg);
 }
 
@@ -827,7 +1152,7 @@ test_load(void)
 		CHECK(cfg.smtproutes_count == 0 && cfg.ipme_count == 0 && !cfg.clientcert_pem
 		    && !cfg.tlshosts_exhaustive && !cfg.trustanchors, "absent files");
 		CHECK(streq(cfg.controldir, dir), "controldir");
-		CHECK(ctl_smtproute(&cfg, "x.example", "a@b") == NULL, "no routes");
+		CHECK(streq(route_of(&cfg, "x.example", "a@b", NULL), "(none)"), "no routes");
 		ctl_free(&cfg);
 	}
 
@@ -900,6 +1225,8 @@ test_load(void)
 	sub(dir, "tlshosts");
 	sub(dir, "notlshosts");
 	put(dir, "tlshosts/mx.example.com.pem", "");
+	put(dir, "tlshosts/192.0.2.60.pem", "");
+	put(dir, "tlshosts/2001:db8::60.pem", "");
 	put(dir, "notlshosts/plain.example.com", "");
 	rc = ctl_load(&cfg, dir, &err);
 	CHECK(rc == 0, "ctl_load full: %s %u %s", err.file, err.line, err.why);
@@ -926,6 +1253,17 @@ test_load(void)
 		free(pem);
 		rc = ctl_tlshost(&cfg, "MX.Example.COM", &pem, &no_tls);
 		CHECK(rc == 1 && pem, "tlshost pem, upper case");
+		free(pem);
+		rc = ctl_tlshost(&cfg, "mx.example.com.", &pem, &no_tls);
+		CHECK(rc == 1 && streq(pem, path), "tlshost pem, trailing dot: %d %s", rc, S(pem));
+		free(pem);
+		rc = ctl_tlshost(&cfg, "[::ffff:192.0.2.60]", &pem, &no_tls);
+		snprintf(path, sizeof path, "%s/tlshosts/192.0.2.60.pem", dir);
+		CHECK(rc == 1 && streq(pem, path), "tlshost pem, an address: %d %s", rc, S(pem));
+		free(pem);
+		rc = ctl_tlshost(&cfg, "2001:DB8::60", &pem, &no_tls);
+		snprintf(path, sizeof path, "%s/tlshosts/2001:db8::60.pem", dir);
+		CHECK(rc == 1 && streq(pem, path), "tlshost pem, an IPv6 address: %d %s", rc, S(pem));
 		free(pem);
 		rc = ctl_tlshost(&cfg, "plain.example.com", &pem, &no_tls);
 		CHECK(rc == 0 && pem == NULL && no_tls == 1, "notlshosts");
@@ -971,6 +1309,10 @@ main(void)
 	test_domaincerts();
 	test_tlsdests();
 	test_route_lookup();
+	test_route_precedence();
+	test_key_forms();
+	test_utf8_keys();
+	test_compat_lookups();
 	test_authsender_lookup();
 	test_domain_lookups();
 	test_tls_files();
