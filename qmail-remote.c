@@ -111,7 +111,14 @@ find_mx_peers(const char *host)
 	if (st != DNS_OK)
 		report_die('Z', T_DNS_TEMP, NULL);
 	if (n == 0) {	/* no MX: the host itself (RFC 5321 5.1) */
-		st = resolve_host(host, 0, ad);
+		/* its name goes to SNI and the certificate check, as DNS
+		 * gives MX names: without the trailing dot "host." may have */
+		static char self[DNS_NAME_MAX + 8];
+		size_t len = str_copy(self, sizeof self, host);
+
+		if (len > 1 && self[len - 1] == '.')
+			self[len - 1] = '\0';
+		st = resolve_host(self, 0, ad);
 		if (st == DNS_NXDOMAIN || st == DNS_BADNAME)
 			report_die('D', T_DNS_PERM, host);
 		if (st != DNS_OK && npeers == 0)

@@ -124,3 +124,11 @@ S += [
         control=tlsdest("-:", "=adh.qrtest:" + CA), final=z_handshake("mx-adh.qrtest", "adh.qrtest"),
         checks=[nd("pf-tls")]),
 ]
+
+# ---- a host with a trailing dot and no MX: the host itself is the peer, and
+# its name (SNI, the certificate check) is the one without the dot
+S += [
+    Scn("trailing-dot-implicit-mx-name-check", "mx-tls.qrtest.", ["a@mx-tls.qrtest"],
+        control=tlsdest("=mx-tls.qrtest:" + CA), expect_rcpts=[r], final=K_tls(IP60),
+        checks=[delivered("pf-tls"), received("pf-tls")]),
+]
