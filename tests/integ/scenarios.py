@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """scenarios.py -- run qmail-remote against the test bed and check its reports.
 
-usage: scenarios.py [-k SUBSTRING]... [--list]
+usage: scenarios.py [-k SUBSTRING]... [-x SUBSTRING]... [--list]
+  -k  run only scenarios whose name contains one of these; -x  leave out
+      those whose name contains one of these
   env QR     the binary (default: ../../qmail-remote, the repository build)
   env BED    the bed's state directory (default /tmp/qr-bed); bed-up must have run
   env QR_TRACE=1  also set QMAILREMOTE_TRACE=1 for the client (transcript on
@@ -732,22 +734,26 @@ def show(c):
 
 
 def main(argv):
-    ks, listing = [], False
+    ks, xs, listing = [], [], False
     i = 0
     while i < len(argv):
         if argv[i] == "-k":
             ks.append(argv[i + 1]); i += 2
+        elif argv[i] == "-x":
+            xs.append(argv[i + 1]); i += 2
         elif argv[i] == "--list":
             listing = True; i += 1
         else:
-            print("usage: scenarios.py [-k SUBSTRING]... [--list]", file=sys.stderr)
+            print("usage: scenarios.py [-k SUBSTRING]... [-x SUBSTRING]... [--list]", file=sys.stderr)
             return 2
-    sel = lambda n: not ks or any(k in n for k in ks)  # noqa: E731
+    sel = lambda n: (not ks or any(k in n for k in ks)) and not any(x in n for x in xs)  # noqa: E731
     if listing:
         for s in S:
-            print(s.name)
+            if sel(s.name):
+                print(s.name)
         for n, _ in SPECIAL:
-            print(n)
+            if sel(n):
+                print(n)
         return 0
     if not (os.path.isfile(QR) and os.access(QR, os.X_OK)):
         print("FAIL: qmail-remote binary not found or not executable: %s\n"
