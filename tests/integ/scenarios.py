@@ -161,6 +161,21 @@ def via_port_2525(expect=True):
     return chk
 
 
+def client_ip(instance, ip):
+    """instance's smtpd logged this message (the K report's queue id) as
+    coming from ip."""
+    def chk(c):
+        qid = qid_of(c.final)
+        if not qid:
+            return "no queue id in the K report"
+        pat = r"/smtpd\[\d+\]: %s: client=unknown\[%s\]$" % (qid, re.escape(ip))
+        if not bedlib.maillog_has(instance, pat):
+            got = re.findall(r"(?m)^.*%s: client=.*$" % qid, bedlib.maillog(instance))
+            return "%s maillog: want client=unknown[%s], got %r" % (instance, ip, got)
+        return None
+    return chk
+
+
 def sink_got(name):
     def chk(c):
         return None if bedlib.find_sink_dump(name, c.tok) else "smtp-sink %s has no dump with the token" % name
