@@ -15,10 +15,10 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 # the sanitizer build that `make check` also runs.
 O ?= build
 
-LIBSRC = auth.c control.c dns.c idn.c ip.c ipme.c message.c ossl.c qmtp.c report.c smtp.c stuff.c \
-	tcpconnect.c tcpto.c tls.c trace.c substdio/conn.c substdio/str.c
+LIBSRC = auth.c control.c dns.c https.c idn.c ip.c ipme.c message.c mtasts.c ossl.c qmtp.c report.c \
+	smtp.c stuff.c tcpconnect.c tcpto.c tls.c tlsrpt.c trace.c substdio/conn.c substdio/str.c
 LIBOBJ = $(LIBSRC:%.c=$(O)/%.o)
-UNITS = test_str test_tcpconnect test_stuff test_smtp test_session test_report test_dns test_control test_qmtp test_auth test_idn test_tcpto
+UNITS = test_str test_tcpconnect test_stuff test_smtp test_session test_report test_dns test_control test_qmtp test_auth test_idn test_tcpto test_mtasts
 UNITBIN = $(UNITS:%=$(O)/tests/%)
 
 all: qmail-remote
