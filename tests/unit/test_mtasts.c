@@ -15,6 +15,7 @@
 #include "check.h"
 #include "https.h"
 #include "mtasts.h"
+#include "tlsrpt.h"
 #include "../fuzz/feed.h"
 
 static struct mtasts_policy P;
@@ -368,6 +369,36 @@ test_http(void)
 	}
 }
 
+/* ---- RFC 8460 result types ---- */
+
+static void
+test_tlsrpt(void)
+{
+	static const struct { char letter; enum report_text text; const char *detail; enum tlsrpt_type want; } m[] = {
+		{ 'K', T_ACCEPTED, "", TLSRPT_SUCCESS },
+		{ 'Z', T_TLS_UNAVAILABLE, "the server does not offer STARTTLS", TLSRPT_STARTTLS_NOT_SUPPORTED },
+		{ 'Z', T_TLS_STARTTLS, "the server refused STARTTLS", TLSRPT_STARTTLS_NOT_SUPPORTED },
+		{ 'Z', T_TLS_SUBJECT, "", TLSRPT_CERT_HOST_MISMATCH },
+		{ 'Z', T_TLS_CHAIN, "certificate has expired", TLSRPT_CERT_EXPIRED },
+		{ 'Z', T_TLS_CHAIN, "unable to get local issuer certificate", TLSRPT_CERT_NOT_TRUSTED },
+		{ 'Z', T_TLS_NOCERT, "", TLSRPT_CERT_NOT_TRUSTED },
+		{ 'Z', T_TLSA_FAIL, "no matching DANE TLSA records", TLSRPT_TLSA_INVALID },
+		{ 'Z', T_TLSA_LOOKUP, "", TLSRPT_DNSSEC_INVALID },
+		{ 'Z', T_STS_MX, "", TLSRPT_VALIDATION_FAILURE },
+	};
+	struct fail f;
+	size_t i;
+
+	for (i = 0; i < sizeof m / sizeof m[0]; i++) {
+		memset(&f, 0, sizeof f);
+		fail_set(&f, m[i].letter, m[i].text, m[i].detail);
+		CHECK(tlsrpt_type_of(&f) == m[i].want, "tlsrpt %zu: %s, want %s", i,
+		    tlsrpt_type_name(tlsrpt_type_of(&f)), tlsrpt_type_name(m[i].want));
+	}
+	CHECK(strcmp(tlsrpt_type_name(TLSRPT_CERT_HOST_MISMATCH), "certificate-host-mismatch") == 0 &&
+	    strcmp(tlsrpt_type_name(TLSRPT_STS_WEBPKI_INVALID), "sts-webpki-invalid") == 0, "tlsrpt names");
+}
+
 /* ---- seeds for the fuzzers ---- */
 
 static int
@@ -404,5 +435,6 @@ main(int argc, char **argv)
 	test_match();
 	test_cache();
 	test_http();
+	test_tlsrpt();
 	return check_done();
 }
