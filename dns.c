@@ -839,6 +839,12 @@ dns_set_timeout(unsigned timeout_s)
 	lookup_timeout_s = timeout_s;
 }
 
+unsigned
+dns_timeout(void)
+{
+	return lookup_timeout_s;
+}
+
 int
 dns_init(unsigned timeout_s)
 {

@@ -68,6 +68,8 @@ int dns_init(unsigned timeout_s);
 /* Sets the bound of dns_init() without reading any configuration: the
  * first lookup does that, so a delivery that needs no DNS never does. */
 void dns_set_timeout(unsigned timeout_s);
+/* The bound in force (0: the built-in retry schedule only). */
+unsigned dns_timeout(void);
 
 /*
  * Every lookup takes a name in text form (ASCII, A-labels, trailing dot

@@ -434,6 +434,72 @@ mtasts_cache_write(const char *dir, const char *domain, const struct mtasts_poli
 	return 0;
 }
 
+/* ---- failed fetches ---- */
+
+/* dir/.fail.<domain>: a name no domain has (domains never start with '.') */
+static int
+fail_path(char *buf, size_t size, const char *dir, const char *domain)
+{
+	char name[MTASTS_NAME_MAX + 8];
+
+	if (str_append(name, sizeof name, str_copy(name, sizeof name, ".fail."), domain) > 255)
+		return -1;	/* longer than a file name may be: no note */
+	return cache_path(buf, size, dir, domain) != 0 ? -1 :
+	    (str_append(buf, size, str_append(buf, size, str_copy(buf, size, dir), "/"), name) + 1 < size ? 0 : -1);
+}
+
+int
+mtasts_fail_recent(const char *dir, const char *domain, const char *id, time_t now, long long *when)
+{
+	char path[4096], text[128];
+	unsigned long long t = 0;
+	size_t n = strlen(id), i;
+	ssize_t r;
+	int fd;
+
+	if (fail_path(path, sizeof path, dir, domain) != 0)
+		return 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	r = read(fd, text, sizeof text - 1);
+	close(fd);
+	if (r <= 0 || (size_t)r <= n + 1 || memcmp(text, id, n) != 0 || text[n] != ' ')
+		return 0;	/* another id (or nothing readable): fetch */
+	for (i = n + 1; i < (size_t)r && text[i] >= '0' && text[i] <= '9' && t < (1ULL << 40); i++)
+		t = t * 10 + (unsigned)(text[i] - '0');
+	if (i == n + 1 || i >= (size_t)r || text[i] != '\n')
+		return 0;
+	*when = (long long)t;
+	return (long long)t <= (long long)now && (long long)now < (long long)t + MTASTS_RETRY_S;
+}
+
+void
+mtasts_fail_note(const char *dir, const char *domain, const char *id, time_t now)
+{
+	char path[4096], tmp[4096], text[128];
+	unsigned long long rnd = 0;
+	int fd, n, ok;
+
+	if (fail_path(path, sizeof path, dir, domain) != 0)
+		return;
+	if (!id) {
+		(void)unlink(path);
+		return;
+	}
+	n = snprintf(text, sizeof text, "%s %lld\n", id, (long long)now);
+	(void)getrandom(&rnd, sizeof rnd, GRND_NONBLOCK);
+	if (n <= 0 || (size_t)n >= sizeof text ||
+	    (size_t)snprintf(tmp, sizeof tmp, "%s/.tmp.%ld.%llx", dir, (long)getpid(), rnd) >= sizeof tmp)
+		return;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;	/* no cache directory: nothing remembered */
+	ok = write(fd, text, (size_t)n) == n;
+	if (close(fd) != 0 || !ok || rename(tmp, path) != 0)
+		(void)unlink(tmp);
+}
+
 /* ---- the decision (RFC 8461 5.1) ---- */
 
 static struct mtasts_policy cached, fresh;
@@ -542,8 +608,9 @@ mtasts_discover(const char *domain, enum dns_status txtst, const struct dns_txts
 {
 	char id[MTASTS_ID_MAX + 1];
 	const char *why = NULL;
-	int have_id = 0, c;
+	int have_id = 0, c, fetched;
 	int have_cache;
+	long long failed_at = 0;
 
 	if (txtst == DNS_OK) {
 		trace_txt(domain, txt);
@@ -578,7 +645,16 @@ mtasts_discover(const char *domain, enum dns_status txtst, const struct dns_txts
 	if (have_cache)
 		TRACE("mta-sts: cached policy id %s, TXT id %s: %s", cached.id, id,
 		    strcmp(id, cached.id) ? "fetching the new one" : "refreshing it");
-	if (fetch(domain, id, cafile, now) != 0) {
+	if (mtasts_fail_recent(dir, domain, id, now, &failed_at)) {
+		TRACE("mta-sts: the fetch for id %s failed at %s: not tried again before %s", id,
+		    utc(failed_at), utc(failed_at + MTASTS_RETRY_S));
+		fetched = -1;
+	} else if ((fetched = fetch(domain, id, cafile, now)) != 0) {
+		mtasts_fail_note(dir, domain, id, now);
+	} else {
+		mtasts_fail_note(dir, domain, NULL, now);
+	}
+	if (fetched != 0) {
 		if (have_cache) {
 			TRACE("mta-sts: the cached policy of %s stays in force", domain);
 			trace_policy(domain, &cached, "cached");
@@ -599,6 +675,8 @@ mtasts_peer(const struct mtasts_policy *p, const char *domain, const char *mxnam
 {
 	if (p->mode != MTASTS_ENFORCE && p->mode != MTASTS_TESTING)
 		return MTASTS_PEER_OK;
+	if (p->mode == MTASTS_ENFORCE)
+		pol->mtasts = 1;	/* this host's outcome is the policy's (tlsrpt) */
 	if (!mtasts_match(p, mxname)) {
 		if (p->mode == MTASTS_ENFORCE) {
 			TRACE("mta-sts: skip %s: the policy of %s (enforce) does not list it", mxname, domain);
@@ -622,7 +700,6 @@ mtasts_peer(const struct mtasts_policy *p, const char *domain, const char *mxnam
 		pol->level = TLS_NAME;
 	pol->fallback = 0;
 	pol->plain_retry = 0;
-	pol->mtasts = 1;
 	TRACE("tls: MTA-STS (enforce): TLS mandatory, chain verified against %s and the name %s",
 	    pol->cafile ? pol->cafile : "OpenSSL's default CA store", mxname);
 	return MTASTS_PEER_OK;

@@ -16,6 +16,7 @@
 #define MTASTS_ID_MAX		32		/* RFC 8461 3.1: 1*32(ALPHA / DIGIT) */
 #define MTASTS_FETCH_S		20		/* the whole HTTPS fetch: DNS, connect, TLS, reply */
 #define MTASTS_CACHE_MAX	(MTASTS_BODY_MAX + 1024)	/* a cache file: the policy and 4 lines */
+#define MTASTS_RETRY_S		300		/* after a failed fetch, none for the same id this long */
 
 enum mtasts_mode {
 	MTASTS_NOPOLICY = 0,	/* no policy in force */
@@ -66,6 +67,15 @@ size_t mtasts_cache_format(const struct mtasts_policy *p, const char *domain, ch
  */
 int mtasts_cache_read(const char *dir, const char *domain, struct mtasts_policy *p, const char **why);
 int mtasts_cache_write(const char *dir, const char *domain, const struct mtasts_policy *p, const char **why);
+/*
+ * Failed fetches, in dir/.fail.<domain> ("<id> <time>"): a fetch for the
+ * same id is not tried again for MTASTS_RETRY_S seconds, so that a policy
+ * host that does not answer does not cost every delivery the whole fetch
+ * bound. mtasts_fail_recent: 1 when such a failure is recent (*when set).
+ * mtasts_fail_note(..., NULL, 0) removes the note (after a good fetch).
+ */
+int mtasts_fail_recent(const char *dir, const char *domain, const char *id, time_t now, long long *when);
+void mtasts_fail_note(const char *dir, const char *domain, const char *id, time_t now);
 
 /*
  * RFC 8461 5.1, for the policy domain domain (the host argument, A-labels):

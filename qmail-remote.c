@@ -449,7 +449,8 @@ note_tls(const char *ip)
 	r.mx = fail.mxname;
 	str_copy(r.ip, sizeof r.ip, ip);
 	r.type = tlsrpt_type_of(&fail);
-	r.detail = fail.letter == 'K' ? "" : fail.detail;
+	r.detail = fail.letter == 'K' ? "" : fail.text == T_STS_MX ? "the policy does not list this MX host" :
+	    fail.detail;
 	if (fail.letter != 'K' && r.type == TLSRPT_VALIDATION_FAILURE && fail.text != T_STS_MX)
 		return;	/* not a TLS failure (a refused sender, a dead connection) */
 	if (policy.sts_audit && !policy.mtasts) {	/* testing: what enforce would have met */

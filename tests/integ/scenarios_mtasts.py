@@ -82,7 +82,9 @@ S += [
         env=STS_TR, final=sts_z_mx("sts-notlisted.qrtest", "mx-plain4.qrtest"),
         checks=[not_delivered("pf-plain"),
                 sts_trace(r"mta-sts: skip mx-plain4\.qrtest: the policy of sts-notlisted\.qrtest \(enforce\) "
-                          r"does not list it"),
+                          r"does not list it",
+                          r"tls-rpt: sts sts-notlisted\.qrtest validation-failure mx mx-plain4\.qrtest ip 192\.0\.2\.25: "
+                          r"the policy does not list this MX host"),
                 trace_lacks(r"connect 192\.0\.2\.25")]),
     Scn("sts-enforce-no-starttls", "sts-notls.qrtest", ["a@sts-notls.qrtest"], control=STS_CTL,
         final=z_nostarttls("mx-notls.qrtest", "sts-notls.qrtest"), checks=[not_delivered("pf-tls")]),
@@ -214,6 +216,10 @@ def sts_cached_when_web_down():
                                             r"mta-sts: fetch failed: .*Connection refused",
                                             r"mta-sts: the cached policy of sts-down2\.qrtest stays in force",
                                             r"mta-sts: policy of sts-down2\.qrtest cached: id down1, mode enforce")]))
+    # the failed fetch is remembered: the next delivery does not try again
+    fail = os.path.join(d, ".fail.sts-down2.qrtest")
+    if not os.path.exists(fail) or not re.fullmatch(r"down2 \d+\n", open(fail).read()):
+        errs.append("no note of the failed fetch in %s" % fail)
     # an expired one does not count
     with open(os.path.join(d, "sts-down2.qrtest"), "w") as f:
         f.write(sts_cache_text("sts-down2.qrtest", "down1", now - 200, now - 100, "enforce", 100,
@@ -221,7 +227,10 @@ def sts_cached_when_web_down():
     e2, c = sts_run(Scn("sts-web-down-cache-expired", "sts-down2.qrtest", ["a@sts-down2.qrtest"],
                         control=STS_CTL, env=STS_TR, stsdir=d, expect_rcpts=[r], final=K_pf(STS_IP65),
                         checks=[delivered("pf-tls"), sts_trace(r"mta-sts: the cached policy of sts-down2\.qrtest "
-                                                                r"expired at ")]))
+                                                                r"expired at ",
+                                                                r"mta-sts: the fetch for id down2 failed at .*: "
+                                                                r"not tried again before "),
+                                trace_lacks(r"https: connect")]))
     return errs + e2
 
 

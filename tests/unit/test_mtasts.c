@@ -250,6 +250,23 @@ test_cache(void)
 	/* names that are no file name in dir */
 	CHECK(mtasts_cache_read(dir, "../etc", &back, &why) == -1, "../etc read");
 	CHECK(mtasts_cache_write(dir, "a/b", &P, &why) == -1, "a/b written");
+	/* a failed fetch is remembered for the same id, MTASTS_RETRY_S seconds */
+	{
+		long long when = 0;
+
+		mtasts_fail_note(dir, "example.org", "id1", 1800000000);
+		CHECK(mtasts_fail_recent(dir, "example.org", "id1", 1800000000 + MTASTS_RETRY_S - 1, &when) == 1 &&
+		    when == 1800000000, "failed fetch not remembered");
+		CHECK(mtasts_fail_recent(dir, "example.org", "id1", 1800000000 + MTASTS_RETRY_S, &when) == 0,
+		    "failed fetch remembered too long");
+		CHECK(mtasts_fail_recent(dir, "example.org", "id2", 1800000001, &when) == 0,
+		    "failed fetch of another id remembered");
+		CHECK(mtasts_fail_recent(dir, "example.net", "id1", 1800000001, &when) == 0,
+		    "failed fetch of another domain remembered");
+		CHECK(mtasts_cache_read(dir, "example.org", &back, &why) == -1, "the note spoilt the cache");
+		mtasts_fail_note(dir, "example.org", NULL, 0);
+		CHECK(mtasts_fail_recent(dir, "example.org", "id1", 1800000001, &when) == 0, "note not removed");
+	}
 	/* a missing directory: the write fails (the caller traces it) */
 	snprintf(a, sizeof a, "%s/missing", dir);
 	CHECK(mtasts_cache_write(a, "example.org", &P, &why) == -1, "write into a missing dir");
