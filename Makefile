@@ -15,10 +15,10 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 # the sanitizer build that `make check` also runs.
 O ?= build
 
-LIBSRC = auth.c control.c dns.c idn.c ip.c ipme.c message.c ossl.c qmtp.c report.c smtp.c stuff.c \
-	tcpconnect.c tcpto.c tls.c trace.c substdio/conn.c substdio/str.c
+LIBSRC = auth.c control.c dns.c https.c idn.c ip.c ipme.c message.c mtasts.c ossl.c qmtp.c report.c \
+	smtp.c stuff.c tcpconnect.c tcpto.c tls.c tlsrpt.c trace.c substdio/conn.c substdio/str.c
 LIBOBJ = $(LIBSRC:%.c=$(O)/%.o)
-UNITS = test_str test_tcpconnect test_stuff test_smtp test_session test_report test_dns test_control test_qmtp test_auth test_idn test_tcpto
+UNITS = test_str test_tcpconnect test_stuff test_smtp test_session test_report test_dns test_control test_qmtp test_auth test_idn test_tcpto test_mtasts
 UNITBIN = $(UNITS:%=$(O)/tests/%)
 
 all: qmail-remote
@@ -147,7 +147,7 @@ lint:
 	  --enable=warning,style,portability,performance --suppress=variableScope \
 	  $(CPPFLAGS) -DQR_STATIC $(STATIC_SRC)
 
-FUZZERS = fuzz_dns fuzz_control fuzz_reply fuzz_qmtp fuzz_sasl fuzz_idn fuzz_session
+FUZZERS = fuzz_dns fuzz_control fuzz_reply fuzz_qmtp fuzz_sasl fuzz_idn fuzz_session fuzz_mtasts fuzz_https
 # `make check` runs a 10-second smoke of each; issue-sized runs: make fuzz FUZZ_SECONDS=600
 FUZZ_SECONDS ?= 60
 FUZZCC = clang
@@ -207,12 +207,18 @@ install: all
 		{ ! id -u qmailr >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
 		  chown qmailr$$(getent group qmail >/dev/null && echo :qmail) $(DESTDIR)$(QMAIL_HOME)/queue/lock/tcpto6.new; } && \
 		mv -f $(DESTDIR)$(QMAIL_HOME)/queue/lock/tcpto6.new $(DESTDIR)$(QMAIL_HOME)/queue/lock/tcpto6; fi
+	# the MTA-STS policy cache (mtasts.c): qmailr's own, 0700, when the queue exists
+	if [ -d $(DESTDIR)$(QMAIL_HOME)/queue ] && [ ! -L $(DESTDIR)$(QMAIL_HOME)/queue/mtasts ]; then \
+		install -d -m 700 $(DESTDIR)$(QMAIL_HOME)/queue/mtasts && \
+		{ ! id -u qmailr >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
+		  chown qmailr$$(getent group qmail >/dev/null && echo :qmail) $(DESTDIR)$(QMAIL_HOME)/queue/mtasts; }; fi
 
 uninstall:
 	if [ -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.orig ]; then \
 		mv -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote.orig $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote; \
 	else rm -f $(DESTDIR)$(QMAIL_HOME)/bin/qmail-remote; fi
 	rm -f $(DESTDIR)$(QMAIL_HOME)/man/man8/qmail-remote.8 $(DESTDIR)$(QMAIL_HOME)/queue/lock/tcpto6
+	rm -rf $(DESTDIR)$(QMAIL_HOME)/queue/mtasts
 
 clean:
 	rm -rf build qmail-remote

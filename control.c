@@ -92,6 +92,7 @@ ctl_init(struct config *cfg)
 	cfg->timeoutremote = 1200;
 	cfg->timeoutdns = 30;
 	cfg->tlsstrictness = -1;
+	cfg->mtasts = 1;
 	cfg->tls_default.dest = "";
 }
 
@@ -941,7 +942,7 @@ enum ctl_kind {
 	K_ME, K_HELOHOST, K_TIMEOUTCONNECT, K_TIMEOUTREMOTE, K_TIMEOUTDNS, K_IPME,
 	K_SMTPROUTES, K_QMTPROUTES, K_AUTHSENDERS, K_DOMAINIPS, K_DOMAINCERTS,
 	K_TLSDESTINATIONS, K_TLSCLIENTCIPHERS, K_TRUSTANCHORS, K_CLIENTCERT,
-	K_CLIENTKEY, K_TLSSTRICTNESS
+	K_CLIENTKEY, K_TLSSTRICTNESS, K_MTASTS, K_MTASTSCA
 };
 
 static const struct ctl_file {
@@ -965,6 +966,8 @@ static const struct ctl_file {
 	{ "clientcert", K_CLIENTCERT },
 	{ "clientkey", K_CLIENTKEY },
 	{ "tlsstrictness", K_TLSSTRICTNESS },
+	{ "mtasts", K_MTASTS },
+	{ "mtastsca", K_MTASTSCA },
 };
 
 struct lines {
@@ -1039,6 +1042,16 @@ parse_single(struct config *cfg, enum ctl_kind kind, char *s, const char **why)
 		if (strcmp(s, "0") != 0 && strcmp(s, "1") != 0 && strcmp(s, "2") != 0)
 			return (*why = "must be 0, 1 or 2", -1);
 		cfg->tlsstrictness = s[0] - '0';
+		return 0;
+	case K_MTASTS:
+		if (strcmp(s, "0") != 0 && strcmp(s, "1") != 0)
+			return (*why = "must be 0 or 1", -1);
+		cfg->mtasts = s[0] - '0';
+		return 0;
+	case K_MTASTSCA:
+		if (s[0] != '/')
+			return (*why = "must be an absolute path", -1);
+		cfg->mtastsca = s;
 		return 0;
 	default:
 		return (*why = "internal error", -1);

@@ -151,6 +151,11 @@ struct config {
 	const char *clientkey;		/* path or NULL */
 	int tlsstrictness;		/* 0, 1 or 2; -1 when the file is absent */
 
+	/* MTA-STS (RFC 8461) */
+	int mtasts;			/* control/mtasts: 0 off, 1 on (the default) */
+	const char *mtastsca;		/* control/mtastsca: CA file, or directory ending in '/';
+					 * NULL: the system's /etc/ssl/certs/ */
+
 	const char *controldir;
 
 	struct ctl_buf *ctl_bufs;	/* private to control.c: what ctl_free() releases */

@@ -361,6 +361,13 @@ rdata_check(const unsigned char *pkt, size_t len, const struct rr *rr)
 		return rdata_name(pkt, len, rr, rr->rdata + 2, name);
 	case DNS_T_TLSA:
 		return rr->rdlen >= 3 ? 0 : -1;
+	case DNS_T_TXT:
+		/* character-strings filling the rdata exactly (an empty
+		 * rdata, seen in the wild, is an empty record) */
+		end = rr->rdata + rr->rdlen;
+		for (p = rr->rdata; p < end; p += 1 + (size_t)pkt[p])
+			;
+		return p == end ? 0 : -1;
 	default:
 		return 0;
 	}
@@ -454,6 +461,32 @@ ip_add(struct dns_answer *ans, int af, const unsigned char *addr)
 		ans->dropped++;
 }
 
+/* One TXT record (rdata_check: well-formed), its strings concatenated;
+ * one that does not fit the set is counted in dropped, never cut. */
+static void
+txt_add(struct dns_txtset *t, const unsigned char *rd, size_t rdlen)
+{
+	size_t p, n = 0;
+	char *out;
+
+	for (p = 0; p < rdlen; p += 1 + (size_t)rd[p])
+		n += rd[p];
+	if (t->count == DNS_TXT_MAX || n + 1 > sizeof t->buf - t->used) {
+		t->dropped++;
+		return;
+	}
+	out = t->buf + t->used;
+	t->rec[t->count].data = out;
+	t->rec[t->count].len = n;
+	t->count++;
+	t->used += n + 1;
+	for (p = 0; p < rdlen; p += 1 + (size_t)rd[p]) {
+		memcpy(out, rd + p + 1, rd[p]);
+		out += rd[p];
+	}
+	*out = '\0';
+}
+
 /*
  * The records of qtype owned by owner, from the answer section.
  * TLSA records are kept whole, their data pointing into pkt: one that did
@@ -509,6 +542,10 @@ collect(const unsigned char *pkt, size_t len, size_t pos, unsigned an,
 				ans->dropped++;
 			}
 			break;
+		case DNS_T_TXT:
+			txt_add(ans->rr.txt, pkt + rr.rdata, rr.rdlen);
+			ans->count = ans->rr.txt->count;
+			break;
 		default:
 			/* other types: validated and counted, nothing stored */
 			ans->count++;
@@ -551,6 +588,8 @@ dns_parse(const unsigned char *pkt, size_t len, uint16_t id,
 	ans->count = ans->dropped = 0;
 	ans->qtype = qtype;
 	ans->canon[0] = '\0';
+	if (qtype == DNS_T_TXT)
+		ans->rr.txt->count = ans->rr.txt->dropped = ans->rr.txt->used = 0;
 	if (name_to_wire(qname, want, &wlen) != 0)
 		return (errno = EINVAL, -1);
 	if (len < DNS_HEADER_LEN || get16(pkt) != id)
@@ -800,6 +839,12 @@ dns_set_timeout(unsigned timeout_s)
 	lookup_timeout_s = timeout_s;
 }
 
+unsigned
+dns_timeout(void)
+{
+	return lookup_timeout_s;
+}
+
 int
 dns_init(unsigned timeout_s)
 {
@@ -964,51 +1009,223 @@ try_tcp(const struct ip_address *server, const unsigned char *q, size_t qlen,
 	return judge(ans);
 }
 
-/* One try at one server: send, then wait until try_deadline for a
- * valid reply, ignoring any that fail validation. */
-static enum try_result
-try_udp(const struct ip_address *server, const unsigned char *q, size_t qlen,
-    uint16_t id, const char *qname, uint16_t qtype, struct dns_answer *ans,
-    int64_t try_deadline, int64_t deadline)
+/*
+ * One question of a lookup. A lookup asks one or two at once (the MX
+ * query and the MTA-STS TXT query go to each server together): every try
+ * sends each open question on its own socket, with its own random id, and
+ * waits for the replies together.
+ */
+#define DNS_JOBS_MAX	2
+struct job {
+	const char *qname;
+	uint16_t qtype;
+	int want_dnssec;
+	int side;		/* bounded by DNS_SIDE_MS once the others are done */
+	struct dns_answer *ans;
+	int64_t deadline;
+	enum dns_status st;
+	int done;
+	int dead[DNS_NS_MAX];	/* servers that failed this question */
+	int fd;			/* the try in flight, -1 = none */
+	uint16_t id;
+	size_t qlen;
+	unsigned char q[DNS_QUERY_MAX];
+};
+
+static void
+job_finish(struct job *j, enum dns_status st)
 {
-	int fd = ns_socket(server, SOCK_DGRAM);
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = -1;
+	j->st = st;
+	j->done = 1;
+}
 
-	if (fd < 0)
-		return TRY_BAD;	/* e.g. no IPv6 here: no use asking again */
-	if (send(fd, q, qlen, 0) != (ssize_t)qlen) {
-		close(fd);
-		return TRY_NOREPLY;
+/* A side question may outlast the others by DNS_SIDE_MS at most. */
+static void
+side_deadline(struct job *jobs, size_t n, int64_t now)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (!jobs[k].side && !jobs[k].done)
+			return;
+	for (k = 0; k < n; k++)
+		if (jobs[k].side && jobs[k].deadline > now + DNS_SIDE_MS)
+			jobs[k].deadline = now + DNS_SIDE_MS;
+}
+
+/* Sends j to server (a try): its socket in j->fd, or -1 (server marked
+ * dead when it cannot be asked at all, e.g. no IPv6 here). */
+static void
+try_send(struct job *j, size_t server)
+{
+	j->fd = -1;
+	if (rand_bytes(&j->id, sizeof j->id) != 0) {
+		job_finish(j, DNS_TEMP);	/* a guessable id invites spoofing */
+		return;
 	}
-	for (;;) {
-		ssize_t n;
+	j->qlen = dns_query_build(j->q, sizeof j->q, j->id, j->qname, j->qtype, j->want_dnssec);
+	j->fd = ns_socket(&ns[server], SOCK_DGRAM);
+	if (j->fd < 0) {
+		j->dead[server] = 1;
+		return;
+	}
+	if (send(j->fd, j->q, j->qlen, 0) != (ssize_t)j->qlen) {
+		close(j->fd);
+		j->fd = -1;
+	}
+}
 
-		if (wait_fd(fd, POLLIN, try_deadline) != 1) {
-			close(fd);
-			return TRY_NOREPLY;
-		}
-		n = recv(fd, udp_buf, sizeof udp_buf, MSG_TRUNC);
+/*
+ * What arrived on j's socket. 0: nothing valid yet, keep waiting (replies
+ * that fail validation are ignored as possibly spoofed); 1: the try is
+ * over, its result in *r.
+ */
+static int
+try_receive(struct job *j, size_t server, enum try_result *r)
+{
+	for (;;) {
+		ssize_t n = recv(j->fd, udp_buf, sizeof udp_buf, MSG_TRUNC);
+
 		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR)
 				continue;
-			close(fd);
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
 			/* ICMP port unreachable: nobody listens there */
-			return errno == ECONNREFUSED ? TRY_BAD : TRY_NOREPLY;
+			*r = errno == ECONNREFUSED ? TRY_BAD : TRY_NOREPLY;
+			return 1;
 		}
 		if ((size_t)n > sizeof udp_buf)
 			continue;
-		if (dns_parse(udp_buf, (size_t)n, id, qname, qtype, ans) != 0) {
+		if (dns_parse(udp_buf, (size_t)n, j->id, j->qname, j->qtype, j->ans) != 0) {
 			if (errno == ELOOP) {	/* a valid reply, a broken chain */
-				close(fd);
-				return TRY_BAD;
+				*r = TRY_BAD;
+				return 1;
 			}
 			continue;	/* maybe spoofed: wait for the real one */
 		}
-		close(fd);
-		if (ans->tc) {
-			TRACE("dns: %s: reply truncated over UDP, asking again over TCP", qname);
-			return try_tcp(server, q, qlen, id, qname, qtype, ans, deadline);
+		if (j->ans->tc) {
+			TRACE("dns: %s: reply truncated over UDP, asking again over TCP", j->qname);
+			*r = try_tcp(&ns[server], j->q, j->qlen, j->id, j->qname, j->qtype, j->ans,
+			    j->deadline);
+			return 1;
 		}
-		return judge(ans);
+		*r = judge(j->ans);
+		return 1;
+	}
+}
+
+/* One try of every open question at server, until start + wait (or each
+ * question's deadline). */
+static void
+try_server(struct job *jobs, size_t n, size_t server, int64_t start, int64_t wait)
+{
+	struct pollfd pfd[DNS_JOBS_MAX];
+	struct job *pj[DNS_JOBS_MAX];
+	size_t k, np;
+	int64_t now, end, first;
+	enum try_result r;
+	int pr;
+
+	for (k = 0; k < n; k++)
+		if (!jobs[k].done && !jobs[k].dead[server])
+			try_send(&jobs[k], server);
+	for (;;) {
+		now = now_ms();
+		side_deadline(jobs, n, now);
+		first = INT64_MAX;
+		np = 0;
+		for (k = 0; k < n; k++) {
+			if (jobs[k].fd < 0)
+				continue;
+			end = start + wait < jobs[k].deadline ? start + wait : jobs[k].deadline;
+			if (now >= end) {	/* no reply in time: the next server */
+				close(jobs[k].fd);
+				jobs[k].fd = -1;
+				continue;
+			}
+			if (end < first)
+				first = end;
+			pfd[np].fd = jobs[k].fd;
+			pfd[np].events = POLLIN;
+			pfd[np].revents = 0;
+			pj[np++] = &jobs[k];
+		}
+		if (np == 0)
+			return;
+		pr = poll(pfd, (nfds_t)np, first - now > INT_MAX ? INT_MAX : (int)(first - now));
+		if (pr < 0 && errno == EINTR)
+			continue;
+		for (k = 0; k < np; k++) {
+			r = TRY_NOREPLY;
+			if (pr > 0 && !pfd[k].revents)
+				continue;
+			if (pr > 0 && !try_receive(pj[k], server, &r))
+				continue;
+			close(pj[k]->fd);
+			pj[k]->fd = -1;
+			if (r == TRY_ANSWER)
+				job_finish(pj[k], pj[k]->ans->rcode == DNS_R_NXDOMAIN ? DNS_NXDOMAIN : DNS_OK);
+			else if (r == TRY_BAD)
+				pj[k]->dead[server] = 1;
+		}
+	}
+}
+
+/*
+ * Asks each nameserver in turn, waiting 1 s for each in the first round,
+ * then 2, 4, 8 s, until each question's deadline. A server that failed a
+ * question (SERVFAIL, REFUSED, unreachable) is not asked it again; when
+ * none is left: DNS_TEMP.
+ */
+static void
+lookup_jobs(struct job *jobs, size_t n)
+{
+	int64_t wait = DNS_TRY_FIRST_MS, now;
+	size_t i, k, open;
+
+	for (k = 0; k < n; k++) {
+		jobs[k].fd = -1;
+		jobs[k].done = 0;
+		memset(jobs[k].dead, 0, sizeof jobs[k].dead);
+		jobs[k].ans->count = jobs[k].ans->dropped = 0;
+		jobs[k].ans->ad = 0;
+		if (jobs[k].qtype == DNS_T_TXT)
+			jobs[k].ans->rr.txt->count = jobs[k].ans->rr.txt->dropped = 0;
+		if (dns_query_build(jobs[k].q, sizeof jobs[k].q, 0, jobs[k].qname, jobs[k].qtype,
+		    jobs[k].want_dnssec) == 0)
+			job_finish(&jobs[k], DNS_BADNAME);
+	}
+	if (!ns_ready)
+		ns_load();
+	for (;;) {
+		for (i = 0; i < ns_count; i++) {
+			now = now_ms();
+			side_deadline(jobs, n, now);
+			for (k = open = 0; k < n; k++) {
+				if (!jobs[k].done && now >= jobs[k].deadline)
+					job_finish(&jobs[k], DNS_TEMP);
+				open += !jobs[k].done;
+			}
+			if (open == 0)
+				return;
+			try_server(jobs, n, i, now, wait);
+		}
+		for (k = open = 0; k < n; k++) {
+			for (i = 0; i < ns_count && !jobs[k].done; i++)
+				if (!jobs[k].dead[i])
+					break;
+			if (!jobs[k].done && i == ns_count)
+				job_finish(&jobs[k], DNS_TEMP);	/* every server failed it */
+			open += !jobs[k].done;
+		}
+		if (open == 0)
+			return;
+		if (wait < DNS_TRY_LAST_MS)
+			wait *= 2;
 	}
 }
 
@@ -1019,70 +1236,65 @@ lookup_deadline(void)
 	    (int64_t)lookup_timeout_s * 1000 : DNS_LOOKUP_MS);
 }
 
-/*
- * Asks each nameserver in turn, waiting 1 s for each in the first round,
- * then 2, 4, 8 s, until deadline. A server that failed (SERVFAIL,
- * REFUSED, unreachable) is not asked again; when none is left: DNS_TEMP.
- */
 static enum dns_status
 lookup(const char *qname, uint16_t qtype, struct dns_answer *ans,
     int want_dnssec, int64_t deadline)
 {
-	unsigned char q[DNS_QUERY_MAX];
-	int dead[DNS_NS_MAX] = { 0 };
-	int64_t wait = DNS_TRY_FIRST_MS;
-	size_t i;
+	struct job j;
 
-	ans->count = ans->dropped = 0;
-	ans->ad = 0;
-	if (dns_query_build(q, sizeof q, 0, qname, qtype, want_dnssec) == 0)
-		return DNS_BADNAME;
-	if (!ns_ready)
-		ns_load();
-	for (;;) {
-		int asked = 0;
+	j.qname = qname;
+	j.qtype = qtype;
+	j.want_dnssec = want_dnssec;
+	j.side = 0;
+	j.ans = ans;
+	j.deadline = deadline;
+	lookup_jobs(&j, 1);
+	return j.st;
+}
 
-		for (i = 0; i < ns_count; i++) {
-			int64_t now = now_ms();
-			enum try_result r;
-			uint16_t id;
-			size_t qlen;
+enum dns_status
+dns_mx_txt(const char *name, struct dns_mx *mx, size_t max, size_t *count, int *ad,
+    const char *txtname, struct dns_txtset *txt, enum dns_status *txtst)
+{
+	struct dns_answer ans, tans;
+	struct job jobs[DNS_JOBS_MAX];
+	size_t n = 1;
 
-			if (dead[i])
-				continue;
-			if (now >= deadline)
-				return DNS_TEMP;
-			asked = 1;
-			if (rand_bytes(&id, sizeof id) != 0)
-				return DNS_TEMP;	/* a guessable id invites spoofing */
-			qlen = dns_query_build(q, sizeof q, id, qname, qtype, want_dnssec);
-			r = try_udp(&ns[i], q, qlen, id, qname, qtype, ans,
-			    now + wait < deadline ? now + wait : deadline, deadline);
-			if (r == TRY_ANSWER)
-				return ans->rcode == DNS_R_NXDOMAIN ? DNS_NXDOMAIN : DNS_OK;
-			if (r == TRY_BAD)
-				dead[i] = 1;
-		}
-		if (!asked)
-			return DNS_TEMP;
-		if (wait < DNS_TRY_LAST_MS)
-			wait *= 2;
+	ans.max = max;
+	ans.rr.mx = mx;
+	jobs[0].qname = name;
+	jobs[0].qtype = DNS_T_MX;
+	jobs[0].want_dnssec = ad != NULL;
+	jobs[0].side = 0;
+	jobs[0].ans = &ans;
+	jobs[0].deadline = lookup_deadline();
+	if (txt) {
+		tans.max = DNS_TXT_MAX;
+		tans.rr.txt = txt;
+		jobs[1] = jobs[0];
+		jobs[1].qname = txtname;
+		jobs[1].qtype = DNS_T_TXT;
+		jobs[1].want_dnssec = 0;	/* nothing of it needs validating */
+		jobs[1].side = 1;
+		jobs[1].ans = &tans;
+		n = 2;
 	}
+	lookup_jobs(jobs, n);
+	*count = jobs[0].st == DNS_OK ? ans.count : 0;
+	if (ad)
+		*ad = jobs[0].st == DNS_OK || jobs[0].st == DNS_NXDOMAIN ? ans.ad : 0;
+	if (txt) {
+		*txtst = jobs[1].st;
+		if (jobs[1].st != DNS_OK)
+			txt->count = 0;
+	}
+	return jobs[0].st;
 }
 
 enum dns_status
 dns_mx(const char *name, struct dns_mx *mx, size_t max, size_t *count, int *ad)
 {
-	struct dns_answer ans;
-	enum dns_status st;
-
-	ans.max = max;
-	ans.rr.mx = mx;
-	st = lookup(name, DNS_T_MX, &ans, ad != NULL, lookup_deadline());
-	*count = st == DNS_OK ? ans.count : 0;
-	if (ad)
-		*ad = st == DNS_OK || st == DNS_NXDOMAIN ? ans.ad : 0;
-	return st;
+	return dns_mx_txt(name, mx, max, count, ad, NULL, NULL, NULL);
 }
 
 /*

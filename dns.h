@@ -1,5 +1,5 @@
 /*
- * dns.h -- our own stub resolver: MX, A/AAAA (following CNAMEs), TLSA.
+ * dns.h -- our own stub resolver: MX, A/AAAA (following CNAMEs), TLSA, TXT.
  * Queries the nameservers of /etc/resolv.conf, or $DNSCACHEIP, over UDP
  * (TCP when truncated) and validates every response strictly.
  * Not here: choosing peers, reports, ipme (qmail-remote.c).
@@ -34,6 +34,23 @@ struct dns_mx {
 	char name[DNS_NAME_MAX + 1];	/* "" for the null MX target "." */
 };
 
+/* TXT (RFC 1035 3.3.14): one record, its character-strings concatenated
+ * without separators (RFC 8461 3.1, RFC 7208 3.3); data is NUL-terminated
+ * but may hold NUL bytes itself: len counts. */
+struct dns_txt {
+	size_t len;
+	const char *data;
+};
+#define DNS_TXT_MAX	16	/* records kept per name: _mta-sts holds one */
+#define DNS_TXT_BUF	4096	/* their text; a v=STSv1 record is under 100 bytes */
+struct dns_txtset {
+	size_t count;			/* records kept */
+	size_t dropped;			/* records over DNS_TXT_MAX or DNS_TXT_BUF */
+	struct dns_txt rec[DNS_TXT_MAX];
+	char buf[DNS_TXT_BUF];
+	size_t used;
+};
+
 struct dns_tlsa {
 	unsigned char usage, selector, mtype;
 	size_t len;			/* certificate association data: any length */
@@ -51,6 +68,8 @@ int dns_init(unsigned timeout_s);
 /* Sets the bound of dns_init() without reading any configuration: the
  * first lookup does that, so a delivery that needs no DNS never does. */
 void dns_set_timeout(unsigned timeout_s);
+/* The bound in force (0: the built-in retry schedule only). */
+unsigned dns_timeout(void);
 
 /*
  * Every lookup takes a name in text form (ASCII, A-labels, trailing dot
@@ -65,6 +84,20 @@ void dns_set_timeout(unsigned timeout_s);
  * DNS_OK with *count == 0: the name exists without MX (implicit MX). */
 enum dns_status dns_mx(const char *name, struct dns_mx *mx, size_t max,
     size_t *count, int *ad);
+
+/*
+ * The MX set of name (as dns_mx) and, in parallel, the TXT records at
+ * txtname: both queries go to each server at once, so the second costs no
+ * round trip. The MX answer decides the return value and its timing; the
+ * TXT lookup may go on for at most DNS_SIDE_MS after it (a TXT record that
+ * is slow to come is not worth delaying mail for: RFC 8461 3 lets the
+ * sender go on without a policy it could not discover), and its status
+ * goes to *txtst (DNS_TEMP when it timed out). txt may be NULL: dns_mx().
+ */
+#define DNS_SIDE_MS	2000
+enum dns_status dns_mx_txt(const char *name, struct dns_mx *mx, size_t max,
+    size_t *count, int *ad, const char *txtname, struct dns_txtset *txt,
+    enum dns_status *txtst);
 
 /* A and AAAA of name, following a CNAME chain (bounded); IPv6 after IPv4
  * unless the caller reorders. DNS_OK with *count == 0: no address.
@@ -100,6 +133,7 @@ struct dns_answer {
 		struct dns_mx *mx;
 		struct ip_address *ip;
 		struct dns_tlsa *tlsa;
+		struct dns_txtset *txt;	/* qtype TXT: max is ignored */
 	} rr;
 	char canon[DNS_NAME_MAX + 1];
 };
@@ -115,6 +149,7 @@ size_t dns_query_build(unsigned char *buf, size_t size, uint16_t id,
 #define DNS_T_A		1
 #define DNS_T_CNAME	5
 #define DNS_T_MX	15
+#define DNS_T_TXT	16
 #define DNS_T_AAAA	28
 #define DNS_T_OPT	41
 #define DNS_T_TLSA	52

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "conn.h"
 #include "control.h"
@@ -20,18 +21,23 @@
 #include "idn.h"
 #include "ipme.h"
 #include "message.h"
+#include "mtasts.h"
 #include "qmtp.h"
 #include "report.h"
 #include "smtp.h"
 #include "tcpconnect.h"
 #include "tcpto.h"
 #include "tls.h"
+#include "tlsrpt.h"
 #include "trace.h"
 #include "str.h"
 
 #ifndef QMAIL_HOME
 #define QMAIL_HOME "/var/qmail"
 #endif
+
+#define MTASTS_DIR	QMAIL_HOME "/queue/mtasts"	/* the policy cache (make install) */
+#define MTASTS_CA	"/etc/ssl/certs/"	/* hashed: only the certificates a chain needs are read */
 
 #define PEERS_MAX	256	/* addresses tried per delivery */
 #define PREF_ROUTE	300000	/* classic: with a route, no best-preference check */
@@ -50,6 +56,10 @@ static struct dns_mx mxs[DNS_MX_MAX];
 static struct conn conn;
 static struct fail fail;
 static struct tls_policy policy;
+/* MTA-STS: the TXT lookup made with the MX lookup, and the policy in force */
+static struct dns_txtset sts_txt;
+static enum dns_status sts_txtst = DNS_TEMP;
+static const struct mtasts_policy *sts;
 
 /* Addresses may not carry bytes that end an SMTP line or a report. */
 static int
@@ -98,13 +108,19 @@ resolve_host(const char *name, unsigned long pref, int mx_secure)
 
 /* The peers of host by its MX records (or its own address). */
 static void
-find_mx_peers(const char *host)
+find_mx_peers(const char *host, int want_sts)
 {
+	char txtname[DNS_NAME_MAX + 16];
 	size_t n = 0, i;
 	int soft = 0, ad = 0;
 	enum dns_status st;
 
-	st = dns_mx(host, mxs, DNS_MX_MAX, &n, &ad);
+	/* MTA-STS (RFC 8461 3.1): _mta-sts.<host> TXT asked together with the MX */
+	if (want_sts && str_append(txtname, sizeof txtname, str_copy(txtname, sizeof txtname,
+	    "_mta-sts."), host) <= DNS_NAME_MAX)
+		st = dns_mx_txt(host, mxs, DNS_MX_MAX, &n, &ad, txtname, &sts_txt, &sts_txtst);
+	else
+		st = dns_mx(host, mxs, DNS_MX_MAX, &n, &ad);
 	TRACE("dns: MX %s: status %d, %zu record(s)%s", host, (int)st, n, ad ? ", DNSSEC-validated" : "");
 	if (st == DNS_NXDOMAIN || st == DNS_BADNAME)
 		report_die('D', T_DNS_PERM, host);
@@ -229,6 +245,7 @@ static struct delivery {
 	const char *dest;			/* what tlsdestinations matches */
 	const struct route *route;		/* NULL: MX lookup of host */
 	int qmtp_route;				/* from qmtproutes */
+	int sts;				/* MTA-STS may apply: no route, no named tlsdestinations line */
 	unsigned route_port;
 	int route_smtps;
 	const struct ip_address *local;		/* domainips / route localip */
@@ -345,6 +362,19 @@ choose_route(void)
 	d.dest = r && r->relay[0] ? (r->relay_is_ip ? r->relay : d.relay) : d.host;
 	d.sp.auth_user = r && r->user && r->user[0] ? r->user : NULL;
 	d.sp.auth_pass = r && r->password ? r->password : "";
+	/* MTA-STS (RFC 8461): for the MX hosts of the host argument only; a
+	 * route, or a tlsdestinations line naming the destination (the
+	 * admin's own decision), wins over it */
+	if (cfg.mtasts && !r && d.host[0] != '[') {
+		const char *sd = sender_domain(d.sender);
+
+		if (ctl_tlsdest(&cfg, d.dest, sd) || (d.dest_utf8 && ctl_tlsdest(&cfg, d.dest_utf8, sd)))
+			TRACE("mta-sts: not used: a tlsdestinations line names %s", d.dest);
+		else
+			d.sts = 1;
+	} else if (cfg.mtasts && r) {
+		TRACE("mta-sts: not used: a route");
+	}
 }
 
 /* The addresses to try, and the preference at which our own start. */
@@ -373,7 +403,7 @@ gather_peers(void)
 			report_die('D', T_DNS_PERM, d.host);
 		add_peer(&literal, 0, d.host, 0);
 	} else {
-		find_mx_peers(d.host);
+		find_mx_peers(d.host, d.sts);
 	}
 	/* a route with an empty relay is a plain MX lookup, own check included */
 	if (ipme_init(cfg.ipme, cfg.ipme_count) != 0)
@@ -395,6 +425,48 @@ choose_local(void)
 	}
 	if (d.route && d.route->has_localip)
 		d.local = &d.route->localip;
+}
+
+static const char *
+sts_ca(void)
+{
+	return cfg.mtastsca ? cfg.mtastsca : MTASTS_CA;
+}
+
+/* One TLS outcome under DANE or MTA-STS, in RFC 8460's terms (tlsrpt.c);
+ * fail and conn as the attempt left them. Today it goes to the transcript
+ * only, so nothing is done without one. */
+static void
+note_tls(const char *ip)
+{
+	struct tlsrpt_result r;
+	struct fail would;
+	const char *detail = "";
+	enum report_text t;
+
+	if (!trace_on || (policy.tlsa_count == 0 && !policy.mtasts && !policy.sts_audit))
+		return;
+	memset(&r, 0, sizeof r);
+	r.policy = policy.tlsa_count > 0 ? TLSRPT_TLSA : TLSRPT_STS;
+	r.domain = d.host;
+	r.mx = fail.mxname;
+	str_copy(r.ip, sizeof r.ip, ip);
+	r.type = tlsrpt_type_of(&fail);
+	r.detail = fail.letter == 'K' ? "" : fail.text == T_STS_MX ? "the policy does not list this MX host" :
+	    fail.detail;
+	if (fail.letter != 'K' && r.type == TLSRPT_VALIDATION_FAILURE && fail.text != T_STS_MX)
+		return;	/* not a TLS failure (a refused sender, a dead connection) */
+	if (policy.sts_audit && !policy.mtasts) {	/* testing: what enforce would have met */
+		if (fail.letter == 'K' && !tls_describe(&conn)) {
+			r.type = TLSRPT_STARTTLS_NOT_SUPPORTED;
+		} else if ((t = tls_sts_audit(&detail)) != T_NONE) {
+			memset(&would, 0, sizeof would);
+			fail_set(&would, 'Z', t, detail);
+			r.type = tlsrpt_type_of(&would);
+			r.detail = detail;
+		}
+	}
+	tlsrpt_note(&r);
 }
 
 enum attempt {
@@ -504,6 +576,17 @@ attempt(const struct peer *pr, int plaintext_only)
 		str_copy(fail.domain, sizeof fail.domain, d.host);
 		return ATTEMPT_FAILED;
 	}
+	/* MTA-STS, where DANE does not authenticate this host (RFC 8461 2) */
+	if (sts && policy.tlsa_count > 0) {
+		TRACE("mta-sts: %s has usable TLSA records: DANE decides, not MTA-STS", pr->name);
+	} else if (sts && mtasts_peer(sts, d.host, pr->name, &policy, sts_ca()) == MTASTS_PEER_SKIP) {
+		fail_set(&fail, 'Z', T_STS_MX, NULL);
+		str_copy(fail.host, sizeof fail.host, text);
+		str_copy(fail.mxname, sizeof fail.mxname, pr->name);
+		str_copy(fail.domain, sizeof fail.domain, d.host);
+		note_tls(text);
+		return ATTEMPT_FAILED;
+	}
 	/* QMTP needs the length first: a pipe is spooled before connecting */
 	if ((qmtp || qmtp_mxps(pr->pref)) && !d.msg.is_regular && message_spool(&d.msg) != 0)
 		report_die('Z', T_READ, NULL);
@@ -532,6 +615,7 @@ attempt(const struct peer *pr, int plaintext_only)
 	} else {
 		scan_message();
 		o = smtp_deliver(&conn, &d.sp, &fail);
+		note_tls(text);
 		if (o == SMTP_FINAL)
 			report_exit(&fail, 0);
 	}
@@ -556,6 +640,8 @@ main(int argc, char **argv)
 	choose_route();
 	gather_peers();
 	choose_local();
+	if (d.sts)
+		sts = mtasts_discover(d.host, sts_txtst, &sts_txt, sts_ca(), MTASTS_DIR, time(NULL));
 
 	for (k = 0; k < npeers; ++k) {
 		if (peers[k].pref >= d.prefme)

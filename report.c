@@ -421,6 +421,13 @@ report_format(const struct fail *f, char *buf, size_t size)
 	case T_TLSA_LOOKUP:
 		mx_for_host(&b, "TLSA lookup error for: ", f, ".");
 		break;
+	case T_STS_MX:
+		sb_puts(&b, "MTA-STS policy of ");
+		sb_puts(&b, f->domain);
+		sb_puts(&b, " (enforce) does not list the mail exchanger ");
+		sb_puts(&b, f->mxname);
+		sb_puts(&b, "; not sending to it.\n");
+		break;
 	case T_TLS_UNAVAILABLE:
 		mx_for_host(&b, "TLS is required for: ", f, " but ");
 		tls_text(&b, f->detail, "", "; not sending in plaintext.");

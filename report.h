@@ -64,7 +64,8 @@ enum report_text {
 	T_TLS_UNAVAILABLE,	/* TLS is required for M for H but not possible: detail. */
 	T_AUTH,			/* Connected to H but ...: the text for f->subcode (auth.h) */
 	T_SMTPUTF8,		/* D the message needs SMTPUTF8 and H does not offer it (#5.6.7) */
-	T_TEXT			/* letter + detail verbatim */
+	T_TEXT,			/* letter + detail verbatim */
+	T_STS_MX		/* MTA-STS policy of H (enforce) does not list the mail exchanger M */
 };
 
 /* A message outcome, decided where its cause is known. */

@@ -524,14 +524,16 @@ static int auth_skipped;	/* credentials given, no method in common */
 
 /* s/qmail's K text says TLS was used, and that AUTH was skipped. */
 static void
-accepted_with_tls(const struct conn *c, struct fail *f)
+accepted_with_tls(const struct conn *c, const struct smtp_params *p, struct fail *f)
 {
 	size_t n = 0;
 
 	f->detail[0] = '\0';
+	/* s/qmail's "(TLSA validated)", and in its style MTA-STS's */
 	if (tls_describe(c))
 		n = (size_t)snprintf(f->detail, sizeof f->detail, "TLS %stransmitted message accepted (%s).",
-		    tls_dane_authenticated(c) ? "(TLSA validated) " : "", tls_describe(c));
+		    tls_dane_authenticated(c) ? "(TLSA validated) " :
+		    p->tls && p->tls->mtasts ? "(MTA-STS enforced) " : "", tls_describe(c));
 	if (auth_skipped && n < sizeof f->detail)
 		(void)snprintf(f->detail + n, sizeof f->detail - n, "%s%s.", n ? "\n" : "",
 		    report_auth_text(AUTH_ERR_NOMECH));
@@ -727,7 +729,7 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 
 	if (ehlo.chunking) {
 		if (send_bdat(c, p, f, ehlo.pipelining) == 0) {
-			accepted_with_tls(c, f);
+			accepted_with_tls(c, p, f);
 			quit(c, p);
 		}
 		return SMTP_FINAL;
@@ -749,7 +751,7 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 	}
 	fail_set(f, 'K', T_ACCEPTED, NULL);
 	f->said = said;
-	accepted_with_tls(c, f);
+	accepted_with_tls(c, p, f);
 	quit(c, p);
 	return SMTP_FINAL;
 }

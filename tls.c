@@ -24,6 +24,8 @@
 
 static int initialised;
 static char description[128];
+static enum report_text audit;	/* MTA-STS testing: the last handshake's outcome */
+static char audit_detail[128];
 
 static const char *
 sender_cert_domain(const char *d)
@@ -249,7 +251,8 @@ make_ctx(const struct tls_policy *pol, struct fail *f)
 {
 	SSL_CTX *ctx;
 	const char *ca = pol->cafile;
-	int need_ca = pol->level >= TLS_VERIFY && pol->tlsa_count == 0;	/* DANE brings its own anchors */
+	/* DANE brings its own anchors; MTA-STS testing checks what enforce would */
+	int need_ca = (pol->level >= TLS_VERIFY || pol->sts_audit) && pol->tlsa_count == 0;
 
 	ctx = SSL_CTX_new(TLS_client_method());
 	if (!ctx) {
@@ -478,7 +481,7 @@ setup(int fd, const struct tls_policy *pol, const char *servername, struct fail 
 			fail_tls(f, T_TLS_CONTEXT, NULL);
 			return NULL;
 		}
-	} else if (pol->level >= TLS_NAME && servername) {
+	} else if ((pol->level >= TLS_NAME || pol->sts_audit) && servername) {
 		X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
 		char literal[IP_FMT_MAX + 8];
 		size_t n = strlen(servername);
@@ -575,6 +578,7 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 
 	(void)domain;
 	*protocol_error = 0;
+	audit = T_NONE;
 	if (ahead.fd != -1 && ahead.fd == c->fd) {	/* made while a reply or SYN-ACK travelled */
 		ssl = ahead.ssl;
 		dane = ahead.dane;
@@ -628,6 +632,15 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 		trace_san(cert);
 	}
 	vr = SSL_get_verify_result(ssl);
+	audit = T_NONE;
+	if (pol->sts_audit && pol->level < TLS_VERIFY && !dane) {
+		/* MTA-STS testing: what enforce would have said, refusing nothing */
+		audit = !cert ? T_TLS_NOCERT : vr == X509_V_ERR_HOSTNAME_MISMATCH ? T_TLS_SUBJECT :
+		    vr != X509_V_OK ? T_TLS_CHAIN : T_NONE;
+		str_copy(audit_detail, sizeof audit_detail, vr != X509_V_OK ? X509_verify_cert_error_string(vr) : "");
+		TRACE("tls: MTA-STS testing: the certificate %s%s", audit == T_NONE ?
+		    "verifies with the name" : "would fail enforce: ", audit_detail);
+	}
 	if (!cert && (pol->level >= TLS_VERIFY || pol->fingerprint || dane)) {
 		r = dane ? T_TLSA_MISSING : T_TLS_NOCERT;
 		goto reject;
@@ -695,4 +708,11 @@ int
 tls_dane_authenticated(const struct conn *c)
 {
 	return c->ops == &tls_ops && SSL_get0_dane_authority(c->ctx, NULL, NULL) >= 0;
+}
+
+enum report_text
+tls_sts_audit(const char **detail)
+{
+	*detail = audit_detail;
+	return audit;
 }

@@ -43,6 +43,11 @@ struct tls_policy {
 	const struct dns_tlsa *tlsa;
 	size_t tlsa_count;
 	int tlsa_secure_unusable;	/* secure TLSA, none usable: mandatory, unauthenticated */
+	/* MTA-STS (mtasts.c): enforced here (the K report says so), or in
+	 * testing mode: check the chain and name as enforce would, trace the
+	 * outcome, refuse nothing */
+	int mtasts;
+	int sts_audit;
 	/* last: the fields above share one page, whatever the path's length */
 	char pem_path[CTL_PATH_MAX];	/* netqmail tlshosts/<FQDN>.pem */
 };
@@ -79,6 +84,10 @@ void tls_discard(void);
 void tls_close(struct conn *c);
 /* "TLSv1.3 TLS_AES_256_GCM_SHA384", for the K report and the transcript. */
 const char *tls_describe(const struct conn *c);
+/* MTA-STS testing (pol->sts_audit): what enforce would have refused the
+ * last handshake with (T_TLS_SUBJECT, T_TLS_CHAIN, T_TLS_NOCERT; T_NONE:
+ * nothing), and OpenSSL's reason. */
+enum report_text tls_sts_audit(const char **detail);
 /* Did DANE authenticate the peer? */
 int tls_dane_authenticated(const struct conn *c);
 

@@ -26,8 +26,8 @@ feed_read(struct conn *c, char *buf, size_t len, int *want)
 		return 0;
 	if (n > len)
 		n = len;
-	if (n > 1 + (f->data[f->pos] & 31))	/* vary the read sizes */
-		n = 1 + (f->data[f->pos] & 31);
+	if (n > (size_t)(1 + (f->data[f->pos] & 31)))	/* vary the read sizes */
+		n = (size_t)(1 + (f->data[f->pos] & 31));
 	memcpy(buf, f->data + f->pos, n);
 	f->pos += n;
 	return (ssize_t)n;

@@ -34,7 +34,7 @@ import bedlib  # noqa: E402
 from bedlib import BED  # noqa: E402
 
 QR = os.environ.get("QR") or os.path.normpath(os.path.join(bedlib.HERE, "..", "..", "qmail-remote"))
-QMAIL_LOCK = os.path.join(os.environ.get("QMAIL_HOME", "/var/qmail"), "queue", "lock")
+QMAIL_QUEUE = os.path.join(os.environ.get("QMAIL_HOME", "/var/qmail"), "queue")
 SENDER = "sender@client.qrtest"
 BASE_CONTROL = {"me": "client.qrtest\n", "timeoutconnect": "2\n", "timeoutremote": "3\n",
                 "timeoutdns": "5\n"}
@@ -219,7 +219,7 @@ class Scn:
     def __init__(self, name, host=None, rcpts=(), sender=SENDER, args=None, message=msg,
                  stdin="file", control=None, env=None, dnscache="192.0.2.53", resolv=None,
                  expect_rcpts=ANY_RCPTS, final=None, checks=(), max_time=15, rc=0, fds="split",
-                 lockdir=None):
+                 lockdir=None, stsdir=None):
         self.__dict__.update(locals())
         del self.__dict__["self"]
 
@@ -265,20 +265,21 @@ def run_client(s, tok):
             f.write(s.resolv)
     # ip netns exec gives every command its own mount namespace (slave to
     # the host's): mounts made here are private to this run.  A scenario's
-    # own resolv.conf is bind-mounted over /etc/resolv.conf, and an existing
-    # qmail lock directory is hidden under an empty tmpfs, so the host's
-    # tcpto table neither changes the outcome nor is written to.  A
-    # scenario's lockdir is bind-mounted there instead (where the qmail home
-    # does not exist, its nearest existing parent, /var, is hidden under a
-    # tmpfs that holds only the mount point).
+    # own resolv.conf is bind-mounted over /etc/resolv.conf, and the qmail
+    # queue directory (or, where the qmail home does not exist, its nearest
+    # existing parent, /var) is hidden under an empty tmpfs holding an empty
+    # queue/lock, so the host's tcpto table neither changes the outcome nor
+    # is written to, and queue/mtasts (the MTA-STS cache) is missing.  A
+    # scenario's lockdir is bind-mounted over queue/lock, its stsdir over
+    # queue/mtasts.
     prelude = ('[ -z "$0" ] || mount --bind "$0" /etc/resolv.conf || exit 111; '
-               'if [ -n "$QLOCK" ]; then if [ ! -d "$QL" ]; then d="$QL"; '
-               'while [ ! -d "$d" ]; do d=$(dirname "$d"); done; '
-               'mount -t tmpfs qr-bed "$d" && mkdir -p "$QL" || exit 111; fi; '
-               'mount --bind "$QLOCK" "$QL" || exit 111; '
-               'elif [ -d "$QL" ]; then mount -t tmpfs qr-bed "$QL" || exit 111; fi; exec "$@"')
-    cmd = ["ip", "netns", "exec", bedlib.NS_CLIENT, "env", "QL=" + QMAIL_LOCK, "QLOCK=" + (s.lockdir or ""),
-           "sh", "-c", prelude, rpath, "env", "-i"] + envv + argv
+               'd="$QQ"; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; '
+               'mount -t tmpfs qr-bed "$d" && mkdir -p "$QQ/lock" || exit 111; '
+               '[ -z "$QLOCK" ] || mount --bind "$QLOCK" "$QQ/lock" || exit 111; '
+               'if [ -n "$QSTS" ]; then mkdir -p "$QQ/mtasts" && mount --bind "$QSTS" "$QQ/mtasts" || exit 111; fi; '
+               'exec "$@"')
+    cmd = ["ip", "netns", "exec", bedlib.NS_CLIENT, "env", "QQ=" + QMAIL_QUEUE, "QLOCK=" + (s.lockdir or ""),
+           "QSTS=" + (s.stsdir or ""), "sh", "-c", prelude, rpath, "env", "-i"] + envv + argv
     c.cmd = argv
     # fds="rspawn": stdout and stderr are one pipe, as qmail-rspawn runs
     # qmail-remote (fd_copy(2,1)); stderr is then empty here

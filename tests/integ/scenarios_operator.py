@@ -175,7 +175,7 @@ S += [
 
 
 # ---------------------------------------------------------------- a terminal
-OP_PRELUDE = ('if [ -d "$QL" ]; then mount -t tmpfs qr-bed "$QL" || exit 111; fi; exec "$@"')
+OP_PRELUDE = ('if [ -d "$QQ" ]; then mount -t tmpfs qr-bed "$QQ" || exit 111; fi; exec "$@"')
 
 
 def op_run_tty(name, host, rcpts, control=None, env=None, stderr_tty=False):
@@ -190,7 +190,7 @@ def op_run_tty(name, host, rcpts, control=None, env=None, stderr_tty=False):
         f.write(m)
     envv = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "CONTROLDIR=" + make_control(name, control),
             "DNSCACHEIP=192.0.2.53"] + ["%s=%s" % kv for kv in (env or {}).items()]
-    cmd = ["ip", "netns", "exec", bedlib.NS_CLIENT, "env", "QL=" + QMAIL_LOCK, "sh", "-c", OP_PRELUDE, "-",
+    cmd = ["ip", "netns", "exec", bedlib.NS_CLIENT, "env", "QQ=" + QMAIL_QUEUE, "sh", "-c", OP_PRELUDE, "-",
            "env", "-i"] + envv + [QR, host, SENDER] + list(rcpts)
     master, slave = op_pty.openpty()
     with open(mpath, "rb") as fin:

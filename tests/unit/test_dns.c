@@ -185,6 +185,24 @@ rr_a(struct pkt *p, const char *owner, const char *addr)
 	pend(p);
 }
 
+/* A TXT record of the strings in strs, separated by '|' in the C string */
+static void
+rr_txt(struct pkt *p, const char *owner, const char *strs)
+{
+	pname(p, owner);
+	prr(p, DNS_T_TXT, 1);
+	for (;;) {
+		size_t n = strcspn(strs, "|");
+
+		pu8(p, (unsigned)n);
+		pbytes(p, strs, n);
+		if (!strs[n])
+			break;
+		strs += n + 1;
+	}
+	pend(p);
+}
+
 static void
 rr_aaaa(struct pkt *p, const char *owner, const char *addr)
 {
@@ -654,6 +672,42 @@ b_txt(struct pkt *p)
 	pname(p, "@");
 	prr(p, 16, 1);
 	pend(p);
+}
+
+/* two records, one of two strings (concatenated without a space) */
+static void
+b_txt_strings(struct pkt *p)
+{
+	pheader(p, ID, RESP, 1, 2, 0, 0);
+	pquestion(p, "_mta-sts.example.com", 16);
+	rr_txt(p, "@", "v=STSv1;| id=20240101");
+	rr_txt(p, "@", "other");
+	pend(p);
+}
+
+/* a string whose length byte runs past the rdata */
+static void
+b_txt_overrun(struct pkt *p)
+{
+	pheader(p, ID, RESP, 1, 1, 0, 0);
+	pquestion(p, EX, 16);
+	pname(p, "@");
+	prr(p, 16, 1);
+	pu8(p, 5);
+	pbytes(p, "abc", 3);
+	pend(p);
+}
+
+/* 20 records: 16 kept, 4 counted as dropped */
+static void
+b_txt_many(struct pkt *p)
+{
+	int i;
+
+	pheader(p, ID, RESP, 1, 20, 0, 0);
+	pquestion(p, EX, 16);
+	for (i = 0; i < 20; i++)
+		rr_txt(p, "@", "x");
 }
 
 static void
@@ -1137,6 +1191,10 @@ static const struct pcase pcases[] = {
 	{ "tlsa_tc", b_tlsa_tc, TL, DNS_T_TLSA, 0, 0, 1, 1, 0, NULL, "", 0 },
 	{ "tlsa_short", b_tlsa_short, TL, DNS_T_TLSA, -1, 0, 0, 0, 0, NULL, NULL, 0 },
 	{ "txt_counted", b_txt, EX, 16, 0, 0, 0, 0, 2, NULL, NULL, 0 },
+	{ "txt_strings", b_txt_strings, "_mta-sts.example.com", 16, 0, 0, 0, 0, 2, NULL,
+	    "v=STSv1; id=20240101,other", 0 },
+	{ "txt_overrun", b_txt_overrun, EX, 16, -1, 0, 0, 0, 0, NULL, NULL, 0 },
+	{ "txt_many", b_txt_many, EX, 16, 0, 0, 0, 0, 16, NULL, NULL, 0 },
 	{ "wrong_id", b_wrong_id, EX, DNS_T_A, -1, 0, 0, 0, 0, NULL, NULL, 0 },
 	{ "wrong_qname", b_wrong_qname, EX, DNS_T_A, -1, 0, 0, 0, 0, NULL, NULL, 0 },
 	{ "wrong_qname_suffix", b_wrong_qname_suffix, EX, DNS_T_A, -1, 0, 0, 0, 0, NULL, NULL, 0 },
@@ -1184,6 +1242,7 @@ union rrbuf {
 	struct dns_mx mx[DNS_MX_MAX];
 	struct ip_address ip[DNS_IP_MAX];
 	struct dns_tlsa tlsa[DNS_TLSA_MAX];
+	struct dns_txtset txt;
 };
 
 static void
@@ -1198,6 +1257,9 @@ answer_init(struct dns_answer *ans, union rrbuf *rb, uint16_t qtype, size_t max)
 	case DNS_T_TLSA:
 		ans->rr.tlsa = rb->tlsa;
 		ans->max = DNS_TLSA_MAX;
+		break;
+	case DNS_T_TXT:
+		ans->rr.txt = &rb->txt;
 		break;
 	default:
 		ans->rr.ip = rb->ip;
@@ -1241,6 +1303,10 @@ fmt_records(char *out, size_t size, const struct dns_answer *ans)
 				    ans->rr.tlsa[i].data[k]);
 			if (ans->rr.tlsa[i].len > 32 && o + 4 < size)
 				o += (size_t)snprintf(out + o, size - o, "...");
+			break;
+		case DNS_T_TXT:
+			o += (size_t)snprintf(out + o, size - o, "%s%.*s", i ? "," : "",
+			    (int)ans->rr.txt->rec[i].len, ans->rr.txt->rec[i].data);
 			break;
 		default:
 			return;
@@ -1701,6 +1767,12 @@ emit(int fd, int tcp, const struct pkt *r, const struct sockaddr *to, socklen_t 
 	}
 }
 
+static unsigned char pair_q[1024];
+static size_t pair_qlen;
+static struct sockaddr_storage pair_to;
+static socklen_t pair_tolen;
+static int pair_fd, pair_txt_seen;
+
 static void
 respond(int fd, int tcp, int which, const unsigned char *q, size_t qlen,
     const struct sockaddr *to, socklen_t tolen)
@@ -1730,8 +1802,37 @@ respond(int fd, int tcp, int which, const unsigned char *q, size_t qlen,
 	qtype = (unsigned)(q[pos + 1] << 8 | q[pos + 2]);
 	pos += 5;
 
-	if (strcmp(name, "timeout.test") == 0) {
+	if (strcmp(name, "timeout.test") == 0 || strcmp(name, "_mta-sts.timeout.test") == 0) {
 		timeout_count++;
+		return;
+	}
+	/* the MX query of pair.test is answered only once its TXT query has
+	 * come: a client that waited for the MX reply before asking the TXT
+	 * would wait out its first try (1 s) */
+	if (strcmp(name, "pair.test") == 0 && qtype == DNS_T_MX && !tcp && !pair_txt_seen) {
+		if (qlen <= sizeof pair_q) {
+			memcpy(pair_q, q, qlen);
+			pair_qlen = qlen;
+			memcpy(&pair_to, to, tolen);
+			pair_tolen = tolen;
+			pair_fd = fd;
+		}
+		return;
+	}
+	if (strcmp(name, "pair.test") == 0 && qtype == DNS_T_MX)
+		pair_txt_seen = 0;
+	if (strcmp(name, "_mta-sts.pair.test") == 0 && qtype == DNS_T_TXT) {
+		reply_start(&r, q, pos, 0);
+		rr_txt(&r, "@", "v=STSv1; id=pair1");
+		pcounts(&r, 1, 0, 0);
+		emit(fd, tcp, &r, to, tolen);
+		pair_txt_seen = 1;
+		if (pair_qlen) {
+			size_t n = pair_qlen;
+
+			pair_qlen = 0;
+			respond(pair_fd, 0, which, pair_q, n, (struct sockaddr *)&pair_to, pair_tolen);
+		}
 		return;
 	}
 	if (strcmp(name, "late.test") == 0 && qtype == DNS_T_A && late_count++ % 2 == 0)
@@ -1834,7 +1935,7 @@ respond(int fd, int tcp, int which, const unsigned char *q, size_t qlen,
 	    qtype == DNS_T_AAAA) {
 		rr_aaaa(&r, "@", "2001:db8::1");
 		an++;
-	} else if (strcmp(name, "ok.test") == 0 && qtype == DNS_T_MX) {
+	} else if ((strcmp(name, "ok.test") == 0 || strcmp(name, "pair.test") == 0) && qtype == DNS_T_MX) {
 		rr_mx(&r, "@", 10, "mx.ok.test");
 		an++;
 	} else if (strcmp(name, "spoof.test") == 0 && qtype == DNS_T_A) {
@@ -2166,6 +2267,36 @@ test_live(void)
 	st = dns_ip("count.test", ip, DNS_IP_MAX, &n, NULL);
 	CHECK(st == DNS_OK && n == 1 && strcmp(ip_text(&ip[0]), "10.0.0.3") == 0,
 	    "retry schedule: %s tries in 4 s, want 3", n ? ip_text(&ip[0]) : "?");
+
+	/* MX and TXT together: no round trip more; the TXT waits at most
+	 * DNS_SIDE_MS after the MX answer */
+	use_servers("127.0.0.1", 5);
+	{
+		static struct dns_txtset txt;
+		enum dns_status tst;
+
+		t0 = ms();
+		st = dns_mx_txt("pair.test", mx, DNS_MX_MAX, &n, &ad, "_mta-sts.pair.test", &txt, &tst);
+		dt = ms() - t0;
+		CHECK(st == DNS_OK && n == 1 && tst == DNS_OK && txt.count == 1 &&
+		    strcmp(txt.rec[0].data, "v=STSv1; id=pair1") == 0 && dt < 900,
+		    "pair.test: st %d n %zu txt st %d count %zu, %lld ms", st, n, tst, txt.count,
+		    (long long)dt);
+		t0 = ms();
+		st = dns_mx_txt("ok.test", mx, DNS_MX_MAX, &n, &ad, "_mta-sts.ok.test", &txt, &tst);
+		dt = ms() - t0;
+		CHECK(st == DNS_OK && n == 1 && tst == DNS_OK && txt.count == 0 && dt < 900,
+		    "ok.test MX+TXT: st %d n %zu txt st %d count %zu, %lld ms", st, n, tst, txt.count,
+		    (long long)dt);
+		t0 = ms();
+		st = dns_mx_txt("ok.test", mx, DNS_MX_MAX, &n, &ad, "_mta-sts.timeout.test", &txt, &tst);
+		dt = ms() - t0;
+		CHECK(st == DNS_OK && n == 1 && tst == DNS_TEMP && txt.count == 0 &&
+		    dt >= DNS_SIDE_MS - 100 && dt < DNS_SIDE_MS + 600,
+		    "TXT timing out: st %d n %zu txt st %d, %lld ms", st, n, tst, (long long)dt);
+		st = dns_mx_txt("nx.test", mx, DNS_MX_MAX, &n, &ad, "_mta-sts.nx.test", &txt, &tst);
+		CHECK(st == DNS_NXDOMAIN && tst == DNS_OK, "nx.test MX+TXT: st %d txt st %d", st, tst);
+	}
 
 	st = dns_mx("bad name.test", mx, DNS_MX_MAX, &n, &ad);
 	CHECK(st == DNS_BADNAME, "bad name: st %d", st);

@@ -1,0 +1,106 @@
+/*
+ * mtasts.h -- MTA-STS (RFC 8461): the _mta-sts TXT record, the policy
+ * file, MX patterns, the policy cache, and what a policy makes of one
+ * peer's TLS policy.
+ */
+#ifndef MTASTS_H
+#define MTASTS_H
+
+#include <stddef.h>
+#include <time.h>
+#include "dns.h"
+#include "tls.h"
+
+#define MTASTS_BODY_MAX		65536		/* RFC 8461 3.3: a policy of at most 64 KB */
+#define MTASTS_MAX_AGE_MAX	31557600UL	/* RFC 8461 3.2: a year; more is cut to it */
+#define MTASTS_ID_MAX		32		/* RFC 8461 3.1: 1*32(ALPHA / DIGIT) */
+#define MTASTS_FETCH_S		20		/* the whole HTTPS fetch: DNS, connect, TLS, reply */
+#define MTASTS_CACHE_MAX	(MTASTS_BODY_MAX + 1024)	/* a cache file: the policy and 4 lines */
+#define MTASTS_RETRY_S		300		/* after a failed fetch, none for the same id this long */
+
+enum mtasts_mode {
+	MTASTS_NOPOLICY = 0,	/* no policy in force */
+	MTASTS_NONE,		/* "mode: none": as without a policy */
+	MTASTS_TESTING,		/* deliver as without, note what enforce would refuse */
+	MTASTS_ENFORCE		/* only listed MX hosts, only verified TLS */
+};
+
+struct mtasts_policy {
+	enum mtasts_mode mode;
+	unsigned long max_age;		/* seconds, at most MTASTS_MAX_AGE_MAX */
+	char id[MTASTS_ID_MAX + 1];	/* from the TXT record it was fetched for */
+	long long fetched, expires;	/* seconds since the epoch */
+	size_t npatterns;
+	size_t patlen;			/* bytes of pat used */
+	char pat[MTASTS_BODY_MAX];	/* the mx patterns, lower case, each ended by NUL */
+};
+
+/*
+ * The policy id of a domain's _mta-sts TXT RRset: exactly one record that
+ * starts with "v=STSv1", syntactically valid, with one id= (RFC 8461 3.1).
+ * 0 with id filled; -1 with *why otherwise (= no policy discovered).
+ */
+int mtasts_txt_id(const struct dns_txtset *txt, char id[MTASTS_ID_MAX + 1], const char **why);
+
+/*
+ * A policy file (RFC 8461 3.2) of len bytes into *p: version STSv1, mode,
+ * max_age, at least one mx unless mode is none; LF or CRLF line ends;
+ * empty lines and unknown keys ignored. cache: the text is a cache file
+ * (mtasts_cache_format): its id, fetched and expires lines are read too and
+ * required. 0, or -1 with *why (a malformed policy is no policy).
+ */
+int mtasts_parse(const char *text, size_t len, struct mtasts_policy *p, int cache, const char **why);
+
+/* Does the MX host name match one of the policy's patterns (RFC 8461 4.1:
+ * "*." stands for exactly one leftmost label; case and one trailing dot
+ * do not matter)? */
+int mtasts_match(const struct mtasts_policy *p, const char *mx);
+
+/* The cache file's text for p (policy domain domain); its length, or 0
+ * when it does not fit size. */
+size_t mtasts_cache_format(const struct mtasts_policy *p, const char *domain, char *buf, size_t size);
+/*
+ * The cache file of domain in dir: 1 read and valid (expired or not), 0 no
+ * such file, -1 unreadable or malformed (*why; treated as absent). Writing:
+ * a temporary file in dir, renamed over the old one, so that a reader never
+ * sees half a file; 0, or -1 with *why (errno kept).
+ */
+int mtasts_cache_read(const char *dir, const char *domain, struct mtasts_policy *p, const char **why);
+int mtasts_cache_write(const char *dir, const char *domain, const struct mtasts_policy *p, const char **why);
+/*
+ * Failed fetches, in dir/.fail.<domain> ("<id> <time>"): a fetch for the
+ * same id is not tried again for MTASTS_RETRY_S seconds, so that a policy
+ * host that does not answer does not cost every delivery the whole fetch
+ * bound. mtasts_fail_recent: 1 when such a failure is recent (*when set).
+ * mtasts_fail_note(..., NULL, 0) removes the note (after a good fetch).
+ */
+int mtasts_fail_recent(const char *dir, const char *domain, const char *id, time_t now, long long *when);
+void mtasts_fail_note(const char *dir, const char *domain, const char *id, time_t now);
+
+/*
+ * RFC 8461 5.1, for the policy domain domain (the host argument, A-labels):
+ * txtst and txt are the TXT lookup at _mta-sts.domain made with the MX
+ * lookup; cafile the CA store for the HTTPS fetch (control/mtastsca); dir
+ * the cache directory. Uses an unexpired cached policy with the same id,
+ * else fetches https://mta-sts.domain/.well-known/mta-sts.txt (and keeps
+ * it); a failed fetch or a TXT record gone leaves an unexpired cached
+ * policy in force. The policy in force (static storage), or NULL.
+ */
+const struct mtasts_policy *mtasts_discover(const char *domain, enum dns_status txtst,
+    const struct dns_txtset *txt, const char *cafile, const char *dir, time_t now);
+
+enum mtasts_verdict {
+	MTASTS_PEER_OK = 0,	/* go on with pol (raised when enforced) */
+	MTASTS_PEER_SKIP	/* enforce: this MX host is not in the policy */
+};
+/*
+ * One peer under policy p (not NULL): enforce skips an MX host the policy
+ * does not list, and raises pol to TLS with the chain verified against
+ * cafile (unless a CA is already required) and the name mxname checked,
+ * never falling back to plaintext; testing only traces what enforce would
+ * refuse and asks tls.c to note the certificate check (pol->sts_audit).
+ */
+enum mtasts_verdict mtasts_peer(const struct mtasts_policy *p, const char *domain,
+    const char *mxname, struct tls_policy *pol, const char *cafile);
+
+#endif

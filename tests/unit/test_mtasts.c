@@ -1,0 +1,457 @@
+/*
+ * test_mtasts.c -- MTA-STS: the TXT record check, the policy parser, MX
+ * pattern matching, the cache file (format, read, write, replace), and
+ * the HTTP response reader of https.c (served by in-memory conn ops in
+ * pieces, as the fuzzer does). Table-driven.
+ * With --corpus DIR KIND it writes the seeds for fuzz_mtasts (KIND policy)
+ * or fuzz_https (KIND http).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "check.h"
+#include "https.h"
+#include "mtasts.h"
+#include "tlsrpt.h"
+#include "../fuzz/feed.h"
+
+static struct mtasts_policy P;
+
+/* ---- TXT ---- */
+
+static void
+txtset(struct dns_txtset *t, const char *const *recs, size_t n)
+{
+	size_t i;
+
+	memset(t, 0, sizeof *t);
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(recs[i]);
+
+		memcpy(t->buf + t->used, recs[i], len + 1);
+		t->rec[i].data = t->buf + t->used;
+		t->rec[i].len = len;
+		t->used += len + 1;
+	}
+	t->count = n;
+}
+
+static const struct tcase {
+	const char *recs[3];
+	size_t n;
+	const char *id;		/* NULL: no policy */
+} tcases[] = {
+	{ { "v=STSv1; id=20160831085700Z;" }, 1, "20160831085700Z" },
+	{ { "v=STSv1; id=abc" }, 1, "abc" },
+	{ { "v=STSv1;id=abc" }, 1, "abc" },
+	{ { "v=STSv1 ; id=abc ; ext=val" }, 1, "abc" },
+	{ { "v=spf1 -all", "v=STSv1; id=x1" }, 2, "x1" },
+	{ { "v=STSv1; id=a", "v=STSv1; id=b" }, 2, NULL },	/* two: no policy */
+	{ { "v=STSv10; id=a" }, 1, NULL },
+	{ { "v=STSv1" }, 1, NULL },				/* no id */
+	{ { "v=STSv1; id=" }, 1, NULL },
+	{ { "v=STSv1; id=a-b" }, 1, NULL },			/* only letters and digits */
+	{ { "v=STSv1; id=123456789012345678901234567890123" }, 1, NULL },	/* 33 */
+	{ { "v=STSv1; id=12345678901234567890123456789012" }, 1, "12345678901234567890123456789012" },
+	{ { "v=STSv1; id=a; id=b" }, 1, NULL },
+	{ { "v=STSv1; id=a;;" }, 1, NULL },
+	{ { "v=STSv1 id=a" }, 1, NULL },
+	{ { "V=STSV1; id=a" }, 1, NULL },			/* %s: case-sensitive */
+	{ { " v=STSv1; id=a" }, 1, NULL },
+	{ { "something else" }, 1, NULL },
+	{ { "" }, 0, NULL },
+};
+
+static void
+test_txt(void)
+{
+	struct dns_txtset t;
+	char id[MTASTS_ID_MAX + 1];
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < sizeof tcases / sizeof tcases[0]; i++) {
+		int r;
+
+		txtset(&t, tcases[i].recs, tcases[i].n);
+		r = mtasts_txt_id(&t, id, &why);
+		if (tcases[i].id)
+			CHECK(r == 0 && strcmp(id, tcases[i].id) == 0, "TXT %zu (%s): r %d id %s why %s", i,
+			    tcases[i].recs[0], r, r == 0 ? id : "-", r ? why : "");
+		else
+			CHECK(r == -1, "TXT %zu (%s): accepted, id %s", i, tcases[i].recs[0], id);
+	}
+	txtset(&t, tcases[0].recs, 1);
+	t.dropped = 1;	/* an RRset not read whole: no policy */
+	CHECK(mtasts_txt_id(&t, id, &why) == -1, "TXT with dropped records accepted");
+}
+
+/* ---- the policy ---- */
+
+static const struct pcase {
+	const char *text;
+	int ok;
+	enum mtasts_mode mode;
+	unsigned long max_age;
+	const char *pats;	/* space-separated */
+} pcases[] = {
+	{ "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\n"
+	  "mx: backupmx.example.com\r\nmax_age: 604800\r\n", 1, MTASTS_ENFORCE, 604800,
+	  "mail.example.com *.example.net backupmx.example.com" },
+	{ "version: STSv1\nmode: testing\nmx: MX.Example.COM.\nmax_age: 86400", 1, MTASTS_TESTING,
+	  86400, "mx.example.com" },
+	{ "version: STSv1\nmode: none\nmax_age: 0\n", 1, MTASTS_NONE, 0, "" },
+	{ "version:STSv1\nmode:\tenforce  \nmx:a.example\nmax_age:1\n\n\n", 1, MTASTS_ENFORCE, 1, "a.example" },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 99999999999\n", 0, 0, 0, NULL },	/* 11 digits */
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 9999999999\n", 1, MTASTS_ENFORCE,
+	  MTASTS_MAX_AGE_MAX, "a.example" },	/* cut to a year */
+	{ "version: STSv1\nmode: enforce\nmax_age: 10\n", 0, 0, 0, NULL },	/* no mx */
+	{ "mode: enforce\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },	/* no version */
+	{ "version: STSv2\nmode: enforce\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },
+	{ "version: STSv1\nmode: Enforce\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },
+	{ "version: STSv1\nmode: enforce\nmode: none\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: -1\n", 0, 0, 0, NULL },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\n", 0, 0, 0, NULL },	/* no max_age */
+	{ "version: STSv1\nmode: enforce\nmx: *.*.example\nmax_age: 10\n", 0, 0, 0, NULL },
+	{ "version: STSv1\nmode: enforce\nmx: a..example\nmax_age: 10\n", 0, 0, 0, NULL },
+	{ "version: STSv1\nmode: enforce\nmx: a_b.example\nmax_age: 10\n", 0, 0, 0, NULL },
+	{ "version: STSv1\nmode: enforce\nmx: *\nmax_age: 10\n", 0, 0, 0, NULL },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nthis is not a field\n", 0, 0, 0, NULL },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nfuture_key: any value here\n", 1,
+	  MTASTS_ENFORCE, 10, "a.example" },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nkey: bad\001byte\n", 0, 0, 0, NULL },
+	{ "<html><body>404 Not Found</body></html>\n", 0, 0, 0, NULL },
+	{ "", 0, 0, 0, NULL },
+	/* the cache's own keys mean nothing in a fetched policy */
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nexpires: x\nid: !\n", 1,
+	  MTASTS_ENFORCE, 10, "a.example" },
+};
+
+static void
+pats_text(const struct mtasts_policy *p, char *out, size_t size)
+{
+	const char *s = p->pat;
+	size_t i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < p->npatterns; i++, s += strlen(s) + 1)
+		o += (size_t)snprintf(out + o, size - o, "%s%s", i ? " " : "", s);
+}
+
+static void
+test_parse(void)
+{
+	char got[1024];
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < sizeof pcases / sizeof pcases[0]; i++) {
+		const struct pcase *c = &pcases[i];
+		int r = mtasts_parse(c->text, strlen(c->text), &P, 0, &why);
+
+		if (!c->ok) {
+			CHECK(r == -1, "policy %zu accepted: %s", i, c->text);
+			continue;
+		}
+		CHECK(r == 0, "policy %zu refused (%s): %s", i, why, c->text);
+		if (r != 0)
+			continue;
+		pats_text(&P, got, sizeof got);
+		CHECK(P.mode == c->mode && P.max_age == c->max_age && strcmp(got, c->pats) == 0,
+		    "policy %zu: mode %d max_age %lu mx \"%s\"", i, P.mode, P.max_age, got);
+	}
+}
+
+/* ---- patterns ---- */
+
+static void
+test_match(void)
+{
+	static const char policy[] = "version: STSv1\nmode: enforce\nmax_age: 1\n"
+	    "mx: mail.example.com\nmx: *.example.net\n";
+	static const struct { const char *mx; int want; } m[] = {
+		{ "mail.example.com", 1 }, { "MAIL.Example.Com", 1 }, { "mail.example.com.", 1 },
+		{ "mail2.example.com", 0 }, { "example.com", 0 }, { "ail.example.com", 0 },
+		{ "x.mail.example.com", 0 },
+		{ "a.example.net", 1 }, { "A.EXAMPLE.NET.", 1 }, { "example.net", 0 },
+		{ "a.b.example.net", 0 }, { ".example.net", 0 }, { "aexample.net", 0 },
+		{ "a.example.network", 0 }, { "", 0 },
+	};
+	const char *why;
+	size_t i;
+
+	CHECK(mtasts_parse(policy, sizeof policy - 1, &P, 0, &why) == 0, "match policy: %s", why);
+	for (i = 0; i < sizeof m / sizeof m[0]; i++)
+		CHECK(mtasts_match(&P, m[i].mx) == m[i].want, "match %s: want %d", m[i].mx, m[i].want);
+}
+
+/* ---- the cache ---- */
+
+static void
+test_cache(void)
+{
+	static struct mtasts_policy back;
+	static char text[MTASTS_CACHE_MAX];
+	static const char policy[] = "version: STSv1\nmode: enforce\nmax_age: 86400\n"
+	    "mx: mx1.example.org\nmx: *.example.org\n";
+	char dir[] = "/tmp/test_mtasts.XXXXXX", path[256], a[1024], b[1024];
+	const char *why;
+	struct stat st;
+	size_t n;
+	FILE *f;
+
+	CHECK(mtasts_parse(policy, sizeof policy - 1, &P, 0, &why) == 0, "cache policy: %s", why);
+	strcpy(P.id, "id20260101");
+	P.fetched = 1800000000LL;
+	P.expires = P.fetched + 86400;
+	n = mtasts_cache_format(&P, "example.org", text, sizeof text);
+	CHECK(n > 0 && strcmp(text, "# qmail-remote MTA-STS policy of example.org\nid: id20260101\n"
+	    "fetched: 1800000000\nexpires: 1800086400\nversion: STSv1\nmode: enforce\n"
+	    "max_age: 86400\nmx: mx1.example.org\nmx: *.example.org\n") == 0, "cache format:\n%s", text);
+	/* the cache file is a policy with the cache's lines: it reads back */
+	CHECK(mtasts_parse(text, n, &back, 1, &why) == 0 && strcmp(back.id, P.id) == 0 &&
+	    back.fetched == P.fetched && back.expires == P.expires && back.mode == P.mode &&
+	    back.npatterns == 2, "cache reads back: %s", why);
+	/* a cache file needs its id, fetched and expires */
+	CHECK(mtasts_parse(policy, sizeof policy - 1, &back, 1, &why) == -1, "cache without id accepted");
+
+	if (!mkdtemp(dir)) {
+		CHECK(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	CHECK(mtasts_cache_read(dir, "example.org", &back, &why) == 0, "absent cache file read");
+	CHECK(mtasts_cache_write(dir, "example.org", &P, &why) == 0, "cache write: %s", why);
+	snprintf(path, sizeof path, "%s/example.org", dir);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "cache file mode %o", st.st_mode & 0777);
+	memset(&back, 0, sizeof back);
+	CHECK(mtasts_cache_read(dir, "example.org", &back, &why) == 1 && back.expires == P.expires &&
+	    mtasts_match(&back, "a.example.org") && !mtasts_match(&back, "example.org"),
+	    "cache read back: %s", why);
+	/* replaced whole, and no temporary file left behind */
+	P.expires += 1;
+	CHECK(mtasts_cache_write(dir, "example.org", &P, &why) == 0, "cache rewrite: %s", why);
+	CHECK(mtasts_cache_read(dir, "example.org", &back, &why) == 1 && back.expires == P.expires,
+	    "cache rewrite read");
+	snprintf(a, sizeof a, "ls -A %s | wc -l", dir);
+	f = popen(a, "r");
+	CHECK(f && fgets(b, sizeof b, f) && atoi(b) == 1, "files in the cache dir: %s", b);
+	if (f)
+		pclose(f);
+	/* a broken file counts as absent (-1), never as a policy */
+	f = fopen(path, "w");
+	if (f) {
+		fputs("# qmail-remote MTA-STS policy of example.org\nid: x\nfetched: 1\n", f);
+		fclose(f);
+	}
+	CHECK(mtasts_cache_read(dir, "example.org", &back, &why) == -1, "half a cache file read");
+	/* names that are no file name in dir */
+	CHECK(mtasts_cache_read(dir, "../etc", &back, &why) == -1, "../etc read");
+	CHECK(mtasts_cache_write(dir, "a/b", &P, &why) == -1, "a/b written");
+	/* a failed fetch is remembered for the same id, MTASTS_RETRY_S seconds */
+	{
+		long long when = 0;
+
+		mtasts_fail_note(dir, "example.org", "id1", 1800000000);
+		CHECK(mtasts_fail_recent(dir, "example.org", "id1", 1800000000 + MTASTS_RETRY_S - 1, &when) == 1 &&
+		    when == 1800000000, "failed fetch not remembered");
+		CHECK(mtasts_fail_recent(dir, "example.org", "id1", 1800000000 + MTASTS_RETRY_S, &when) == 0,
+		    "failed fetch remembered too long");
+		CHECK(mtasts_fail_recent(dir, "example.org", "id2", 1800000001, &when) == 0,
+		    "failed fetch of another id remembered");
+		CHECK(mtasts_fail_recent(dir, "example.net", "id1", 1800000001, &when) == 0,
+		    "failed fetch of another domain remembered");
+		CHECK(mtasts_cache_read(dir, "example.org", &back, &why) == -1, "the note spoilt the cache");
+		mtasts_fail_note(dir, "example.org", NULL, 0);
+		CHECK(mtasts_fail_recent(dir, "example.org", "id1", 1800000001, &when) == 0, "note not removed");
+	}
+	/* a missing directory: the write fails (the caller traces it) */
+	snprintf(a, sizeof a, "%s/missing", dir);
+	CHECK(mtasts_cache_write(a, "example.org", &P, &why) == -1, "write into a missing dir");
+	snprintf(a, sizeof a, "rm -rf %s", dir);
+	CHECK(system(a) == 0, "rm");
+}
+
+/* ---- the HTTP response reader ---- */
+
+static const struct hcase {
+	const char *name;
+	const char *resp;
+	int ret, status;
+	const char *body;
+} hcases[] = {
+	{ "clen", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello", 0, 200, "hello" },
+	{ "clen_lf", "HTTP/1.1 200 OK\nContent-Length: 2\n\nhi", 0, 200, "hi" },
+	{ "clen_zero", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 0, 200, "" },
+	{ "no_reason", "HTTP/1.0 200\r\nContent-Length: 1\r\n\r\nx", 0, 200, "x" },
+	{ "chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n7;ext=1\r\n, world\r\n"
+	  "0\r\nX-Trailer: t\r\n\r\n", 0, 200, "hello, world" },
+	{ "chunked_upper", "HTTP/1.1 200 OK\r\ntransfer-encoding: Chunked\r\n\r\nA\r\n0123456789\r\n0\r\n\r\n", 0,
+	  200, "0123456789" },
+	{ "interim", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz", 0, 200, "z" },
+	{ "redirect", "HTTP/1.1 301 Moved Permanently\r\nLocation: https://x/\r\nContent-Length: 0\r\n\r\n", -1, 301, NULL },
+	{ "not_found", "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno\n", -1, 404, NULL },
+	{ "too_big", "HTTP/1.1 200 OK\r\nContent-Length: 65537\r\n\r\n", -1, 200, NULL },
+	{ "short_body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", -1, 200, NULL },
+	{ "no_framing", "HTTP/1.1 200 OK\r\n\r\nabc", -1, 200, NULL },
+	{ "both", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", -1, 200, NULL },
+	{ "two_clens", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", -1, 200, NULL },
+	{ "same_clens", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc", 0, 200, "abc" },
+	{ "gzip", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", -1, 200, NULL },
+	{ "bad_clen", "HTTP/1.1 200 OK\r\nContent-Length: 3x\r\n\r\nabc", -1, 200, NULL },
+	{ "neg_clen", "HTTP/1.1 200 OK\r\nContent-Length: -3\r\n\r\nabc", -1, 200, NULL },
+	{ "bad_status", "HTTP/2 200\r\n\r\n", -1, 0, NULL },
+	{ "garbage", "SSH-2.0-OpenSSH\r\n", -1, 0, NULL },
+	{ "folded", "HTTP/1.1 200 OK\r\nX: a\r\n  b\r\nContent-Length: 0\r\n\r\n", -1, 200, NULL },
+	{ "no_colon", "HTTP/1.1 200 OK\r\nbroken header\r\n\r\n", -1, 200, NULL },
+	{ "chunk_big", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10001\r\n", -1, 200, NULL },
+	{ "chunk_huge", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffffffff\r\n", -1, 200, NULL },
+	{ "chunk_bad", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", -1, 200, NULL },
+	{ "chunk_nocrlf", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n", -1, 200, NULL },
+	{ "chunk_eof", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", -1, 200, NULL },
+	{ "eof", "", -1, 0, NULL },
+	{ "interims", "HTTP/1.1 100 A\r\n\r\nHTTP/1.1 100 A\r\n\r\nHTTP/1.1 100 A\r\n\r\nHTTP/1.1 100 A\r\n\r\n"
+	  "HTTP/1.1 100 A\r\n\r\nHTTP/1.1 100 A\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", -1, 100, NULL },
+};
+
+static void
+test_http(void)
+{
+	static struct conn c;
+	static char body[MTASTS_BODY_MAX];
+	static char big[80000];
+	struct feed f;
+	const char *why;
+	size_t i, len, n;
+	int status, r;
+
+	for (i = 0; i < sizeof hcases / sizeof hcases[0]; i++) {
+		const struct hcase *h = &hcases[i];
+
+		f.data = (const uint8_t *)h->resp;
+		f.len = strlen(h->resp);
+		f.pos = 0;
+		conn_init(&c, -1);
+		c.ops = &feed_ops;
+		c.ctx = &f;
+		r = https_read_response(&c, body, sizeof body, &len, &status, &why);
+		CHECK(r == h->ret && status == h->status, "http %s: ret %d status %d (%s)", h->name, r,
+		    status, r ? why : "");
+		if (r == 0 && h->body)
+			CHECK(len == strlen(h->body) && memcmp(body, h->body, len) == 0, "http %s: body %.*s",
+			    h->name, (int)len, body);
+	}
+	/* a header line over HTTPS_LINE_MAX, and more header lines than allowed */
+	n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nX: ");
+	memset(big + n, 'a', 9000);
+	strcpy(big + n + 9000, "\r\nContent-Length: 0\r\n\r\n");
+	f.data = (const uint8_t *)big;
+	f.len = strlen(big);
+	f.pos = 0;
+	conn_init(&c, -1);
+	c.ops = &feed_ops;
+	c.ctx = &f;
+	CHECK(https_read_response(&c, body, sizeof body, &len, &status, &why) == -1, "long header accepted");
+	n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\n");
+	for (i = 0; i < 101; i++)
+		n += (size_t)snprintf(big + n, sizeof big - n, "X-%zu: y\r\n", i);
+	snprintf(big + n, sizeof big - n, "Content-Length: 0\r\n\r\n");
+	f.data = (const uint8_t *)big;
+	f.len = strlen(big);
+	f.pos = 0;
+	conn_init(&c, -1);
+	c.ops = &feed_ops;
+	c.ctx = &f;
+	CHECK(https_read_response(&c, body, sizeof body, &len, &status, &why) == -1, "101 headers accepted");
+	/* exactly 64 KB in chunks is taken; a byte more is not */
+	for (r = 0; r < 2; r++) {
+		n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+		for (i = 0; i < 16; i++) {
+			n += (size_t)snprintf(big + n, sizeof big - n, "1000\r\n");
+			memset(big + n, 'p', 4096);
+			n += 4096;
+			n += (size_t)snprintf(big + n, sizeof big - n, "\r\n");
+		}
+		n += (size_t)snprintf(big + n, sizeof big - n, r ? "1\r\nq\r\n0\r\n\r\n" : "0\r\n\r\n");
+		f.data = (const uint8_t *)big;
+		f.len = n;
+		f.pos = 0;
+		conn_init(&c, -1);
+		c.ops = &feed_ops;
+		c.ctx = &f;
+		CHECK(https_read_response(&c, body, sizeof body, &len, &status, &why) == (r ? -1 : 0) &&
+		    (r || len == sizeof body), "64 KB chunked %s: len %zu", r ? "+1" : "exactly", len);
+	}
+}
+
+/* ---- RFC 8460 result types ---- */
+
+static void
+test_tlsrpt(void)
+{
+	static const struct { char letter; enum report_text text; const char *detail; enum tlsrpt_type want; } m[] = {
+		{ 'K', T_ACCEPTED, "", TLSRPT_SUCCESS },
+		{ 'Z', T_TLS_UNAVAILABLE, "the server does not offer STARTTLS", TLSRPT_STARTTLS_NOT_SUPPORTED },
+		{ 'Z', T_TLS_STARTTLS, "the server refused STARTTLS", TLSRPT_STARTTLS_NOT_SUPPORTED },
+		{ 'Z', T_TLS_SUBJECT, "", TLSRPT_CERT_HOST_MISMATCH },
+		{ 'Z', T_TLS_CHAIN, "certificate has expired", TLSRPT_CERT_EXPIRED },
+		{ 'Z', T_TLS_CHAIN, "unable to get local issuer certificate", TLSRPT_CERT_NOT_TRUSTED },
+		{ 'Z', T_TLS_NOCERT, "", TLSRPT_CERT_NOT_TRUSTED },
+		{ 'Z', T_TLSA_FAIL, "no matching DANE TLSA records", TLSRPT_TLSA_INVALID },
+		{ 'Z', T_TLSA_LOOKUP, "", TLSRPT_DNSSEC_INVALID },
+		{ 'Z', T_STS_MX, "", TLSRPT_VALIDATION_FAILURE },
+	};
+	struct fail f;
+	size_t i;
+
+	for (i = 0; i < sizeof m / sizeof m[0]; i++) {
+		memset(&f, 0, sizeof f);
+		fail_set(&f, m[i].letter, m[i].text, m[i].detail);
+		CHECK(tlsrpt_type_of(&f) == m[i].want, "tlsrpt %zu: %s, want %s", i,
+		    tlsrpt_type_name(tlsrpt_type_of(&f)), tlsrpt_type_name(m[i].want));
+	}
+	CHECK(strcmp(tlsrpt_type_name(TLSRPT_CERT_HOST_MISMATCH), "certificate-host-mismatch") == 0 &&
+	    strcmp(tlsrpt_type_name(TLSRPT_STS_WEBPKI_INVALID), "sts-webpki-invalid") == 0, "tlsrpt names");
+}
+
+/* ---- seeds for the fuzzers ---- */
+
+static int
+write_corpus(const char *dir, const char *kind)
+{
+	char path[4096];
+	size_t i;
+	FILE *f;
+
+	if (strcmp(kind, "policy") == 0) {
+		for (i = 0; i < sizeof pcases / sizeof pcases[0]; i++) {
+			snprintf(path, sizeof path, "%s/policy%02zu", dir, i);
+			if (!(f = fopen(path, "wb")) || fputs(pcases[i].text, f) < 0 || fclose(f) != 0)
+				return perror(path), 1;
+		}
+		return 0;
+	}
+	for (i = 0; i < sizeof hcases / sizeof hcases[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, hcases[i].name);
+		if (!(f = fopen(path, "wb")) || fputs(hcases[i].resp, f) < 0 || fclose(f) != 0)
+			return perror(path), 1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 4 && strcmp(argv[1], "--corpus") == 0)
+		return write_corpus(argv[2], argv[3]);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_txt();
+	test_parse();
+	test_match();
+	test_cache();
+	test_http();
+	test_tlsrpt();
+	return check_done();
+}
