@@ -368,7 +368,7 @@ choose_route(void)
 	if (cfg.mtasts && !r && d.host[0] != '[') {
 		const char *sd = sender_domain(d.sender);
 
-		if (ctl_tlsdest(&cfg, d.dest, sd) || (d.dest_utf8 && ctl_tlsdest(&cfg, d.dest_utf8, sd)))
+		if (ctl_tlsdest(&cfg, d.dest, sd))
 			TRACE("mta-sts: not used: a tlsdestinations line names %s", d.dest);
 		else
 			d.sts = 1;
