@@ -218,7 +218,6 @@ dane_policy(struct tls_policy *pol, const struct peer *pr, unsigned port)
 		pol->level = TLS_ENCRYPT;	/* secure TLSA: TLS is mandatory */
 	pol->tlsa = tlsa;
 	pol->tlsa_count = last_u;
-	pol->tlsa_secure_unusable = last_u == 0;
 	TRACE("tls: DANE: %zu TLSA record(s) of usage 2 or 3%s", last_u,
 	    last_u ? "" : ": encrypt, unauthenticated");
 	return 0;

@@ -532,7 +532,6 @@ setup_dane(int fd, const struct tls_policy *pol, const char *servername, struct 
 	unusable = *pol;
 	unusable.tlsa = NULL;
 	unusable.tlsa_count = 0;
-	unusable.tlsa_secure_unusable = 1;
 	return setup(fd, &unusable, servername, f, dane);
 }
 

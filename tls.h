@@ -42,7 +42,6 @@ struct tls_policy {
 	 * 2 and 3; tls.c uses those OpenSSL accepts, RFC 7672 2.2) */
 	const struct dns_tlsa *tlsa;
 	size_t tlsa_count;
-	int tlsa_secure_unusable;	/* secure TLSA, none usable: mandatory, unauthenticated */
 	/* MTA-STS (mtasts.c): enforced here (the K report says so), or in
 	 * testing mode: check the chain and name as enforce would, trace the
 	 * outcome, refuse nothing */
