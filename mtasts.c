@@ -321,6 +321,8 @@ static const char *const mode_names[] = {
 	[MTASTS_ENFORCE] = "enforce",
 };
 
+#define CACHE_END	"# end\n"
+
 size_t
 mtasts_cache_format(const struct mtasts_policy *p, const char *domain, char *buf, size_t size)
 {
@@ -340,7 +342,12 @@ mtasts_cache_format(const struct mtasts_policy *p, const char *domain, char *buf
 			return 0;
 		o += (size_t)n;
 	}
-	return o;
+	/* the last line: a file cut short (a crash mid-write on a file system
+	 * that kept the rename) is no policy, never a shorter list of MX hosts */
+	if (size - o <= sizeof CACHE_END - 1)
+		return 0;
+	memcpy(buf + o, CACHE_END, sizeof CACHE_END);
+	return o + sizeof CACHE_END - 1;
 }
 
 /* A policy domain as a file name: what idn_host_to_ascii lets through,
@@ -391,6 +398,9 @@ mtasts_cache_read(const char *dir, const char *domain, struct mtasts_policy *p, 
 	close(fd);
 	if (len > MTASTS_CACHE_MAX)
 		return (*why = "too large", -1);
+	if (len < sizeof CACHE_END || memcmp(text + len - sizeof CACHE_END, "\n" CACHE_END,
+	    sizeof CACHE_END) != 0)
+		return (*why = "cut short (no end line)", -1);
 	return mtasts_parse(text, len, p, 1, why) == 0 ? 1 : -1;
 }
 
@@ -425,6 +435,13 @@ mtasts_cache_write(const char *dir, const char *domain, const struct mtasts_poli
 			return (errno = e, *why = strerror(e), -1);
 		}
 		done += (size_t)w;
+	}
+	/* on disk before it replaces the old file: never a renamed empty file */
+	if (fsync(fd) != 0) {
+		e = errno;
+		close(fd);
+		(void)unlink(tmp);
+		return (errno = e, *why = strerror(e), -1);
 	}
 	if (close(fd) != 0 || rename(tmp, path) != 0) {
 		e = errno;
@@ -603,14 +620,29 @@ fetch(const char *domain, const char *id, const char *cafile, time_t now)
 }
 
 const struct mtasts_policy *
-mtasts_discover(const char *domain, enum dns_status txtst, const struct dns_txtset *txt,
+mtasts_discover(const char *host, enum dns_status txtst, const struct dns_txtset *txt,
     const char *cafile, const char *dir, time_t now)
 {
-	char id[MTASTS_ID_MAX + 1];
+	char id[MTASTS_ID_MAX + 1], domain[MTASTS_NAME_MAX + 2];
 	const char *why = NULL;
 	int have_id = 0, c, fetched;
 	int have_cache;
 	long long failed_at = 0;
+	size_t len, i;
+
+	/* one policy domain however the host is written: "Example.COM." is
+	 * example.com for the cache file, the fetch host, SNI and the name
+	 * check (which a trailing dot would fail) */
+	if (strlen(host) >= sizeof domain) {
+		TRACE("mta-sts: %s is too long a name for a policy", host);
+		return NULL;
+	}
+	len = str_copy(domain, sizeof domain, host);
+	if (len > 1 && domain[len - 1] == '.')
+		domain[--len] = '\0';
+	for (i = 0; i < len; ++i)
+		if (domain[i] >= 'A' && domain[i] <= 'Z')
+			domain[i] = (char)(domain[i] - 'A' + 'a');
 
 	if (txtst == DNS_OK) {
 		trace_txt(domain, txt);

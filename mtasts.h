@@ -78,15 +78,16 @@ int mtasts_fail_recent(const char *dir, const char *domain, const char *id, time
 void mtasts_fail_note(const char *dir, const char *domain, const char *id, time_t now);
 
 /*
- * RFC 8461 5.1, for the policy domain domain (the host argument, A-labels):
- * txtst and txt are the TXT lookup at _mta-sts.domain made with the MX
+ * RFC 8461 5.1, for the policy domain of host (the host argument, A-labels,
+ * taken in lower case and without a trailing dot: the domain below):
+ * txtst and txt are the TXT lookup at _mta-sts.host made with the MX
  * lookup; cafile the CA store for the HTTPS fetch (control/mtastsca); dir
  * the cache directory. Uses an unexpired cached policy with the same id,
  * else fetches https://mta-sts.domain/.well-known/mta-sts.txt (and keeps
  * it); a failed fetch or a TXT record gone leaves an unexpired cached
  * policy in force. The policy in force (static storage), or NULL.
  */
-const struct mtasts_policy *mtasts_discover(const char *domain, enum dns_status txtst,
+const struct mtasts_policy *mtasts_discover(const char *host, enum dns_status txtst,
     const struct dns_txtset *txt, const char *cafile, const char *dir, time_t now);
 
 enum mtasts_verdict {

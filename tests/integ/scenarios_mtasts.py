@@ -58,7 +58,7 @@ def sts_fetches(server):
 def sts_cache_text(domain, pid, fetched, expires, mode, max_age, mxs):
     return ("# qmail-remote MTA-STS policy of %s\nid: %s\nfetched: %d\nexpires: %d\nversion: STSv1\n"
             "mode: %s\nmax_age: %d\n" % (domain, pid, fetched, expires, mode, max_age)
-            + "".join("mx: %s\n" % m for m in mxs))
+            + "".join("mx: %s\n" % m for m in mxs) + "# end\n")
 
 
 STS_TR = dict(TRACE)
@@ -77,6 +77,14 @@ S += [
                           r"tls: MTA-STS \(enforce\): TLS mandatory, chain verified against .*ca\.crt and the name mx-tls\.qrtest",
                           r"tls: certificate verified with the name",
                           r"tls-rpt: sts sts-enforce\.qrtest success mx mx-tls\.qrtest ip 192\.0\.2\.60")]),
+    # a trailing dot and capitals in the host argument: the same policy,
+    # fetched from mta-sts.sts-enforce.qrtest (SNI and the name check
+    # never see the dot)
+    Scn("sts-enforce-host-upper-trailing-dot", "STS-Enforce.QRtest.", ["a@sts-enforce.qrtest"], control=STS_CTL,
+        env=STS_TR, expect_rcpts=[r], final=K_sts(IP60),
+        checks=[delivered("pf-tls"),
+                sts_trace(r"mta-sts: fetching https://mta-sts\.sts-enforce\.qrtest/\.well-known/mta-sts\.txt",
+                          r"mta-sts: policy of sts-enforce\.qrtest fetched: id 20260101T000000, mode enforce")]),
     # the MX host is not in the policy: nothing is sent to it
     Scn("sts-enforce-mx-not-listed", "sts-notlisted.qrtest", ["a@sts-notlisted.qrtest"], control=STS_CTL,
         env=STS_TR, final=sts_z_mx("sts-notlisted.qrtest", "mx-plain4.qrtest"),
@@ -253,12 +261,20 @@ def sts_id_change():
     text = open(path).read()
     want = re.compile(r"# qmail-remote MTA-STS policy of sts-enforce\.qrtest\nid: 20260101T000000\n"
                       r"fetched: (\d+)\nexpires: (\d+)\nversion: STSv1\nmode: enforce\nmax_age: 86400\n"
-                      r"mx: mx-tls\.qrtest\n")
+                      r"mx: mx-tls\.qrtest\n# end\n")
     m = want.fullmatch(text)
     if not m or int(m.group(2)) - int(m.group(1)) != 86400:
         errs.append("cache file:\n%s" % text)
     errs += sts_run(sc("sts-id-same", [sts_trace(r"mta-sts: policy of sts-enforce\.qrtest cached: id 20260101T000000"),
                                        trace_lacks(r"mta-sts: fetching")]))[0]
+    # the same policy domain however the host is written: no second cache file, no fetch
+    errs += sts_run(Scn("sts-id-same-host-upper-dot", "STS-Enforce.QRtest.", ["a@sts-enforce.qrtest"],
+                        control=STS_CTL, env=STS_TR, stsdir=d, expect_rcpts=[r], final=K_sts(IP60),
+                        checks=[delivered("pf-tls"),
+                                sts_trace(r"mta-sts: policy of sts-enforce\.qrtest cached: id 20260101T000000"),
+                                trace_lacks(r"mta-sts: fetching")]))[0]
+    if sorted(os.listdir(d)) != ["sts-enforce.qrtest"]:
+        errs.append("cache directory holds %r" % sorted(os.listdir(d)))
     if sts_fetches("sts-enforce.qrtest") != n0 + 1:
         errs.append("nginx served %d fetches, want 1" % (sts_fetches("sts-enforce.qrtest") - n0))
     with open(path, "w") as f:

@@ -210,7 +210,7 @@ test_cache(void)
 	n = mtasts_cache_format(&P, "example.org", text, sizeof text);
 	CHECK(n > 0 && strcmp(text, "# qmail-remote MTA-STS policy of example.org\nid: id20260101\n"
 	    "fetched: 1800000000\nexpires: 1800086400\nversion: STSv1\nmode: enforce\n"
-	    "max_age: 86400\nmx: mx1.example.org\nmx: *.example.org\n") == 0, "cache format:\n%s", text);
+	    "max_age: 86400\nmx: mx1.example.org\nmx: *.example.org\n# end\n") == 0, "cache format:\n%s", text);
 	/* the cache file is a policy with the cache's lines: it reads back */
 	CHECK(mtasts_parse(text, n, &back, 1, &why) == 0 && strcmp(back.id, P.id) == 0 &&
 	    back.fetched == P.fetched && back.expires == P.expires && back.mode == P.mode &&
@@ -247,6 +247,30 @@ test_cache(void)
 		fclose(f);
 	}
 	CHECK(mtasts_cache_read(dir, "example.org", &back, &why) == -1, "half a cache file read");
+	/* a whole file written by hand reads; one cut inside the last mx line
+	 * (a crash mid-write) is no policy, not a policy listing "mx1.exa" */
+	f = fopen(path, "w");
+	if (f) {
+		fputs("# qmail-remote MTA-STS policy of example.org\nid: x\nfetched: 1\nexpires: 99999999999\n"
+		    "version: STSv1\nmode: enforce\nmax_age: 86400\nmx: mx1.example.org\n# end\n", f);
+		fclose(f);
+	}
+	CHECK(mtasts_cache_read(dir, "example.org", &back, &why) == 1 && mtasts_match(&back, "mx1.example.org"),
+	    "a whole cache file written by hand not read: %s", why);
+	f = fopen(path, "w");
+	if (f) {
+		fputs("# qmail-remote MTA-STS policy of example.org\nid: x\nfetched: 1\nexpires: 99999999999\n"
+		    "version: STSv1\nmode: enforce\nmax_age: 86400\nmx: mx1.example.org\n", f);
+		fclose(f);
+	}
+	CHECK(mtasts_cache_read(dir, "example.org", &back, &why) == -1, "a cache file without its end line read");
+	f = fopen(path, "w");
+	if (f) {
+		fputs("# qmail-remote MTA-STS policy of example.org\nid: x\nfetched: 1\nexpires: 99999999999\n"
+		    "version: STSv1\nmode: enforce\nmax_age: 86400\nmx: mx1.exa", f);
+		fclose(f);
+	}
+	CHECK(mtasts_cache_read(dir, "example.org", &back, &why) == -1, "a cache file cut in an mx line read");
 	/* names that are no file name in dir */
 	CHECK(mtasts_cache_read(dir, "../etc", &back, &why) == -1, "../etc read");
 	CHECK(mtasts_cache_write(dir, "a/b", &P, &why) == -1, "a/b written");
