@@ -124,7 +124,7 @@ https_read_response(struct conn *c, char *body, size_t max, size_t *len, int *st
 {
 	static char line[HTTPS_LINE_MAX + 1];
 	unsigned long long clen = 0;
-	int have_clen = 0, chunked = 0, other_coding = 0, r, interim;
+	int have_clen = 0, chunked = 0, other_coding = 0, text_plain = 0, r, interim;
 	size_t n, h, i, vn;
 	const char *colon, *v;
 
@@ -172,6 +172,10 @@ https_read_response(struct conn *c, char *body, size_t max, size_t *len, int *st
 					return (*why = "two different Content-Lengths", -1);
 				clen = x;
 				have_clen = 1;
+			} else if (name_is(line, (size_t)(colon - line), "Content-Type")) {
+				/* the media type, its parameters (charset=...) ignored */
+				text_plain = vn >= 10 && strncasecmp(v, "text/plain", 10) == 0 &&
+				    (vn == 10 || v[10] == ';' || v[10] == ' ' || v[10] == '\t');
 			} else if (name_is(line, (size_t)(colon - line), "Transfer-Encoding")) {
 				if (vn == 7 && strncasecmp(v, "chunked", 7) == 0)
 					chunked = 1;
@@ -183,12 +187,16 @@ https_read_response(struct conn *c, char *body, size_t max, size_t *len, int *st
 			break;
 		if (interim == HTTPS_INTERIM_MAX)	/* 1xx: the real response follows */
 			return (*why = "too many interim (1xx) responses", -1);
-		have_clen = chunked = other_coding = 0;
+		have_clen = chunked = other_coding = text_plain = 0;
 	}
 	if (*status >= 300 && *status < 400)
 		return (*why = "a redirect (not followed: RFC 8461 3.3)", -1);
 	if (*status != 200)
 		return (*why = "status is not 200", -1);
+	/* RFC 8461 3.2: a policy is text/plain; anything else may be what a
+	 * user of the web server uploaded (HTML, an image) */
+	if (!text_plain)
+		return (*why = "the media type is not text/plain", -1);
 	if (other_coding)
 		return (*why = "a transfer coding other than chunked", -1);
 	if (chunked && have_clen)	/* RFC 9112 6.3: a smuggling attempt, or a broken proxy */
@@ -264,6 +272,12 @@ https_get(const char *host, const char *path, const char *cafile, unsigned timeo
 			(void)snprintf(why, whysize, "%s: connect to %s: %s", host, text, strerror(errno));
 			TRACE("https: %s", why);
 			continue;
+		}
+		/* the handshake gets what the connect left of the bound */
+		left = (deadline - conn_now_ms() + 999) / 1000;
+		if (left <= 0) {
+			close(fd);
+			break;
 		}
 		conn_init(&c, fd);
 		memset(&pol, 0, sizeof pol);

@@ -1,8 +1,8 @@
 /*
  * https.h -- one bounded HTTPS GET (for the MTA-STS policy file): SNI,
  * the chain and the host name checked by OpenSSL, HTTP/1.1, status 200
- * only, no redirects, a body of bounded size, the whole fetch bounded in
- * time.
+ * and media type text/plain only, no redirects, a body of bounded size,
+ * the whole fetch bounded in time.
  */
 #ifndef HTTPS_H
 #define HTTPS_H
@@ -34,7 +34,8 @@ enum https_status https_get(const char *host, const char *path, const char *cafi
 /*
  * Reads one HTTP/1.1 response from c (after the request): the status line
  * (1xx skipped), headers, and a body framed by Content-Length or chunked
- * transfer coding, at most max bytes. 0 for a 200 with the body in body;
+ * transfer coding, at most max bytes. 0 for a 200 of media type
+ * text/plain (parameters ignored) with the body in body;
  * -1 with *why. *status: the status code (0 when none was read). For unit
  * tests and fuzzing too.
  */

@@ -575,7 +575,15 @@ attempt(const struct peer *pr, int plaintext_only)
 		str_copy(fail.domain, sizeof fail.domain, d.host);
 		return ATTEMPT_FAILED;
 	}
-	/* MTA-STS, where DANE does not authenticate this host (RFC 8461 2) */
+	/* MTA-STS, where DANE does not authenticate this host (RFC 8461 2):
+	 * secure TLSA records OpenSSL can use none of leave TLS mandatory
+	 * (RFC 7672 2.2) and the policy's checks to do */
+	if (sts && policy.tlsa_count > 0 && tls_dane_usable(&policy, pr->name) == 0) {
+		TRACE("mta-sts: OpenSSL can use none of the %zu TLSA record(s) of %s: the policy decides",
+		    policy.tlsa_count, pr->name);
+		policy.tlsa = NULL;
+		policy.tlsa_count = 0;
+	}
 	if (sts && policy.tlsa_count > 0) {
 		TRACE("mta-sts: %s has usable TLSA records: DANE decides, not MTA-STS", pr->name);
 	} else if (sts && mtasts_peer(sts, d.host, pr->name, &policy, sts_ca()) == MTASTS_PEER_SKIP) {

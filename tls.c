@@ -441,6 +441,41 @@ dane_add(SSL *ssl, const struct tls_policy *pol, const char *servername, size_t 
 	return 0;
 }
 
+/* OpenSSL loaded and initialised, once: 0, or -1. */
+static int
+init_openssl(void)
+{
+	if (initialised)
+		return 0;
+	if (ossl_load() != 0)
+		return -1;
+	/* as ossl_load(): no config, no cleanup at exit, libcrypto's texts
+	 * later; libssl's error texts are cheap and kept */
+	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS |
+	    OPENSSL_INIT_NO_ATEXIT, NULL);
+	initialised = 1;
+	return 0;
+}
+
+size_t
+tls_dane_usable(const struct tls_policy *pol, const char *servername)
+{
+	SSL_CTX *ctx;
+	SSL *ssl = NULL;
+	size_t taken = pol->tlsa_count;
+
+	if (pol->tlsa_count == 0 || init_openssl() != 0)
+		return pol->tlsa_count;	/* cannot tell: the handshake will fail closed */
+	ERR_clear_error();
+	if ((ctx = SSL_CTX_new(TLS_client_method())) && SSL_CTX_dane_enable(ctx) > 0 &&
+	    (ssl = SSL_new(ctx)) && dane_add(ssl, pol, servername, &taken) != 0)
+		taken = pol->tlsa_count;
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return taken;
+}
+
 /* The SSL for a handshake on fd: OpenSSL loaded, the context made (CA,
  * client certificate, ciphers), SNI, DANE or the name to check. NULL with
  * f filled when any of that fails. *dane: the TLSA records OpenSSL took
@@ -451,16 +486,9 @@ setup(int fd, const struct tls_policy *pol, const char *servername, struct fail 
 	SSL_CTX *ctx;
 	SSL *ssl;
 
-	if (!initialised) {
-		if (ossl_load() != 0) {
-			fail_tls(f, T_TLS_CONTEXT, ossl_unavailable);
-			return NULL;
-		}
-		/* as ossl_load(): no config, no cleanup at exit, libcrypto's
-		 * texts later; libssl's error texts are cheap and kept */
-		OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS |
-		    OPENSSL_INIT_NO_ATEXIT, NULL);
-		initialised = 1;
+	if (init_openssl() != 0) {
+		fail_tls(f, T_TLS_CONTEXT, ossl_unavailable);
+		return NULL;
 	}
 	ERR_clear_error();
 	if (!(ctx = make_ctx(pol, f)))

@@ -87,6 +87,13 @@ const char *tls_describe(const struct conn *c);
  * last handshake with (T_TLS_SUBJECT, T_TLS_CHAIN, T_TLS_NOCERT; T_NONE:
  * nothing), and OpenSSL's reason. */
 enum report_text tls_sts_audit(const char **detail);
+/*
+ * How many of pol's TLSA records OpenSSL would take (as tls_start() adds
+ * them), for a caller that must know before connecting whether DANE will
+ * authenticate the peer (MTA-STS applies where it does not). All of them
+ * when it cannot tell: the handshake then decides, and fails closed.
+ */
+size_t tls_dane_usable(const struct tls_policy *pol, const char *servername);
 /* Did DANE authenticate the peer? */
 int tls_dane_authenticated(const struct conn *c);
 

@@ -158,6 +158,13 @@ S += [
                 sts_no_policy("sts-twotxt.qrtest", r"mta-sts: _mta-sts\.sts-twotxt\.qrtest: more than one v=STSv1 "
                               r"TXT record: no policy discovered"),
                 trace_lacks(r"mta-sts: fetching")]),
+    # served as text/html: not a policy (RFC 8461 3.2)
+    Scn("sts-policy-not-text-plain", "sts-html.qrtest", ["a@sts-html.qrtest"], control=STS_CTL, env=STS_TR,
+        expect_rcpts=[r], final=K_pf(STS_IP65),
+        checks=[delivered("pf-tls"),
+                sts_no_policy("sts-html.qrtest", r"mta-sts: fetch failed: mta-sts\.sts-html\.qrtest: HTTP 200: "
+                              r"the media type is not text/plain"),
+                sts_trace(r"tls-rpt: sts sts-html\.qrtest sts-policy-invalid")]),
     # the web server is down and nothing is cached: no policy
     Scn("sts-web-down-nothing-cached", "sts-down2.qrtest", ["a@sts-down2.qrtest"], control=STS_CTL, env=STS_TR,
         expect_rcpts=[r], final=K_pf(STS_IP65),
@@ -173,6 +180,23 @@ S += [
                 sts_trace(r"mta-sts: policy of sts-dane\.qrtest fetched: id dane1, mode enforce",
                           r"mta-sts: mx-dane-ee-self\.qrtest has usable TLSA records: DANE decides, not MTA-STS",
                           r"tls: DANE authenticated the peer")]),
+    # secure TLSA records OpenSSL can use none of authenticate nothing: the
+    # enforce policy decides -- an MX host it does not list gets nothing;
+    # one it lists must show a certificate for its name (pf-tls's names mx-tls)
+    Scn("sts-dane-unusable-policy-decides-not-listed", "sts-daneunus.qrtest", ["a@sts-daneunus.qrtest"],
+        control=STS_CTL, env=STS_TR, final=sts_z_mx("sts-daneunus.qrtest", "mx-dane-ee-unusable.qrtest"),
+        checks=[nd("pf-tls"),
+                sts_trace(r"tls: DANE: TLSA 3 1 1 \(20 bytes of data\) unusable",
+                          r"mta-sts: OpenSSL can use none of the 2 TLSA record\(s\) of mx-dane-ee-unusable\.qrtest: "
+                          r"the policy decides",
+                          r"mta-sts: skip mx-dane-ee-unusable\.qrtest"),
+                trace_lacks(r"connect 192\.0\.2\.60")]),
+    Scn("sts-dane-unusable-policy-decides-name", "sts-daneunus2.qrtest", ["a@sts-daneunus2.qrtest"],
+        control=STS_CTL, env=STS_TR, final=z_subject("mx-dane-ee-unusable.qrtest", "sts-daneunus2.qrtest"),
+        checks=[nd("pf-tls"),
+                sts_trace(r"mta-sts: OpenSSL can use none of the 2 TLSA record\(s\)",
+                          r"tls: MTA-STS \(enforce\): TLS mandatory, chain verified against .*ca\.crt and the name "
+                          r"mx-dane-ee-unusable\.qrtest")]),
     # a route bypasses MTA-STS: no TXT lookup, no fetch
     Scn("sts-route-bypasses", "sts-notlisted.qrtest", ["a@sts-notlisted.qrtest"],
         control=ctl(STS_CTL, route(["sts-notlisted.qrtest:mx-plain4.qrtest"])), env=STS_TR,

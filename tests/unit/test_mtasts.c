@@ -307,37 +307,46 @@ static const struct hcase {
 	const char *body;
 } hcases[] = {
 	{ "clen", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello", 0, 200, "hello" },
-	{ "clen_lf", "HTTP/1.1 200 OK\nContent-Length: 2\n\nhi", 0, 200, "hi" },
-	{ "clen_zero", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 0, 200, "" },
-	{ "no_reason", "HTTP/1.0 200\r\nContent-Length: 1\r\n\r\nx", 0, 200, "x" },
-	{ "chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n7;ext=1\r\n, world\r\n"
+	{ "clen_lf", "HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 2\n\nhi", 0, 200, "hi" },
+	{ "clen_zero", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n", 0, 200, "" },
+	{ "no_reason", "HTTP/1.0 200\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n\r\nx", 0, 200, "x" },
+	{ "chunked", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n7;ext=1\r\n, world\r\n"
 	  "0\r\nX-Trailer: t\r\n\r\n", 0, 200, "hello, world" },
-	{ "chunked_upper", "HTTP/1.1 200 OK\r\ntransfer-encoding: Chunked\r\n\r\nA\r\n0123456789\r\n0\r\n\r\n", 0,
+	{ "chunked_upper", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\ntransfer-encoding: Chunked\r\n\r\nA\r\n0123456789\r\n0\r\n\r\n", 0,
 	  200, "0123456789" },
-	{ "interim", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz", 0, 200, "z" },
+	{ "interim", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n\r\nz", 0, 200, "z" },
 	{ "redirect", "HTTP/1.1 301 Moved Permanently\r\nLocation: https://x/\r\nContent-Length: 0\r\n\r\n", -1, 301, NULL },
 	{ "not_found", "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno\n", -1, 404, NULL },
-	{ "too_big", "HTTP/1.1 200 OK\r\nContent-Length: 65537\r\n\r\n", -1, 200, NULL },
-	{ "short_body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", -1, 200, NULL },
-	{ "no_framing", "HTTP/1.1 200 OK\r\n\r\nabc", -1, 200, NULL },
-	{ "both", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", -1, 200, NULL },
-	{ "two_clens", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", -1, 200, NULL },
-	{ "same_clens", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc", 0, 200, "abc" },
-	{ "gzip", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", -1, 200, NULL },
-	{ "bad_clen", "HTTP/1.1 200 OK\r\nContent-Length: 3x\r\n\r\nabc", -1, 200, NULL },
-	{ "neg_clen", "HTTP/1.1 200 OK\r\nContent-Length: -3\r\n\r\nabc", -1, 200, NULL },
+	{ "too_big", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 65537\r\n\r\n", -1, 200, NULL },
+	{ "short_body", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nabc", -1, 200, NULL },
+	{ "no_framing", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nabc", -1, 200, NULL },
+	{ "both", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", -1, 200, NULL },
+	{ "two_clens", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", -1, 200, NULL },
+	{ "same_clens", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc", 0, 200, "abc" },
+	{ "gzip", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", -1, 200, NULL },
+	{ "bad_clen", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3x\r\n\r\nabc", -1, 200, NULL },
+	{ "neg_clen", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: -3\r\n\r\nabc", -1, 200, NULL },
 	{ "bad_status", "HTTP/2 200\r\n\r\n", -1, 0, NULL },
 	{ "garbage", "SSH-2.0-OpenSSH\r\n", -1, 0, NULL },
-	{ "folded", "HTTP/1.1 200 OK\r\nX: a\r\n  b\r\nContent-Length: 0\r\n\r\n", -1, 200, NULL },
-	{ "no_colon", "HTTP/1.1 200 OK\r\nbroken header\r\n\r\n", -1, 200, NULL },
-	{ "chunk_big", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10001\r\n", -1, 200, NULL },
-	{ "chunk_huge", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffffffff\r\n", -1, 200, NULL },
-	{ "chunk_bad", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", -1, 200, NULL },
-	{ "chunk_nocrlf", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n", -1, 200, NULL },
-	{ "chunk_eof", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", -1, 200, NULL },
+	{ "folded", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX: a\r\n  b\r\nContent-Length: 0\r\n\r\n", -1, 200, NULL },
+	{ "no_colon", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nbroken header\r\n\r\n", -1, 200, NULL },
+	{ "chunk_big", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n10001\r\n", -1, 200, NULL },
+	{ "chunk_huge", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffffffff\r\n", -1, 200, NULL },
+	{ "chunk_bad", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", -1, 200, NULL },
+	{ "chunk_nocrlf", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n", -1, 200, NULL },
+	{ "chunk_eof", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", -1, 200, NULL },
 	{ "eof", "", -1, 0, NULL },
 	{ "interims", "HTTP/1.1 100 A\r\n\r\nHTTP/1.1 100 A\r\n\r\nHTTP/1.1 100 A\r\n\r\nHTTP/1.1 100 A\r\n\r\n"
-	  "HTTP/1.1 100 A\r\n\r\nHTTP/1.1 100 A\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", -1, 100, NULL },
+	  "HTTP/1.1 100 A\r\n\r\nHTTP/1.1 100 A\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n", -1, 100, NULL },
+	{ "type_charset", "HTTP/1.1 200 OK\r\nContent-Type: Text/Plain; charset=utf-8\r\nContent-Length: 1\r\n\r\nx", 0,
+	  200, "x" },
+};
+
+static const char *const not_text[] = {
+	"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1\r\n\r\nx",
+	"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx",	/* none */
+	"HTTP/1.1 200 OK\r\nContent-Type: text/plainx\r\nContent-Length: 1\r\n\r\nx",
+	"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Type: image/png\r\nContent-Length: 1\r\n\r\nx",
 };
 
 static void
@@ -367,8 +376,20 @@ test_http(void)
 			CHECK(len == strlen(h->body) && memcmp(body, h->body, len) == 0, "http %s: body %.*s",
 			    h->name, (int)len, body);
 	}
+	/* RFC 8461 3.2: a 200 of any media type but text/plain is refused */
+	for (i = 0; i < sizeof not_text / sizeof not_text[0]; i++) {
+		f.data = (const uint8_t *)not_text[i];
+		f.len = strlen(not_text[i]);
+		f.pos = 0;
+		conn_init(&c, -1);
+		c.ops = &feed_ops;
+		c.ctx = &f;
+		r = https_read_response(&c, body, sizeof body, &len, &status, &why);
+		CHECK(r == -1 && status == 200 && strstr(why, "media type"), "http media type %zu: ret %d (%s)", i, r,
+		    r ? why : "");
+	}
 	/* a header line over HTTPS_LINE_MAX, and more header lines than allowed */
-	n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nX: ");
+	n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX: ");
 	memset(big + n, 'a', 9000);
 	strcpy(big + n + 9000, "\r\nContent-Length: 0\r\n\r\n");
 	f.data = (const uint8_t *)big;
@@ -378,7 +399,7 @@ test_http(void)
 	c.ops = &feed_ops;
 	c.ctx = &f;
 	CHECK(https_read_response(&c, body, sizeof body, &len, &status, &why) == -1, "long header accepted");
-	n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\n");
+	n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n");
 	for (i = 0; i < 101; i++)
 		n += (size_t)snprintf(big + n, sizeof big - n, "X-%zu: y\r\n", i);
 	snprintf(big + n, sizeof big - n, "Content-Length: 0\r\n\r\n");
@@ -391,7 +412,8 @@ test_http(void)
 	CHECK(https_read_response(&c, body, sizeof body, &len, &status, &why) == -1, "101 headers accepted");
 	/* exactly 64 KB in chunks is taken; a byte more is not */
 	for (r = 0; r < 2; r++) {
-		n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+		n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+		    "Transfer-Encoding: chunked\r\n\r\n");
 		for (i = 0; i < 16; i++) {
 			n += (size_t)snprintf(big + n, sizeof big - n, "1000\r\n");
 			memset(big + n, 'p', 4096);

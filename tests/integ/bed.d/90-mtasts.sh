@@ -34,6 +34,8 @@ while read -r dom kind text; do
     big)    { printf '%s\r\n' "$(echo "$text" | sed 's/|/\r\n/g')"
               head -c 70000 /dev/zero | tr '\0' 'x' | sed 's/^/padding: /'; printf '\r\n'; } > "$f" ;;
     redirect) loc="location = /.well-known/mta-sts.txt { return 301 https://mta-sts.sts-enforce.$ZONE/.well-known/mta-sts.txt; }" ;;
+    html)   printf '%s\r\n' "$(echo "$text" | sed 's/|/\r\n/g')" > "$f"
+            loc="location = /.well-known/mta-sts.txt { default_type text/html; }" ;;
     404)    ;;
     *)      die "90-mtasts: unknown kind $kind for $dom" ;;
     esac
