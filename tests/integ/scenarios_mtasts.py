@@ -266,6 +266,24 @@ def sts_cached_when_web_down():
     return errs + e2
 
 
+def sts_testing_ca_unreadable():
+    """testing refuses nothing: a cached testing policy and a CA store that
+    cannot be read (control/mtastsca names no file) still deliver, the
+    transcript saying that no chain could verify."""
+    d = sts_dir("testing-ca")
+    now = int(time.time())
+    with open(os.path.join(d, "sts-testing.qrtest"), "w") as f:
+        f.write(sts_cache_text("sts-testing.qrtest", "testing1", now - 60, now + 86400, "testing", 86400,
+                               ["mx-tls.qrtest"]))
+    return sts_run(Scn("sts-testing-ca-unreadable-delivers", "sts-testing.qrtest", ["a@sts-testing.qrtest"],
+                       control={"mtastsca": "/nonexistent/ca.pem\n"}, env=STS_TR, stsdir=d, expect_rcpts=[r],
+                       final=K_tls(rb"192\.0\.2\.61"),
+                       checks=[delivered("pf-tls"),
+                               sts_trace(r"mta-sts: policy of sts-testing\.qrtest cached: id testing1, mode testing",
+                                         r"tls: MTA-STS testing: the CA store /nonexistent/ca\.pem cannot be read",
+                                         r"tls: MTA-STS testing: the certificate would fail enforce: ")]))[0]
+
+
 def sts_id_change():
     """Kept in the cache (mode 0600); the same id: no fetch; a new id in the
     TXT record: fetched again, the cache replaced."""
@@ -335,7 +353,8 @@ def sts_concurrent():
     return errs
 
 
-SPECIAL += [("sts-cached-policy-when-web-down", sts_cached_when_web_down), ("sts-policy-id-change", sts_id_change),
+SPECIAL += [("sts-testing-ca-unreadable-delivers", sts_testing_ca_unreadable),
+            ("sts-cached-policy-when-web-down", sts_cached_when_web_down), ("sts-policy-id-change", sts_id_change),
             ("sts-concurrent-cache-writers", sts_concurrent)]
 
 
