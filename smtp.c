@@ -639,6 +639,13 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 	str_copy(f->mxname, sizeof f->mxname, p->mxname ? p->mxname : p->host);
 	str_copy(f->domain, sizeof f->domain, p->domain ? p->domain : "");
 
+	/* a retry without TLS exists only where the level allows one: the
+	 * caller never asks otherwise, and this keeps it so */
+	if (p->plaintext_only && p->tls && p->tls->level != TLS_NEVER &&
+	    (p->tls->smtps || !may_fall_back(p->tls, p->tls->plain_retry))) {
+		fail_set(f, 'Z', T_TLS_UNAVAILABLE, "no retry without TLS under this policy");
+		return SMTP_NEXT;
+	}
 	if (p->tls && p->tls->smtps && !p->plaintext_only) {
 		r = start_tls(c, p, f);
 		if (r != SMTP_FINAL)

@@ -74,6 +74,7 @@ static const struct tls_policy *policy;
 static unsigned timeout_s = 5;
 static const char *auth_user, *auth_pass;
 static int loopback;
+static int plaintext_only;
 
 static enum smtp_outcome
 session(const struct step *steps, const char *message, int nrecips, char **recips)
@@ -120,6 +121,7 @@ session(const struct step *steps, const char *message, int nrecips, char **recip
 	p.auth_user = auth_user;
 	p.auth_pass = auth_pass;
 	p.peer_loopback = loopback;
+	p.plaintext_only = plaintext_only;
 	conn_init(&c, sv[0]);
 	memset(&f, 0, sizeof f);
 	o = smtp_deliver(&c, &p, &f);
@@ -370,6 +372,28 @@ main(void)
 		};
 		policy = &retry;
 		CHECK(session(s, msg, 1, two) == SMTP_RETRY_PLAIN, "'?': retry in plaintext");
+	}
+	/* the retry without TLS: delivered in plaintext where the level
+	 * allows it; never where it demands TLS, nor for SMTPS */
+	{
+		static struct tls_policy retry = { .level = TLS_MAY, .plain_retry = 1 };
+		static struct tls_policy must = { .level = TLS_ENCRYPT, .plain_retry = 1, .fallback = 1 };
+		static struct tls_policy smtps = { .level = TLS_MAY, .smtps = 1, .fallback = 1 };
+		static const struct step s[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 STARTTLS\r\n" }, { "MAIL", "250 ok\r\n" },
+			{ "RCPT", "250 ok\r\n" }, { "DATA", "354 go\r\n" }, { "\r\n.\r\n", "250 ok\r\n" }, { NULL, NULL }
+		};
+		plaintext_only = 1;
+		policy = &retry;
+		CHECK(session(s, msg, 1, two) == SMTP_FINAL && contains("MAIL") && !contains("STARTTLS"),
+		    "plaintext retry under '?': delivered without STARTTLS");
+		policy = &must;
+		CHECK(session(s, msg, 1, two) == SMTP_NEXT && f.letter == 'Z' && f.text == T_TLS_UNAVAILABLE &&
+		    !contains("EHLO") && !contains("MAIL"), "plaintext retry under mandatory TLS: Z, nothing sent");
+		policy = &smtps;
+		CHECK(session(s, msg, 1, two) == SMTP_NEXT && f.letter == 'Z' && f.text == T_TLS_UNAVAILABLE &&
+		    !contains("EHLO"), "plaintext retry for SMTPS: Z, nothing sent");
+		plaintext_only = 0;
 	}
 	policy = NULL;
 
