@@ -190,6 +190,19 @@ test_match(void)
 
 /* ---- the cache ---- */
 
+/* path holds text alone */
+static void
+put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CHECK(f != NULL, "fopen %s: %s", path, strerror(errno));
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
 static void
 test_cache(void)
 {
@@ -241,35 +254,19 @@ test_cache(void)
 	if (f)
 		pclose(f);
 	/* a broken file counts as absent (-1), never as a policy */
-	f = fopen(path, "w");
-	if (f) {
-		fputs("# qmail-remote MTA-STS policy of example.org\nid: x\nfetched: 1\n", f);
-		fclose(f);
-	}
+	put(path, "# qmail-remote MTA-STS policy of example.org\nid: x\nfetched: 1\n");
 	CHECK(mtasts_cache_read(dir, "example.org", &back, &why) == -1, "half a cache file read");
 	/* a whole file written by hand reads; one cut inside the last mx line
 	 * (a crash mid-write) is no policy, not a policy listing "mx1.exa" */
-	f = fopen(path, "w");
-	if (f) {
-		fputs("# qmail-remote MTA-STS policy of example.org\nid: x\nfetched: 1\nexpires: 99999999999\n"
-		    "version: STSv1\nmode: enforce\nmax_age: 86400\nmx: mx1.example.org\n# end\n", f);
-		fclose(f);
-	}
+	put(path, "# qmail-remote MTA-STS policy of example.org\nid: x\nfetched: 1\nexpires: 99999999999\n"
+	    "version: STSv1\nmode: enforce\nmax_age: 86400\nmx: mx1.example.org\n# end\n");
 	CHECK(mtasts_cache_read(dir, "example.org", &back, &why) == 1 && mtasts_match(&back, "mx1.example.org"),
 	    "a whole cache file written by hand not read: %s", why);
-	f = fopen(path, "w");
-	if (f) {
-		fputs("# qmail-remote MTA-STS policy of example.org\nid: x\nfetched: 1\nexpires: 99999999999\n"
-		    "version: STSv1\nmode: enforce\nmax_age: 86400\nmx: mx1.example.org\n", f);
-		fclose(f);
-	}
+	put(path, "# qmail-remote MTA-STS policy of example.org\nid: x\nfetched: 1\nexpires: 99999999999\n"
+	    "version: STSv1\nmode: enforce\nmax_age: 86400\nmx: mx1.example.org\n");
 	CHECK(mtasts_cache_read(dir, "example.org", &back, &why) == -1, "a cache file without its end line read");
-	f = fopen(path, "w");
-	if (f) {
-		fputs("# qmail-remote MTA-STS policy of example.org\nid: x\nfetched: 1\nexpires: 99999999999\n"
-		    "version: STSv1\nmode: enforce\nmax_age: 86400\nmx: mx1.exa", f);
-		fclose(f);
-	}
+	put(path, "# qmail-remote MTA-STS policy of example.org\nid: x\nfetched: 1\nexpires: 99999999999\n"
+	    "version: STSv1\nmode: enforce\nmax_age: 86400\nmx: mx1.exa");
 	CHECK(mtasts_cache_read(dir, "example.org", &back, &why) == -1, "a cache file cut in an mx line read");
 	/* names that are no file name in dir */
 	CHECK(mtasts_cache_read(dir, "../etc", &back, &why) == -1, "../etc read");
