@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <dlfcn.h>
@@ -86,18 +85,6 @@ is_ascii(const char *s, size_t len)
 	return 1;
 }
 
-/* An "xn--" label (any case) must go through libidn2 to be checked. */
-static int
-has_alabel(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 4 <= len; ++i)
-		if ((i == 0 || s[i - 1] == '.') && strncasecmp(s + i, "xn--", 4) == 0)
-			return 1;
-	return 0;
-}
-
 /* Label and name lengths of an ASCII result; one leading dot (".suffix")
  * and one trailing dot allowed. NULL when fine, or the reason. */
 static const char *
@@ -160,15 +147,20 @@ idn_host_to_ascii(const char *utf8, char *out, size_t size, const char **why)
 		return 0;
 	}
 
-	if (is_ascii(utf8, len) && !has_alabel(utf8, len)) {
-		/* the fast path: what qmail-remote always did (lowercase) */
+	if (is_ascii(utf8, len)) {
+		/* what qmail-remote always did (lowercase), "xn--" labels too:
+		 * DNS judges them, as it did for classic qmail -- IDNA2008
+		 * refuses A-labels registered under IDNA2003 that resolve
+		 * (xn--ls8h.la), and a bounce without a lookup would be wrong */
 		if (len >= size)
 			return fail(out, size, why, "name too long");
 		for (i = 0; i <= len; ++i)
 			out[i] = (char)(utf8[i] >= 'A' && utf8[i] <= 'Z' ? utf8[i] - 'A' + 'a' : utf8[i]);
 	} else {
-		if (lib_load() != 0)
-			return fail(out, size, why, "libidn2 (" IDN_LIBRARY ") could not be loaded");
+		if (lib_load() != 0) {
+			(void)fail(out, size, why, "libidn2 (" IDN_LIBRARY ") could not be loaded");
+			return IDN_UNAVAILABLE;	/* a local fault, not the name's */
+		}
 		++idn_library_calls;
 		rc = lib.lookup_u8((const uint8_t *)utf8, &a, IDN2_NONTRANSITIONAL);
 		if (rc != IDN2_OK) {
@@ -201,6 +193,7 @@ idn_address_to_ascii(const char *addr, char *out, size_t size, const char **why)
 {
 	const char *at;
 	size_t len, local;
+	int rc;
 
 	if (addr == NULL || out == NULL)
 		return fail(out, out ? size : 0, why, "no address");
@@ -218,8 +211,10 @@ idn_address_to_ascii(const char *addr, char *out, size_t size, const char **why)
 	if (local >= size)
 		return fail(out, size, why, "address too long");
 	memcpy(out, addr, local);
-	if (idn_host_to_ascii(at + 1, out + local, size - local, why) != 0)
-		return fail(out, size, NULL, NULL);
+	if ((rc = idn_host_to_ascii(at + 1, out + local, size - local, why)) != 0) {
+		(void)fail(out, size, NULL, NULL);
+		return rc;
+	}
 	return 0;
 }
 
@@ -259,11 +254,15 @@ idn_envelope_scan(struct idn_envelope *env, const char *sender,
 			/* one libidn2 call per distinct domain (recipients share
 			 * one), unless this local part makes the address too long
 			 * for the A-label form (found by fuzz_idn) */
-			if (idn_address_to_ascii(addr, tmp, sizeof tmp, &why) != 0) {
+			int rc = idn_address_to_ascii(addr, tmp, sizeof tmp, &why);
+
+			if (rc != 0) {
 				env->needs_smtputf8 = 1;
 				env->domains_only = 0;
+				env->unavailable = rc == IDN_UNAVAILABLE;
 				env->culprit = (int)k;
-				env->why = "a non-ASCII domain without an A-label form";
+				env->why = env->unavailable ? "a non-ASCII domain, and no libidn2 to convert it" :
+				    "a non-ASCII domain without an A-label form";
 				env->idn_error = why;
 				return;
 			}

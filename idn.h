@@ -26,10 +26,12 @@
  * A host name (the host argument, a route relay, a tlsdestinations or
  * smtproutes name) to the form DNS and name checks use. MX targets need
  * none: DNS gives them in wire form, ASCII already.
- * - all ASCII and no "xn--" label: lower-cased and copied; libidn2 is not
- *   called (the path every ordinary delivery takes);
+ * - all ASCII ("xn--" labels too): lower-cased and copied; libidn2 is
+ *   not called (the path every ordinary delivery takes; DNS judges the
+ *   name, as it did for classic qmail);
  * - otherwise idn2_lookup_u8(IDN2_NONTRANSITIONAL): U-labels become
- *   A-labels, A-labels are checked, case is folded (UTS #46 mapping);
+ *   A-labels, A-labels among them are checked, case is folded (UTS #46
+ *   mapping);
  * - "[...]" is copied untouched when ip_scan_literal() takes it as an
  *   address literal, refused otherwise.
  * One leading dot (the ".suffix" form of control files) and one trailing
@@ -38,7 +40,10 @@
  * 0 with out (always NUL-terminated ASCII), or -1 with out = "" and *why
  * a short static text (libidn2's idn2_strerror() or ours). size should be
  * IDN_HOST_SIZE; a smaller out that cannot hold the result is -1 too.
+ * IDN_UNAVAILABLE (and *why) when the name needs libidn2 and it cannot be
+ * loaded: a fault of this system, not of the name (Z, never D).
  */
+#define IDN_UNAVAILABLE	(-2)
 int idn_host_to_ascii(const char *utf8, char *out, size_t size, const char **why);
 
 /*
@@ -47,7 +52,8 @@ int idn_host_to_ascii(const char *utf8, char *out, size_t size, const char **why
  * domain and the local part are copied byte for byte (a non-ASCII local
  * part stays as it is: the caller uses this only when
  * idn_envelope.domains_only). "", "local" without '@', and "@" forms are
- * copied as they are. 0 with out, or -1 with out = "" and *why.
+ * copied as they are. 0 with out, or -1 (IDN_UNAVAILABLE) with out = ""
+ * and *why.
  */
 int idn_address_to_ascii(const char *addr, char *out, size_t size, const char **why);
 
@@ -60,6 +66,8 @@ struct idn_envelope {
 	int culprit;		/* first address that decided: -1 none, 0 the sender, i+1 recips[i] */
 	const char *why;	/* for the transcript: what needs SMTPUTF8, NULL = nothing */
 	const char *idn_error;	/* libidn2's reason when a domain has no A-label form */
+	int unavailable;	/* ... because libidn2 could not be loaded (the caller
+				 * defers: a fault here, not in the address) */
 };
 
 /* Looks at the sender (may be "") and every recipient. Never fails. */

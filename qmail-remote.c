@@ -262,7 +262,7 @@ setup(int argc, char **argv)
 	static struct ctl_error err;
 	const char *dir, *why;
 	char what[256];
-	int i;
+	int i, rc;
 
 	if (argc < 4)
 		report_die('D', T_USAGE, NULL);
@@ -273,12 +273,18 @@ setup(int argc, char **argv)
 		if (!address_ok(argv[i]))
 			report_die('D', T_TEXT, "Sorry, an envelope address contains a control character. (#5.1.3)");
 	/* IDNA2008: a UTF-8 host becomes A-labels before any DNS query */
-	if (idn_host_to_ascii(argv[1], d.host, sizeof d.host, &why) != 0) {
+	if ((rc = idn_host_to_ascii(argv[1], d.host, sizeof d.host, &why)) != 0) {
 		TRACE("host %s: %s", argv[1], why);
+		if (rc == IDN_UNAVAILABLE)
+			report_die('Z', T_OSERR, why);
 		report_die('D', T_DNS_PERM, argv[1]);
 	}
 	d.sender = argv[2];
 	idn_envelope_scan(&d.idn, argv[2], argv + 3, (size_t)(argc - 3));
+	/* a UTF-8 domain and no libidn2: the A-labels exist, we cannot make
+	 * them now (nor match the sender's domain in the control files) */
+	if (d.idn.unavailable)
+		report_die('Z', T_OSERR, d.idn.idn_error);
 
 	dir = getenv("CONTROLDIR");
 	if (!dir || !*dir)
@@ -349,7 +355,11 @@ choose_route(void)
 	if (r && r->relay[0] && !r->relay_is_ip) {
 		size_t n;
 
-		if (idn_host_to_ascii(r->relay, d.relay, sizeof d.relay, &why) != 0)
+		int idn_rc = idn_host_to_ascii(r->relay, d.relay, sizeof d.relay, &why);
+
+		if (idn_rc == IDN_UNAVAILABLE)
+			report_die('Z', T_OSERR, why);
+		if (idn_rc != 0)
 			report_die('D', T_DNS_PERM, r->relay);
 		/* the relay is the peer's name, as an MX name from DNS would be:
 		 * SNI and the certificate's name never end in a dot */

@@ -260,8 +260,9 @@ report_format(const struct fail *f, char *buf, size_t size)
 	case T_NOMEM:
 		sb_puts(&b, "Out of memory. (#4.3.0)\n");
 		break;
-	case T_OSERR:
+	case T_OSERR:	/* classic; then what was missing, when known */
 		sb_puts(&b, "System resources temporarily unavailable. (#4.3.0)\n");
+		detail_line(&b, NULL, f->detail);
 		break;
 	case T_READ:
 		sb_puts(&b, "Unable to read message. (#4.3.0)\n");
