@@ -628,11 +628,12 @@ mtasts_discover(const char *host, enum dns_status txtst, const struct dns_txtset
 	int have_id = 0, c, fetched;
 	int have_cache;
 	long long failed_at = 0;
-	size_t len, i;
+	size_t len;
 
-	/* one policy domain however the host is written: "Example.COM." is
+	/* one policy domain however the host is written: "example.com." is
 	 * example.com for the cache file, the fetch host, SNI and the name
-	 * check (which a trailing dot would fail) */
+	 * check (which a trailing dot would fail); idn_host_to_ascii() gave
+	 * it in lower case already */
 	if (strlen(host) >= sizeof domain) {
 		TRACE("mta-sts: %s is too long a name for a policy", host);
 		return NULL;
@@ -640,9 +641,6 @@ mtasts_discover(const char *host, enum dns_status txtst, const struct dns_txtset
 	len = str_copy(domain, sizeof domain, host);
 	if (len > 1 && domain[len - 1] == '.')
 		domain[--len] = '\0';
-	for (i = 0; i < len; ++i)
-		if (domain[i] >= 'A' && domain[i] <= 'Z')
-			domain[i] = (char)(domain[i] - 'A' + 'a');
 
 	if (txtst == DNS_OK) {
 		trace_txt(domain, txt);

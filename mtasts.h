@@ -78,8 +78,9 @@ int mtasts_fail_recent(const char *dir, const char *domain, const char *id, time
 void mtasts_fail_note(const char *dir, const char *domain, const char *id, time_t now);
 
 /*
- * RFC 8461 5.1, for the policy domain of host (the host argument, A-labels,
- * taken in lower case and without a trailing dot: the domain below):
+ * RFC 8461 5.1, for the policy domain of host (the host argument as
+ * idn_host_to_ascii() gives it: A-labels, lower case; taken without a
+ * trailing dot: the domain below):
  * txtst and txt are the TXT lookup at _mta-sts.host made with the MX
  * lookup; cafile the CA store for the HTTPS fetch (control/mtastsca); dir
  * the cache directory. Uses an unexpired cached policy with the same id,
