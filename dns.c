@@ -66,6 +66,7 @@
 #define DNS_F_RD	0x0100
 #define DNS_F_AD	0x0020
 #define DNS_EDNS_DO	0x8000
+#define DNS_R_SERVFAIL	2
 #define DNS_R_NXDOMAIN	3
 
 static struct ip_address ns[DNS_NS_MAX];
@@ -86,7 +87,8 @@ struct rr {
 
 enum try_result {
 	TRY_NOREPLY,	/* nothing usable in time: ask this server again next round */
-	TRY_BAD,	/* SERVFAIL, REFUSED, unreachable ...: not again in this lookup */
+	TRY_BAD,	/* REFUSED, unreachable, a broken reply ...: not again in this lookup */
+	TRY_SERVFAIL,	/* SERVFAIL: not again in this lookup, and maybe "bogus" (servfailed()) */
 	TRY_ANSWER	/* NOERROR or NXDOMAIN, validated */
 };
 
@@ -967,7 +969,9 @@ tcp_read(int fd, unsigned char *buf, size_t n, int64_t deadline)
 static enum try_result
 judge(const struct dns_answer *ans)
 {
-	return ans->rcode == 0 || ans->rcode == DNS_R_NXDOMAIN ? TRY_ANSWER : TRY_BAD;
+	if (ans->rcode == 0 || ans->rcode == DNS_R_NXDOMAIN)
+		return TRY_ANSWER;
+	return ans->rcode == DNS_R_SERVFAIL ? TRY_SERVFAIL : TRY_BAD;
 }
 
 /* RFC 7766: the same query over TCP, with a 2-byte length prefix.
@@ -1025,6 +1029,7 @@ struct job {
 	int64_t deadline;
 	enum dns_status st;
 	int done;
+	int servfailed;		/* a server said SERVFAIL: only a validated answer counts now */
 	int dead[DNS_NS_MAX];	/* servers that failed this question */
 	int fd;			/* the try in flight, -1 = none */
 	uint16_t id;
@@ -1118,6 +1123,65 @@ try_receive(struct job *j, size_t server, enum try_result *r)
 	}
 }
 
+static const char *
+type_name(uint16_t qtype)
+{
+	switch (qtype) {
+	case DNS_T_A: return "A";
+	case DNS_T_AAAA: return "AAAA";
+	case DNS_T_MX: return "MX";
+	case DNS_T_TXT: return "TXT";
+	case DNS_T_TLSA: return "TLSA";
+	default: return "?";
+	}
+}
+
+/*
+ * A SERVFAIL is an answer, not only a dead server: a validating resolver
+ * gives it for data that failed validation ("bogus"). Another server's
+ * answer to the same question may be a non-validating resolver's copy of
+ * the attacker's data, without AD: "bogus" would become "insecure", and
+ * DANE would be off. So once a server said SERVFAIL to a question asked
+ * for its DNSSEC status, only a validated answer to it counts (SPEC 5).
+ * A question that does not ask for it (TXT for MTA-STS, the policy host's
+ * address: both are authenticated by PKIX, not DNSSEC) moves on freely,
+ * as after REFUSED or a timeout.
+ */
+static void
+servfailed(struct job *j, size_t server)
+{
+	char text[IP_FMT_MAX];
+
+	j->dead[server] = 1;
+	if (!j->want_dnssec)
+		return;
+	if (trace_on && !j->servfailed) {
+		ip_fmt(text, &ns[server]);
+		TRACE("dns: %s %s: SERVFAIL from %s: from now on only a validated (AD) answer counts",
+		    j->qname, type_name(j->qtype), text);
+	}
+	j->servfailed = 1;
+}
+
+/* NOERROR or NXDOMAIN from server: the question's answer, unless a
+ * SERVFAIL came before it and this one is not validated (servfailed()). */
+static void
+answered(struct job *j, size_t server)
+{
+	char text[IP_FMT_MAX];
+
+	if (j->servfailed && !j->ans->ad) {
+		if (trace_on) {
+			ip_fmt(text, &ns[server]);
+			TRACE("dns: %s %s: the answer from %s is not validated (no AD) after a SERVFAIL: "
+			    "the lookup fails", j->qname, type_name(j->qtype), text);
+		}
+		job_finish(j, DNS_TEMP);
+		return;
+	}
+	job_finish(j, j->ans->rcode == DNS_R_NXDOMAIN ? DNS_NXDOMAIN : DNS_OK);
+}
+
 /* One try of every open question at server, until start + wait (or each
  * question's deadline). */
 static void
@@ -1168,7 +1232,9 @@ try_server(struct job *jobs, size_t n, size_t server, int64_t start, int64_t wai
 			close(pj[k]->fd);
 			pj[k]->fd = -1;
 			if (r == TRY_ANSWER)
-				job_finish(pj[k], pj[k]->ans->rcode == DNS_R_NXDOMAIN ? DNS_NXDOMAIN : DNS_OK);
+				answered(pj[k], server);
+			else if (r == TRY_SERVFAIL)
+				servfailed(pj[k], server);
 			else if (r == TRY_BAD)
 				pj[k]->dead[server] = 1;
 		}
@@ -1179,7 +1245,8 @@ try_server(struct job *jobs, size_t n, size_t server, int64_t start, int64_t wai
  * Asks each nameserver in turn, waiting 1 s for each in the first round,
  * then 2, 4, 8 s, until each question's deadline. A server that failed a
  * question (SERVFAIL, REFUSED, unreachable) is not asked it again; when
- * none is left: DNS_TEMP.
+ * none is left: DNS_TEMP. After a SERVFAIL, an answer without AD to a
+ * question that wants DNSSEC is DNS_TEMP too (servfailed()).
  */
 static void
 lookup_jobs(struct job *jobs, size_t n)
@@ -1190,6 +1257,7 @@ lookup_jobs(struct job *jobs, size_t n)
 	for (k = 0; k < n; k++) {
 		jobs[k].fd = -1;
 		jobs[k].done = 0;
+		jobs[k].servfailed = 0;
 		memset(jobs[k].dead, 0, sizeof jobs[k].dead);
 		jobs[k].ans->count = jobs[k].ans->dropped = 0;
 		jobs[k].ans->ad = 0;

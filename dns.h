@@ -76,6 +76,10 @@ unsigned dns_timeout(void);
  * optional) and, when ad is not NULL, sets *ad to 1 when the resolver
  * set the AD bit on the final answer (the query then carries EDNS0 DO);
  * dns_ip() sets it per lookup, as a mask of the two below.
+ * With ad not NULL a SERVFAIL is sticky: once a server said it (which a
+ * validating resolver says for bogus data), another server's answer to
+ * that question counts only with AD set, else the lookup is DNS_TEMP.
+ * Timeouts, REFUSED and unreachable servers move on to the next freely.
  */
 #define DNS_AD_IP4	1	/* the A answer was validated */
 #define DNS_AD_IP6	2	/* the AAAA answer was validated (or not needed) */

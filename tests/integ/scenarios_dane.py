@@ -171,3 +171,29 @@ S += [
         control=tlsdest("%dane-bad.qrtest:=" + fp("sha256", TLSD + "/mx-tls.crt")), expect_rcpts=[r],
         final=K_tls(IP60), checks=[delivered("pf-tls")]),
 ]
+
+# ---- a SERVFAIL is an answer (issue 22.6, SPEC 5): unbound (validating) says SERVFAIL
+# for bogus data; nsd, listed after it, answers the same question without AD (a
+# referral for the bogus child zone). That answer must not turn "bogus" into
+# "insecure": the lookup fails (Z), whatever the next server says.
+DNS2 = "192.0.2.53 192.0.2.54"
+S += [
+    Scn("dane-bogus-tlsa-servfail-then-unvalidated", "dane-bogus.qrtest", ["a@dane-bogus.qrtest"],
+        dnscache=DNS2, env=TRACE, final=z_tlsa_lookup("mx-dane-bogus.qrtest", "dane-bogus.qrtest"),
+        checks=[nd("pf-tls"),
+                trace_has(r"dns: _25\._tcp\.mx-dane-bogus\.qrtest TLSA: SERVFAIL from 192\.0\.2\.53: "
+                          r"from now on only a validated \(AD\) answer counts",
+                          r"dns: _25\._tcp\.mx-dane-bogus\.qrtest TLSA: the answer from 192\.0\.2\.54 is not "
+                          r"validated \(no AD\) after a SERVFAIL: the lookup fails")]),
+    # a bogus mail domain: the unvalidated "no MX" would have meant the implicit MX,
+    # and nsd's unvalidated "no address" then a bounce (#5.4.4)
+    Scn("dns-bogus-mx-servfail-then-unvalidated", "bogus.qrtest", ["a@bogus.qrtest"], dnscache=DNS2,
+        env=TRACE, final=Z412,
+        checks=[trace_has(r"dns: bogus\.qrtest MX: SERVFAIL from 192\.0\.2\.53: "
+                          r"from now on only a validated \(AD\) answer counts",
+                          r"dns: bogus\.qrtest MX: the answer from 192\.0\.2\.54 is not validated \(no AD\) "
+                          r"after a SERVFAIL: the lookup fails")]),
+    # the first server validates: the second is never asked
+    Scn("dane-two-resolvers-validated", "dane-ee.qrtest", ["a@dane-ee.qrtest"], dnscache=DNS2,
+        expect_rcpts=[r], final=K_tls(IP60, dane=True), checks=[delivered("pf-tls")]),
+]

@@ -113,4 +113,12 @@ dane_expect "nxdomain.$ZONE" A "NXDOMAIN ad"
 dane_expect "_25._tcp.mx-dane-insectlsa.$ZONE" TLSA "NOERROR -"
 dane_expect "mx.insecure.$ZONE" A "NOERROR -"
 dane_expect "_25._tcp.mx-dane-bogus.$ZONE" TLSA "SERVFAIL -"
+# nsd itself, asked as a second resolver after unbound (issue 22.6), answers
+# the bogus TLSA name with a referral: NOERROR, no records, no AD
+got=$(in_client dig +time=5 +tries=1 +dnssec @"$NSD4" "_25._tcp.mx-dane-bogus.$ZONE" TLSA 2>&1 | awk '
+    /status:/ { st = $6; sub(",", "", st) }
+    /;; flags:/ { ad = ($0 ~ / ad[ ;]/) ? "ad" : "-" }
+    /ANSWER: / { an = $0; sub(/.*ANSWER: /, "", an); sub(/,.*/, "", an) }
+    END { print st, ad, an }')
+[ "$got" = "NOERROR - 0" ] || die "30-dane: nsd gave '$got' for the bogus TLSA name, want 'NOERROR - 0'"
 dane_expect "bogus.$ZONE" MX "SERVFAIL -"
