@@ -46,7 +46,8 @@ struct peer {
 	struct ip_address ip;
 	unsigned long pref;
 	const char *name;	/* MX host name, for the transcript and TLS */
-	int secure;		/* MX answer and this address's own (A or AAAA) validated (AD) */
+	int secure;		/* this address's own answer (A or AAAA) validated (AD); the
+				 * MX answer's status does not count (resolve_host()) */
 };
 
 static struct config cfg;
@@ -85,11 +86,19 @@ add_peer(const struct ip_address *ip, unsigned long pref, const char *name, int 
 	}
 }
 
-/* A and AAAA of name into peers; the DNS status for the caller. Each
+/*
+ * A and AAAA of name into peers; the DNS status for the caller. Each
  * address is as secure as its own lookup: a failed AAAA lookup leaves the
- * validated IPv4 addresses secure (DANE), and brings no address itself. */
+ * validated IPv4 addresses secure (DANE), and brings no address itself.
+ * Whether the MX answer that named the host validated does not matter:
+ * an unsigned domain whose MX is a signed host with TLSA records gets
+ * DANE for it (RFC 7672 2.2.1 allows it, Postfix does it by default:
+ * signed hosting providers protect their unsigned customers' domains;
+ * SPEC 8). A forged MX can lead elsewhere, but not to this host without
+ * its TLSA records.
+ */
 static enum dns_status
-resolve_host(const char *name, unsigned long pref, int mx_secure)
+resolve_host(const char *name, unsigned long pref)
 {
 	static const char *const validated[] = { "", ", DNSSEC-validated: IPv4 only",
 		", DNSSEC-validated: IPv6 only", ", DNSSEC-validated" };
@@ -101,8 +110,7 @@ resolve_host(const char *name, unsigned long pref, int mx_secure)
 	st = dns_ip(name, ips, DNS_IP_MAX, &n, &ad);
 	TRACE("dns: %s: status %d, %zu address(es)%s", name, (int)st, n, validated[ad & 3]);
 	for (i = 0; i < n; ++i)
-		add_peer(&ips[i], pref, name, mx_secure &&
-		    (ad & (ips[i].af == AF_INET6 ? DNS_AD_IP6 : DNS_AD_IP4)));
+		add_peer(&ips[i], pref, name, (ad & (ips[i].af == AF_INET6 ? DNS_AD_IP6 : DNS_AD_IP4)) != 0);
 	return st;
 }
 
@@ -134,7 +142,7 @@ find_mx_peers(const char *host, int want_sts)
 
 		if (len > 1 && self[len - 1] == '.')
 			self[len - 1] = '\0';
-		st = resolve_host(self, 0, ad);
+		st = resolve_host(self, 0);
 		if (st == DNS_NXDOMAIN || st == DNS_BADNAME)
 			report_die('D', T_DNS_PERM, host);
 		if (st != DNS_OK && npeers == 0)
@@ -149,7 +157,7 @@ find_mx_peers(const char *host, int want_sts)
 		if (mxs[i].name[0] == '\0')
 			continue;	/* a "." among real MX: unusable */
 		TRACE("dns: MX %lu %s", (unsigned long)mxs[i].pref, mxs[i].name);
-		st = resolve_host(mxs[i].name, mxs[i].pref, ad);
+		st = resolve_host(mxs[i].name, mxs[i].pref);
 		if (st == DNS_TEMP)
 			soft = 1;
 	}
@@ -174,8 +182,9 @@ pref_limit(void)
 }
 
 /*
- * DANE (RFC 7672): TLSA at _port._tcp.mxhost, only when the MX host and
- * this address came DNSSEC-validated; trusted only with the AD bit.
+ * DANE (RFC 7672): TLSA at _port._tcp.mxhost, only when this address came
+ * DNSSEC-validated (the MX answer may be insecure: resolve_host()); trusted
+ * only with the AD bit.
  * The whole RRset is used, whatever its size: dns_tlsa() fails the lookup
  * rather than cut it short. Records of usages 2 and 3 go to tls.c, which
  * counts those OpenSSL accepts (RFC 7672 2.2: the others are unusable).
@@ -399,7 +408,7 @@ gather_peers(void)
 		return;
 	}
 	if (d.route && d.route->relay[0]) {	/* "as if host had relay as its only MX" */
-		st = resolve_host(d.relay, 0, 1);
+		st = resolve_host(d.relay, 0);
 		if (st == DNS_NXDOMAIN || st == DNS_BADNAME)
 			report_die('D', T_DNS_PERM, d.route->relay);
 		if (npeers == 0)

@@ -20,6 +20,7 @@ def z_tlsa_lookup(mx, host):
 
 
 DNSFWD = "192.0.2.55"     # bed.d/31-dnsfwd.sh: unbound, but AAAA SERVFAIL for some names
+NOMATCH = "no matching DANE TLSA records"
 
 
 def dnsfwd_servfailed(name):
@@ -170,6 +171,22 @@ S += [
     Scn("dane-pin-instead", "dane-bad.qrtest", ["a@dane-bad.qrtest"],
         control=tlsdest("%dane-bad.qrtest:=" + fp("sha256", TLSD + "/mx-tls.crt")), expect_rcpts=[r],
         final=K_tls(IP60), checks=[delivered("pf-tls")]),
+]
+
+# ---- an unsigned domain whose MX is a signed host with TLSA (issue 22.5, RFC 7672
+# 2.2.1): the MX answer is insecure, the host's address and TLSA records validate,
+# so it is held to its TLSA records (bed.d/30-dane.sh: <name>.insecure.qrtest)
+S += [
+    Scn("dane-insecure-mx-secure-host-mismatch", "dane-bad.insecure.qrtest", ["a@dane-bad.insecure.qrtest"],
+        env=TRACE, final=z_tlsa("mx-dane-bad.qrtest", "dane-bad.insecure.qrtest", NOMATCH),
+        checks=[nd("pf-tls"),
+                trace_has(r"dns: MX dane-bad\.insecure\.qrtest: status 0, 1 record\(s\)",
+                          r"dns: mx-dane-bad\.qrtest: status 0, 1 address\(es\), DNSSEC-validated",
+                          r"dns: TLSA _25\._tcp\.mx-dane-bad\.qrtest: status 0, 1 record\(s\), DNSSEC-validated")]),
+    Scn("dane-insecure-mx-secure-host-match", "dane-ee.insecure.qrtest", ["a@dane-ee.insecure.qrtest"],
+        expect_rcpts=[r], final=K_tls(IP60, dane=True), checks=[delivered("pf-tls"), received("pf-tls")]),
+    Scn("dane-insecure-mx-secure-host-ta", "dane-ta.insecure.qrtest", ["a@dane-ta.insecure.qrtest"],
+        expect_rcpts=[r], final=K_tls(IP69, dane=True), checks=[delivered("pf-tls")]),
 ]
 
 # ---- a SERVFAIL is an answer (issue 22.6, SPEC 5): unbound (validating) says SERVFAIL
