@@ -1371,18 +1371,26 @@ dns_mx(const char *name, struct dns_mx *mx, size_t max, size_t *count, int *ad)
  * The DNSSEC status is kept per lookup: an AAAA lookup that failed must
  * not make the validated IPv4 addresses insecure (that would turn DANE
  * off for them: RFC 7672 2.2.2), and a failed lookup brings no address.
+ * canon: where the CNAME chain ended. The two answers name the same end
+ * unless the chain changed between them; then the AAAA lookup counts as
+ * failed, so that each address kept has the one chain the caller sees
+ * (DANE looks for TLSA records at its end).
  */
 enum dns_status
-dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad)
+dns_ip_canon(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad,
+    char canon[DNS_NAME_MAX + 1])
 {
 	struct dns_answer a4, a6;
 	enum dns_status st4, st6 = DNS_OK;
 	int64_t deadline = lookup_deadline();
 	size_t n4, n6 = 0;
+	int asked6 = 0;
 
 	*count = 0;
 	if (ad)
 		*ad = 0;
+	if (canon)
+		canon[0] = '\0';
 	a4.max = max;
 	a4.rr.ip = ip;
 	st4 = lookup(name, DNS_T_A, &a4, ad != NULL, deadline);
@@ -1398,6 +1406,18 @@ dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *
 		a6.rr.ip = ip + n4;
 		st6 = lookup(name, DNS_T_AAAA, &a6, ad != NULL, deadline);
 		n6 = st6 == DNS_OK ? a6.count : 0;
+		asked6 = 1;
+	}
+	if (asked6 && st4 == DNS_OK && st6 == DNS_OK && strcmp(a4.canon, a6.canon) != 0) {
+		TRACE("dns: %s: the A answer's CNAME chain ends at %s, the AAAA answer's at %s: "
+		    "IPv6 addresses not used", name, a4.canon, a6.canon);
+		st6 = DNS_TEMP;
+		n6 = 0;
+	}
+	if (canon) {
+		const char *end = st4 == DNS_OK ? a4.canon : asked6 && st6 == DNS_OK ? a6.canon : "";
+
+		memcpy(canon, end, strlen(end) + 1);	/* both DNS_NAME_MAX + 1 bytes */
 	}
 	if (ad)
 		*ad = (st4 == DNS_OK && a4.ad ? DNS_AD_IP4 : 0) |
@@ -1411,6 +1431,12 @@ dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *
 	if (st6 == DNS_NXDOMAIN)
 		return DNS_NXDOMAIN;
 	return DNS_OK;
+}
+
+enum dns_status
+dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad)
+{
+	return dns_ip_canon(name, ip, max, count, ad, NULL);
 }
 
 /*

@@ -1985,6 +1985,15 @@ respond(int fd, int tcp, int which, const unsigned char *q, size_t qlen,
 			rr_a(&r, "ok.test", "192.0.2.1");
 			an++;
 		}
+	} else if (strcmp(name, "cnsplit.test") == 0 && qtype == DNS_T_A) {
+		/* the A and AAAA answers' chains end at different names */
+		rr_cname(&r, "@", "a.split.test");
+		rr_a(&r, "a.split.test", "192.0.2.9");
+		an += 2;
+	} else if (strcmp(name, "cnsplit.test") == 0 && qtype == DNS_T_AAAA) {
+		rr_cname(&r, "@", "b.split.test");
+		rr_aaaa(&r, "b.split.test", "2001:db8::9");
+		an += 2;
 	} else if (strcmp(name, "mx.test") == 0 && qtype == DNS_T_MX) {
 		rr_mx(&r, "@", 10, "b.mx.test");
 		rr_mx(&r, "@", 5, "A.mx.test");
@@ -2157,6 +2166,23 @@ test_live(void)
 	    "cname.test: st %d n %zu", st, n);
 	st = dns_ip("nx.test", ip, DNS_IP_MAX, &n, &ad);
 	CHECK(st == DNS_NXDOMAIN && n == 0, "nx.test: st %d n %zu", st, n);
+	/* the chain's end, for DANE's TLSA base domain */
+	{
+		char canon[DNS_NAME_MAX + 1];
+
+		st = dns_ip_canon("cname.test", ip, DNS_IP_MAX, &n, &ad, canon);
+		CHECK(st == DNS_OK && n == 1 && strcmp(canon, "ok.test") == 0, "cname.test canon: st %d n %zu %s",
+		    st, n, canon);
+		st = dns_ip_canon("OK.test.", ip, DNS_IP_MAX, &n, &ad, canon);
+		CHECK(st == DNS_OK && n == 2 && strcmp(canon, "ok.test") == 0, "OK.test. canon: st %d n %zu %s",
+		    st, n, canon);
+		st = dns_ip_canon("nx.test", ip, DNS_IP_MAX, &n, &ad, canon);
+		CHECK(st == DNS_NXDOMAIN && canon[0] == '\0', "nx.test canon: st %d %s", st, canon);
+		/* two chains: the AAAA lookup counts as failed, its address unused */
+		st = dns_ip_canon("cnsplit.test", ip, DNS_IP_MAX, &n, &ad, canon);
+		CHECK(st == DNS_OK && n == 1 && ip[0].af == AF_INET && strcmp(canon, "a.split.test") == 0,
+		    "cnsplit.test: st %d n %zu %s", st, n, canon);
+	}
 	st = dns_mx("nx.test", mx, DNS_MX_MAX, &n, NULL);
 	CHECK(st == DNS_NXDOMAIN && n == 0, "nx.test MX: st %d n %zu", st, n);
 	st = dns_mx("ok.test", mx, DNS_MX_MAX, &n, &ad);

@@ -53,6 +53,7 @@ _25._tcp.mx TLSA 3 1 1 $tlsa_wrong
 dane-ee MX 10 mx-dane-ee.$ZONE.
 dane-bad MX 10 mx-dane-bad.$ZONE.
 dane-ta MX 10 mx-dane-ta.$ZONE.
+dane-cn MX 10 mx-dane-cn-ok.$ZONE.
 EOF
 dane_zone "_tcp.mx-dane-insectlsa.$ZONE" <<EOF
 _25 TLSA 3 1 1 $tlsa_wrong
@@ -119,6 +120,8 @@ dane_expect "nxdomain.$ZONE" A "NXDOMAIN ad"
 dane_expect "_25._tcp.mx-dane-insectlsa.$ZONE" TLSA "NOERROR -"
 dane_expect "mx.insecure.$ZONE" A "NOERROR -"
 dane_expect "dane-bad.insecure.$ZONE" MX "NOERROR -"
+dane_expect "mx-dane-cn-bad.$ZONE" A "NOERROR ad"
+dane_expect "_25._tcp.mx-dane-cn-bad.$ZONE" TLSA "NXDOMAIN ad"
 dane_expect "_25._tcp.mx-dane-bogus.$ZONE" TLSA "SERVFAIL -"
 # nsd itself, asked as a second resolver after unbound (issue 22.6), answers
 # the bogus TLSA name with a referral: NOERROR, no records, no AD
