@@ -661,6 +661,8 @@ attempt(const struct peer *pr, int plaintext_only)
 		    policy.tlsa_count, pr->name);
 		policy.tlsa = NULL;
 		policy.tlsa_count = 0;
+		/* the policy checks the MX name as written: SNI is that name */
+		policy.tlsa_base = policy.tlsa_other_name = NULL;
 	}
 	if (sts && policy.tlsa_count > 0) {
 		TRACE("mta-sts: %s has usable TLSA records: DANE decides, not MTA-STS", pr->name);
