@@ -6,7 +6,9 @@
  * Replies are validated the way s6-dns does it: id, the question, every
  * count and record bounds-checked, compression pointers backwards and
  * counted. A reply that fails is ignored as possibly spoofed, and we keep
- * waiting for the real one until that try's time is up.
+ * waiting for the real one until that try's time is up. A SERVFAIL is
+ * the resolver's verdict (bogus data, to a validating one): after it,
+ * only a validated answer from another server counts (servfailed()).
  * Not here: choosing peers, own addresses, reports (qmail-remote.c);
  * DNSSEC validation (we only pass on the AD bit of the resolver: the
  * admin must run a local validating one, see the man page); DANE
