@@ -6,7 +6,9 @@
  * Replies are validated the way s6-dns does it: id, the question, every
  * count and record bounds-checked, compression pointers backwards and
  * counted. A reply that fails is ignored as possibly spoofed, and we keep
- * waiting for the real one until that try's time is up.
+ * waiting for the real one until that try's time is up. A SERVFAIL is
+ * the resolver's verdict (bogus data, to a validating one): after it,
+ * only a validated answer from another server counts (servfailed()).
  * Not here: choosing peers, own addresses, reports (qmail-remote.c);
  * DNSSEC validation (we only pass on the AD bit of the resolver: the
  * admin must run a local validating one, see the man page); DANE
@@ -66,6 +68,7 @@
 #define DNS_F_RD	0x0100
 #define DNS_F_AD	0x0020
 #define DNS_EDNS_DO	0x8000
+#define DNS_R_SERVFAIL	2
 #define DNS_R_NXDOMAIN	3
 
 static struct ip_address ns[DNS_NS_MAX];
@@ -86,7 +89,8 @@ struct rr {
 
 enum try_result {
 	TRY_NOREPLY,	/* nothing usable in time: ask this server again next round */
-	TRY_BAD,	/* SERVFAIL, REFUSED, unreachable ...: not again in this lookup */
+	TRY_BAD,	/* REFUSED, unreachable, a broken reply ...: not again in this lookup */
+	TRY_SERVFAIL,	/* SERVFAIL: not again in this lookup, and maybe "bogus" (servfailed()) */
 	TRY_ANSWER	/* NOERROR or NXDOMAIN, validated */
 };
 
@@ -967,7 +971,9 @@ tcp_read(int fd, unsigned char *buf, size_t n, int64_t deadline)
 static enum try_result
 judge(const struct dns_answer *ans)
 {
-	return ans->rcode == 0 || ans->rcode == DNS_R_NXDOMAIN ? TRY_ANSWER : TRY_BAD;
+	if (ans->rcode == 0 || ans->rcode == DNS_R_NXDOMAIN)
+		return TRY_ANSWER;
+	return ans->rcode == DNS_R_SERVFAIL ? TRY_SERVFAIL : TRY_BAD;
 }
 
 /* RFC 7766: the same query over TCP, with a 2-byte length prefix.
@@ -1025,6 +1031,7 @@ struct job {
 	int64_t deadline;
 	enum dns_status st;
 	int done;
+	int servfailed;		/* a server said SERVFAIL: only a validated answer counts now */
 	int dead[DNS_NS_MAX];	/* servers that failed this question */
 	int fd;			/* the try in flight, -1 = none */
 	uint16_t id;
@@ -1118,6 +1125,65 @@ try_receive(struct job *j, size_t server, enum try_result *r)
 	}
 }
 
+static const char *
+type_name(uint16_t qtype)
+{
+	switch (qtype) {
+	case DNS_T_A: return "A";
+	case DNS_T_AAAA: return "AAAA";
+	case DNS_T_MX: return "MX";
+	case DNS_T_TXT: return "TXT";
+	case DNS_T_TLSA: return "TLSA";
+	default: return "?";
+	}
+}
+
+/*
+ * A SERVFAIL is an answer, not only a dead server: a validating resolver
+ * gives it for data that failed validation ("bogus"). Another server's
+ * answer to the same question may be a non-validating resolver's copy of
+ * the attacker's data, without AD: "bogus" would become "insecure", and
+ * DANE would be off. So once a server said SERVFAIL to a question asked
+ * for its DNSSEC status, only a validated answer to it counts (SPEC 5).
+ * A question that does not ask for it (TXT for MTA-STS, the policy host's
+ * address: both are authenticated by PKIX, not DNSSEC) moves on freely,
+ * as after REFUSED or a timeout.
+ */
+static void
+servfailed(struct job *j, size_t server)
+{
+	char text[IP_FMT_MAX];
+
+	j->dead[server] = 1;
+	if (!j->want_dnssec)
+		return;
+	if (trace_on && !j->servfailed) {
+		ip_fmt(text, &ns[server]);
+		TRACE("dns: %s %s: SERVFAIL from %s: from now on only a validated (AD) answer counts",
+		    j->qname, type_name(j->qtype), text);
+	}
+	j->servfailed = 1;
+}
+
+/* NOERROR or NXDOMAIN from server: the question's answer, unless a
+ * SERVFAIL came before it and this one is not validated (servfailed()). */
+static void
+answered(struct job *j, size_t server)
+{
+	char text[IP_FMT_MAX];
+
+	if (j->servfailed && !j->ans->ad) {
+		if (trace_on) {
+			ip_fmt(text, &ns[server]);
+			TRACE("dns: %s %s: the answer from %s is not validated (no AD) after a SERVFAIL: "
+			    "the lookup fails", j->qname, type_name(j->qtype), text);
+		}
+		job_finish(j, DNS_TEMP);
+		return;
+	}
+	job_finish(j, j->ans->rcode == DNS_R_NXDOMAIN ? DNS_NXDOMAIN : DNS_OK);
+}
+
 /* One try of every open question at server, until start + wait (or each
  * question's deadline). */
 static void
@@ -1168,7 +1234,9 @@ try_server(struct job *jobs, size_t n, size_t server, int64_t start, int64_t wai
 			close(pj[k]->fd);
 			pj[k]->fd = -1;
 			if (r == TRY_ANSWER)
-				job_finish(pj[k], pj[k]->ans->rcode == DNS_R_NXDOMAIN ? DNS_NXDOMAIN : DNS_OK);
+				answered(pj[k], server);
+			else if (r == TRY_SERVFAIL)
+				servfailed(pj[k], server);
 			else if (r == TRY_BAD)
 				pj[k]->dead[server] = 1;
 		}
@@ -1179,7 +1247,8 @@ try_server(struct job *jobs, size_t n, size_t server, int64_t start, int64_t wai
  * Asks each nameserver in turn, waiting 1 s for each in the first round,
  * then 2, 4, 8 s, until each question's deadline. A server that failed a
  * question (SERVFAIL, REFUSED, unreachable) is not asked it again; when
- * none is left: DNS_TEMP.
+ * none is left: DNS_TEMP. After a SERVFAIL, an answer without AD to a
+ * question that wants DNSSEC is DNS_TEMP too (servfailed()).
  */
 static void
 lookup_jobs(struct job *jobs, size_t n)
@@ -1190,6 +1259,7 @@ lookup_jobs(struct job *jobs, size_t n)
 	for (k = 0; k < n; k++) {
 		jobs[k].fd = -1;
 		jobs[k].done = 0;
+		jobs[k].servfailed = 0;
 		memset(jobs[k].dead, 0, sizeof jobs[k].dead);
 		jobs[k].ans->count = jobs[k].ans->dropped = 0;
 		jobs[k].ans->ad = 0;
@@ -1303,18 +1373,26 @@ dns_mx(const char *name, struct dns_mx *mx, size_t max, size_t *count, int *ad)
  * The DNSSEC status is kept per lookup: an AAAA lookup that failed must
  * not make the validated IPv4 addresses insecure (that would turn DANE
  * off for them: RFC 7672 2.2.2), and a failed lookup brings no address.
+ * canon: where the CNAME chain ended. The two answers name the same end
+ * unless the chain changed between them; then the AAAA lookup counts as
+ * failed, so that each address kept has the one chain the caller sees
+ * (DANE looks for TLSA records at its end).
  */
 enum dns_status
-dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad)
+dns_ip_canon(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad,
+    char canon[DNS_NAME_MAX + 1])
 {
 	struct dns_answer a4, a6;
 	enum dns_status st4, st6 = DNS_OK;
 	int64_t deadline = lookup_deadline();
 	size_t n4, n6 = 0;
+	int asked6 = 0;
 
 	*count = 0;
 	if (ad)
 		*ad = 0;
+	if (canon)
+		canon[0] = '\0';
 	a4.max = max;
 	a4.rr.ip = ip;
 	st4 = lookup(name, DNS_T_A, &a4, ad != NULL, deadline);
@@ -1330,6 +1408,18 @@ dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *
 		a6.rr.ip = ip + n4;
 		st6 = lookup(name, DNS_T_AAAA, &a6, ad != NULL, deadline);
 		n6 = st6 == DNS_OK ? a6.count : 0;
+		asked6 = 1;
+	}
+	if (asked6 && st4 == DNS_OK && st6 == DNS_OK && strcmp(a4.canon, a6.canon) != 0) {
+		TRACE("dns: %s: the A answer's CNAME chain ends at %s, the AAAA answer's at %s: "
+		    "IPv6 addresses not used", name, a4.canon, a6.canon);
+		st6 = DNS_TEMP;
+		n6 = 0;
+	}
+	if (canon) {
+		const char *end = st4 == DNS_OK ? a4.canon : asked6 && st6 == DNS_OK ? a6.canon : "";
+
+		memcpy(canon, end, strlen(end) + 1);	/* both DNS_NAME_MAX + 1 bytes */
 	}
 	if (ad)
 		*ad = (st4 == DNS_OK && a4.ad ? DNS_AD_IP4 : 0) |
@@ -1343,6 +1433,12 @@ dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *
 	if (st6 == DNS_NXDOMAIN)
 		return DNS_NXDOMAIN;
 	return DNS_OK;
+}
+
+enum dns_status
+dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad)
+{
+	return dns_ip_canon(name, ip, max, count, ad, NULL);
 }
 
 /*

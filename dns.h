@@ -76,6 +76,10 @@ unsigned dns_timeout(void);
  * optional) and, when ad is not NULL, sets *ad to 1 when the resolver
  * set the AD bit on the final answer (the query then carries EDNS0 DO);
  * dns_ip() sets it per lookup, as a mask of the two below.
+ * With ad not NULL a SERVFAIL is sticky: once a server said it (which a
+ * validating resolver says for bogus data), another server's answer to
+ * that question counts only with AD set, else the lookup is DNS_TEMP.
+ * Timeouts, REFUSED and unreachable servers move on to the next freely.
  */
 #define DNS_AD_IP4	1	/* the A answer was validated */
 #define DNS_AD_IP6	2	/* the AAAA answer was validated (or not needed) */
@@ -106,6 +110,15 @@ enum dns_status dns_mx_txt(const char *name, struct dns_mx *mx, size_t max,
  * the other way round; the failed family brings no address. */
 enum dns_status dns_ip(const char *name, struct ip_address *ip, size_t max,
     size_t *count, int *ad);
+/* dns_ip(), and where the CNAME chain from name ended (lower case, no
+ * trailing dot; name itself when it is no alias, "" when neither lookup
+ * answered) into canon. The chain is validated as far as *ad says: AD on
+ * an answer covers every RRset in it, the CNAMEs included (RFC 4035
+ * 3.2.3), and only a chain the answer holds whole is followed (the
+ * records of the type asked for must be owned by its end). For DANE's
+ * TLSA base domain (RFC 7672 2.2.2). */
+enum dns_status dns_ip_canon(const char *name, struct ip_address *ip, size_t max,
+    size_t *count, int *ad, char canon[DNS_NAME_MAX + 1]);
 
 /* TLSA records at name (e.g. "_25._tcp.mx.example.org"): the whole RRset.
  * Their data is in dns.c's static arena, valid until the next dns_tlsa().

@@ -44,6 +44,7 @@
 	F(SSL_dane_enable) \
 	F(SSL_dane_set_flags) \
 	F(SSL_dane_tlsa_add) \
+	F(SSL_add1_host) \
 	F(SSL_get0_param) \
 	F(SSL_connect) \
 	F(SSL_get_error) \
@@ -136,6 +137,7 @@ extern const char ossl_unavailable[];
 #define SSL_dane_enable (ossl_api.SSL_dane_enable)
 #define SSL_dane_set_flags (ossl_api.SSL_dane_set_flags)
 #define SSL_dane_tlsa_add (ossl_api.SSL_dane_tlsa_add)
+#define SSL_add1_host (ossl_api.SSL_add1_host)
 #define SSL_get0_param (ossl_api.SSL_get0_param)
 #define SSL_connect (ossl_api.SSL_connect)
 #define SSL_get_error (ossl_api.SSL_get_error)

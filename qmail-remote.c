@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include "conn.h"
@@ -45,8 +46,11 @@
 struct peer {
 	struct ip_address ip;
 	unsigned long pref;
-	const char *name;	/* MX host name, for the transcript and TLS */
-	int secure;		/* MX answer and this address's own (A or AAAA) validated (AD) */
+	const char *name;	/* MX host name as written, for the transcript, reports and TLS */
+	const char *canon;	/* where the CNAME chain from name ended, when it did not end
+				 * at name; validated whole where secure is set (DANE) */
+	int secure;		/* this address's own answer (A or AAAA) validated (AD); the
+				 * MX answer's status does not count (resolve_host()) */
 };
 
 static struct config cfg;
@@ -72,7 +76,8 @@ address_ok(const char *s)
 }
 
 static void
-add_peer(const struct ip_address *ip, unsigned long pref, const char *name, int secure)
+add_peer(const struct ip_address *ip, unsigned long pref, const char *name, const char *canon,
+    int secure)
 {
 	/* the same address under two MX names stays twice, as in qmail: each
 	 * name has its own TLSA records and may succeed where the other fails */
@@ -80,29 +85,48 @@ add_peer(const struct ip_address *ip, unsigned long pref, const char *name, int 
 		peers[npeers].ip = *ip;
 		peers[npeers].pref = pref;
 		peers[npeers].name = name;
+		peers[npeers].canon = canon;
 		peers[npeers].secure = secure;
 		++npeers;
 	}
 }
 
-/* A and AAAA of name into peers; the DNS status for the caller. Each
+/*
+ * A and AAAA of name into peers; the DNS status for the caller. Each
  * address is as secure as its own lookup: a failed AAAA lookup leaves the
- * validated IPv4 addresses secure (DANE), and brings no address itself. */
+ * validated IPv4 addresses secure (DANE), and brings no address itself.
+ * Whether the MX answer that named the host validated does not matter:
+ * an unsigned domain whose MX is a signed host with TLSA records gets
+ * DANE for it (RFC 7672 2.2.1 allows it, Postfix does it by default:
+ * signed hosting providers protect their unsigned customers' domains;
+ * SPEC 8). A forged MX can lead elsewhere, but not to this host without
+ * its TLSA records.
+ */
 static enum dns_status
-resolve_host(const char *name, unsigned long pref, int mx_secure)
+resolve_host(const char *name, unsigned long pref)
 {
 	static const char *const validated[] = { "", ", DNSSEC-validated: IPv4 only",
 		", DNSSEC-validated: IPv6 only", ", DNSSEC-validated" };
+	/* one chain end per call: a call per MX record, or one for the relay
+	 * or the implicit MX */
+	static char ends[DNS_MX_MAX + 1][DNS_NAME_MAX + 1];
+	static size_t nends;
 	struct ip_address ips[DNS_IP_MAX];
 	size_t n = 0, i;
 	enum dns_status st;
+	const char *canon = NULL;
 	int ad = 0;
 
-	st = dns_ip(name, ips, DNS_IP_MAX, &n, &ad);
-	TRACE("dns: %s: status %d, %zu address(es)%s", name, (int)st, n, validated[ad & 3]);
+	if (nends == sizeof ends / sizeof ends[0])
+		report_die('Z', T_NOMEM, NULL);	/* cannot happen: see above */
+	st = dns_ip_canon(name, ips, DNS_IP_MAX, &n, &ad, ends[nends]);
+	if (n > 0 && ends[nends][0] && strcasecmp(ends[nends], name) != 0)
+		canon = ends[nends++];
+	TRACE("dns: %s: status %d, %zu address(es)%s%s%s", name, (int)st, n, validated[ad & 3],
+	    canon ? ", CNAME chain to " : "", canon ? canon : "");
 	for (i = 0; i < n; ++i)
-		add_peer(&ips[i], pref, name, mx_secure &&
-		    (ad & (ips[i].af == AF_INET6 ? DNS_AD_IP6 : DNS_AD_IP4)));
+		add_peer(&ips[i], pref, name, canon,
+		    (ad & (ips[i].af == AF_INET6 ? DNS_AD_IP6 : DNS_AD_IP4)) != 0);
 	return st;
 }
 
@@ -134,7 +158,7 @@ find_mx_peers(const char *host, int want_sts)
 
 		if (len > 1 && self[len - 1] == '.')
 			self[len - 1] = '\0';
-		st = resolve_host(self, 0, ad);
+		st = resolve_host(self, 0);
 		if (st == DNS_NXDOMAIN || st == DNS_BADNAME)
 			report_die('D', T_DNS_PERM, host);
 		if (st != DNS_OK && npeers == 0)
@@ -149,7 +173,7 @@ find_mx_peers(const char *host, int want_sts)
 		if (mxs[i].name[0] == '\0')
 			continue;	/* a "." among real MX: unusable */
 		TRACE("dns: MX %lu %s", (unsigned long)mxs[i].pref, mxs[i].name);
-		st = resolve_host(mxs[i].name, mxs[i].pref, ad);
+		st = resolve_host(mxs[i].name, mxs[i].pref);
 		if (st == DNS_TEMP)
 			soft = 1;
 	}
@@ -173,9 +197,38 @@ pref_limit(void)
 	report_die('D', T_AMBIGMX, NULL);
 }
 
+/* The TLSA records at _port._tcp.base into tlsa (*n of them): 1 when
+ * there are records and the answer validated, 0 when there are none or it
+ * did not (NXDOMAIN, NODATA, insecure), -1 when the lookup failed. */
+static int
+tlsa_at(const char *base, unsigned port, struct dns_tlsa *tlsa, size_t *n)
+{
+	char qname[DNS_NAME_MAX + 16];
+	enum dns_status st;
+	int ad = 0;
+
+	(void)snprintf(qname, sizeof qname, "_%u._tcp.%s", port, base);
+	*n = 0;
+	st = dns_tlsa(qname, tlsa, DNS_TLSA_MAX, n, &ad);
+	TRACE("dns: TLSA %s: status %d, %zu record(s)%s", qname, (int)st, *n,
+	    ad ? ", DNSSEC-validated" : ", not validated");
+	if (st == DNS_TEMP)
+		return -1;
+	return st == DNS_OK && ad && *n > 0;
+}
+
 /*
- * DANE (RFC 7672): TLSA at _port._tcp.mxhost, only when the MX host and
- * this address came DNSSEC-validated; trusted only with the AD bit.
+ * DANE (RFC 7672): the TLSA records of this peer, only when its address
+ * came DNSSEC-validated (the MX answer may be insecure: resolve_host());
+ * trusted only with the AD bit.
+ * The TLSA base domain (RFC 7672 2.2.2, SPEC 8): when the address lookup
+ * followed a CNAME chain, which validated whole if the address did, TLSA
+ * first at the chain's end, then, if none are there (or none validated),
+ * at the name as written -- the records the operator of either name
+ * published. A failed lookup at the end is Z, never a reason to ask the
+ * other name: a SERVFAIL may be bogus data (Postfix decides the same).
+ * The base found is the SNI name; DANE-TA accepts it and the chain's other
+ * name (tls.c).
  * The whole RRset is used, whatever its size: dns_tlsa() fails the lookup
  * rather than cut it short. Records of usages 2 and 3 go to tls.c, which
  * counts those OpenSSL accepts (RFC 7672 2.2: the others are unusable).
@@ -185,24 +238,33 @@ static int
 dane_policy(struct tls_policy *pol, const struct peer *pr, unsigned port)
 {
 	static struct dns_tlsa tlsa[DNS_TLSA_MAX];	/* BSS: touched only as far as used */
-	static char last[DNS_NAME_MAX + 16];
-	static enum dns_status last_st;
+	static char last[2 * DNS_NAME_MAX + 32];	/* the port and names last asked for */
+	static int last_rc;				/* tlsa_at()'s, for the base */
+	static int last_at_end;				/* the base is the chain's end */
 	static size_t last_n, last_u;
-	static int last_ad;
-	char qname[DNS_NAME_MAX + 16];
-	size_t i;
+	char key[sizeof last];
+	const char *base[2];
+	size_t nbase = 0, i;
 
 	if (!pr->secure || pol->no_tlsa || pol->level == TLS_NEVER)
 		return 0;
-	(void)snprintf(qname, sizeof qname, "_%u._tcp.%s", port, pr->name);
-	if (strcmp(qname, last) != 0) {	/* the same MX's other addresses: ask once */
-		last_n = last_u = 0;
-		last_ad = 0;
-		last_st = dns_tlsa(qname, tlsa, DNS_TLSA_MAX, &last_n, &last_ad);
-		str_copy(last, sizeof last, qname);
-		TRACE("dns: TLSA %s: status %d, %zu record(s)%s", qname, (int)last_st, last_n,
-		    last_ad ? ", DNSSEC-validated" : ", not validated");
-		for (i = 0; i < last_n; ++i)	/* DANE-TA, DANE-EE first, in order */
+	(void)snprintf(key, sizeof key, "%u %s %s", port, pr->name, pr->canon ? pr->canon : "");
+	if (strcmp(key, last) != 0) {	/* the same MX's other addresses: ask once */
+		str_copy(last, sizeof last, key);
+		if (pr->canon)
+			base[nbase++] = pr->canon;
+		base[nbase++] = pr->name;
+		last_u = 0;
+		for (i = 0; i < nbase; ++i) {
+			last_at_end = pr->canon && i == 0;
+			last_rc = tlsa_at(base[i], port, tlsa, &last_n);
+			if (last_rc != 0)
+				break;
+			if (i + 1 < nbase)
+				TRACE("tls: DANE: no secure TLSA records at the CNAME target %s: trying %s as written",
+				    base[i], base[i + 1]);
+		}
+		for (i = 0; last_rc > 0 && i < last_n; ++i)	/* DANE-TA, DANE-EE first, in order */
 			if (tlsa[i].usage == 2 || tlsa[i].usage == 3) {
 				struct dns_tlsa t = tlsa[i];
 
@@ -210,14 +272,20 @@ dane_policy(struct tls_policy *pol, const struct peer *pr, unsigned port)
 				tlsa[last_u++] = t;
 			}
 	}
-	if (last_st == DNS_TEMP)
+	if (last_rc < 0)
 		return -1;
-	if (last_st != DNS_OK || !last_ad || last_n == 0)
+	if (last_rc == 0)
 		return 0;	/* insecure or no records: no DANE */
 	if (pol->level < TLS_ENCRYPT)
 		pol->level = TLS_ENCRYPT;	/* secure TLSA: TLS is mandatory */
 	pol->tlsa = tlsa;
 	pol->tlsa_count = last_u;
+	pol->tlsa_base = last_at_end ? pr->canon : pr->name;
+	/* DANE-TA accepts both names of the chain (Postfix's match list too) */
+	pol->tlsa_other_name = pr->canon ? (last_at_end ? pr->name : pr->canon) : NULL;
+	TRACE("tls: DANE: TLSA base domain %s%s%s%s", pol->tlsa_base,
+	    last_at_end ? " (the CNAME target of " : "", last_at_end ? pr->name : "",
+	    last_at_end ? ")" : "");
 	TRACE("tls: DANE: %zu TLSA record(s) of usage 2 or 3%s", last_u,
 	    last_u ? "" : ": encrypt, unauthenticated");
 	return 0;
@@ -394,12 +462,12 @@ gather_peers(void)
 	enum dns_status st;
 
 	if (d.route && d.route->relay_is_ip) {
-		add_peer(&d.route->relay_ip, 0, d.route->relay, 0);
+		add_peer(&d.route->relay_ip, 0, d.route->relay, NULL, 0);
 		d.prefme = PREF_ROUTE;
 		return;
 	}
 	if (d.route && d.route->relay[0]) {	/* "as if host had relay as its only MX" */
-		st = resolve_host(d.relay, 0, 1);
+		st = resolve_host(d.relay, 0);
 		if (st == DNS_NXDOMAIN || st == DNS_BADNAME)
 			report_die('D', T_DNS_PERM, d.route->relay);
 		if (npeers == 0)
@@ -410,7 +478,7 @@ gather_peers(void)
 	if (d.host[0] == '[') {
 		if (ip_scan_literal(d.host, &literal) != 0)
 			report_die('D', T_DNS_PERM, d.host);
-		add_peer(&literal, 0, d.host, 0);
+		add_peer(&literal, 0, d.host, NULL, 0);
 	} else {
 		find_mx_peers(d.host, d.sts);
 	}
@@ -593,6 +661,8 @@ attempt(const struct peer *pr, int plaintext_only)
 		    policy.tlsa_count, pr->name);
 		policy.tlsa = NULL;
 		policy.tlsa_count = 0;
+		/* the policy checks the MX name as written: SNI is that name */
+		policy.tlsa_base = policy.tlsa_other_name = NULL;
 	}
 	if (sts && policy.tlsa_count > 0) {
 		TRACE("mta-sts: %s has usable TLSA records: DANE decides, not MTA-STS", pr->name);

@@ -417,15 +417,22 @@ is_address(const char *name)
  * length, an unknown matching type or selector, data that does not parse)
  * is unusable (RFC 7672 2.2), whatever the DNS parser kept. -1 when DANE
  * could not be set up at all (no memory).
+ * DANE-TA's names: the TLSA base domain (servername without one) and,
+ * behind a CNAME, the chain's other name (SPEC 8).
  */
 static int
 dane_add(SSL *ssl, const struct tls_policy *pol, const char *servername, size_t *taken)
 {
+	const char *base = pol->tlsa_base ? pol->tlsa_base : servername;
 	size_t i;
 
 	*taken = 0;
-	if (SSL_dane_enable(ssl, servername) <= 0)
+	if (SSL_dane_enable(ssl, base) <= 0)
 		return -1;
+	if (pol->tlsa_other_name && SSL_add1_host(ssl, pol->tlsa_other_name) != 1)
+		return -1;
+	TRACE("tls: DANE: DANE-TA names %s%s%s", base, pol->tlsa_other_name ? " " : "",
+	    pol->tlsa_other_name ? pol->tlsa_other_name : "");
 	/* DANE-EE: no name or date check (RFC 7672 3.1.1) */
 	SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
 	for (i = 0; i < pol->tlsa_count; ++i) {
@@ -491,6 +498,7 @@ setup(int fd, const struct tls_policy *pol, const char *servername, struct fail 
 {
 	SSL_CTX *ctx;
 	SSL *ssl;
+	const char *sni;
 
 	if (init_openssl() != 0) {
 		fail_tls(f, T_TLS_CONTEXT, ossl_unavailable);
@@ -506,8 +514,13 @@ setup(int fd, const struct tls_policy *pol, const char *servername, struct fail 
 		fail_tls(f, T_TLS_CONTEXT, NULL);
 		return NULL;
 	}
-	if (servername && !is_address(servername))
-		SSL_set_tlsext_host_name(ssl, servername);
+	/* SNI: the TLSA base domain under DANE (RFC 7672 8.1), which behind a
+	 * CNAME is not the name as written */
+	sni = pol->tlsa_base ? pol->tlsa_base : servername;
+	if (sni && !is_address(sni)) {
+		SSL_set_tlsext_host_name(ssl, sni);
+		TRACE("tls: SNI %s", sni);
+	}
 	*dane = 0;
 	if (pol->tlsa_count > 0) {
 		if (dane_add(ssl, pol, servername, dane) != 0) {

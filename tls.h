@@ -42,6 +42,12 @@ struct tls_policy {
 	 * 2 and 3; tls.c uses those OpenSSL accepts, RFC 7672 2.2) */
 	const struct dns_tlsa *tlsa;
 	size_t tlsa_count;
+	/* where they were found (RFC 7672 2.2.2): the TLSA base domain -- the
+	 * SNI name, and the first name DANE-TA accepts -- and, when the peer's
+	 * name was a CNAME, the chain's other name (its end, or the name as
+	 * written), which DANE-TA accepts too; NULL: the servername alone */
+	const char *tlsa_base;
+	const char *tlsa_other_name;
 	/* MTA-STS (mtasts.c): enforced here (the K report says so), or in
 	 * testing mode: check the chain and name as enforce would, trace the
 	 * outcome, refuse nothing */

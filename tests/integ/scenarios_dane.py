@@ -20,6 +20,7 @@ def z_tlsa_lookup(mx, host):
 
 
 DNSFWD = "192.0.2.55"     # bed.d/31-dnsfwd.sh: unbound, but AAAA SERVFAIL for some names
+NOMATCH = "no matching DANE TLSA records"
 
 
 def dnsfwd_servfailed(name):
@@ -170,4 +171,128 @@ S += [
     Scn("dane-pin-instead", "dane-bad.qrtest", ["a@dane-bad.qrtest"],
         control=tlsdest("%dane-bad.qrtest:=" + fp("sha256", TLSD + "/mx-tls.crt")), expect_rcpts=[r],
         final=K_tls(IP60), checks=[delivered("pf-tls")]),
+]
+
+# ---- TLSA behind a CNAME (issue 22.4, RFC 7672 2.2.2): when the MX host's address
+# lookup followed CNAMEs and the whole chain validated, TLSA first at the chain's
+# end, then at the name as written; the base domain found is the SNI name, and
+# DANE-TA accepts both names (the certificate of 192.0.2.69 names mx-dane-ta and
+# mx-dane-ta-alias). The reports keep the MX name as written.
+S += [
+    Scn("dane-cname-target-mismatch", "dane-cn-bad.qrtest", ["a@dane-cn-bad.qrtest"], env=TRACE,
+        final=z_tlsa("mx-dane-cn-bad.qrtest", "dane-cn-bad.qrtest", NOMATCH),
+        checks=[nd("pf-tls"),
+                trace_has(r"dns: mx-dane-cn-bad\.qrtest: status 0, 1 address\(es\), DNSSEC-validated, "
+                          r"CNAME chain to mx-dane-cn-bad-t\.qrtest",
+                          r"dns: TLSA _25\._tcp\.mx-dane-cn-bad-t\.qrtest: status 0, 1 record\(s\), DNSSEC-validated",
+                          r"tls: DANE: TLSA base domain mx-dane-cn-bad-t\.qrtest \(the CNAME target of "
+                          r"mx-dane-cn-bad\.qrtest\)")]),
+    Scn("dane-cname-target-match", "dane-cn-ok.qrtest", ["a@dane-cn-ok.qrtest"], env=TRACE,
+        expect_rcpts=[r], final=K_tls(IP60, dane=True),
+        checks=[delivered("pf-tls"), received("pf-tls"),
+                trace_has(r"dns: TLSA _25\._tcp\.mx-dane-cn-ok-t\.qrtest: status 0, 1 record\(s\), DNSSEC-validated",
+                          r"tls: DANE: TLSA base domain mx-dane-cn-ok-t\.qrtest \(the CNAME target of "
+                          r"mx-dane-cn-ok\.qrtest\)",
+                          r"tls: SNI mx-dane-cn-ok-t\.qrtest",
+                          r"tls: DANE authenticated the peer")]),
+    Scn("dane-cname-chain-of-two", "dane-cn2.qrtest", ["a@dane-cn2.qrtest"], env=TRACE,
+        expect_rcpts=[r], final=K_tls(IP60, dane=True),
+        checks=[delivered("pf-tls"),
+                trace_has(r"tls: DANE: TLSA base domain mx-dane-cn-ok-t\.qrtest \(the CNAME target of "
+                          r"mx-dane-cn2\.qrtest\)")]),
+    # nothing at the target (secure NXDOMAIN): the name as written, whose record is wrong
+    Scn("dane-cname-alias-mismatch", "dane-cn-alias.qrtest", ["a@dane-cn-alias.qrtest"], env=TRACE,
+        final=z_tlsa("mx-dane-cn-alias.qrtest", "dane-cn-alias.qrtest", NOMATCH),
+        checks=[nd("pf-tls"),
+                trace_has(r"dns: TLSA _25\._tcp\.mx-dane-cn-alias-t\.qrtest: status 1, 0 record\(s\), DNSSEC-validated",
+                          r"tls: DANE: no secure TLSA records at the CNAME target mx-dane-cn-alias-t\.qrtest: "
+                          r"trying mx-dane-cn-alias\.qrtest as written",
+                          r"dns: TLSA _25\._tcp\.mx-dane-cn-alias\.qrtest: status 0, 1 record\(s\), DNSSEC-validated",
+                          r"tls: DANE: TLSA base domain mx-dane-cn-alias\.qrtest",
+                          r"tls: SNI mx-dane-cn-alias\.qrtest")]),
+    Scn("dane-cname-alias-match", "dane-cn-alias-ok.qrtest", ["a@dane-cn-alias-ok.qrtest"],
+        expect_rcpts=[r], final=K_tls(IP60, dane=True), checks=[delivered("pf-tls")]),
+    # the lookup at the target fails (bogus: SERVFAIL): Z, the alias's (right) record unused
+    Scn("dane-cname-target-bogus", "dane-cn-bogus.qrtest", ["a@dane-cn-bogus.qrtest"], env=TRACE,
+        final=z_tlsa_lookup("mx-dane-cn-bogus.qrtest", "dane-cn-bogus.qrtest"),
+        checks=[nd("pf-tls"), trace_lacks(r"dns: TLSA _25\._tcp\.mx-dane-cn-bogus\.qrtest")]),
+    # an insecure answer at the target counts as none there: the alias's (right) record
+    Scn("dane-cname-target-insecure", "dane-cn-insectlsa.qrtest", ["a@dane-cn-insectlsa.qrtest"], env=TRACE,
+        expect_rcpts=[r], final=K_tls(IP60, dane=True),
+        checks=[delivered("pf-tls"),
+                trace_has(r"dns: TLSA _25\._tcp\.mx-dane-insectlsa\.qrtest: status 0, 1 record\(s\), not validated",
+                          r"tls: DANE: TLSA base domain mx-dane-cn-insectlsa\.qrtest")]),
+    # DANE-TA: the certificate names the target (the base domain) ...
+    Scn("dane-ta-cname-target-named", "dane-ta-cn.qrtest", ["a@dane-ta-cn.qrtest"], env=TRACE,
+        expect_rcpts=[r], final=K_tls(IP69, dane=True),
+        checks=[delivered("pf-tls"), via_service("pf-tls", "postfix-dane"),
+                trace_has(r"tls: DANE: TLSA base domain mx-dane-ta\.qrtest \(the CNAME target of mx-dane-ta-cn\.qrtest\)",
+                          r"tls: SNI mx-dane-ta\.qrtest",
+                          r"tls: DANE: DANE-TA names mx-dane-ta\.qrtest mx-dane-ta-cn\.qrtest")]),
+    # ... or only the name as written ...
+    Scn("dane-ta-cname-alias-named", "dane-ta-alias.qrtest", ["a@dane-ta-alias.qrtest"], env=TRACE,
+        expect_rcpts=[r], final=K_tls(IP69, dane=True),
+        checks=[delivered("pf-tls"), via_service("pf-tls", "postfix-dane"),
+                trace_has(r"tls: DANE: TLSA base domain mx-dane-ta-canon\.qrtest \(the CNAME target of "
+                          r"mx-dane-ta-alias\.qrtest\)",
+                          r"tls: SNI mx-dane-ta-canon\.qrtest")]),
+    # ... or neither: no other name is accepted
+    Scn("dane-ta-cname-neither-named", "dane-ta-cnwrong.qrtest", ["a@dane-ta-cnwrong.qrtest"],
+        final=z_tlsa("mx-dane-ta-cnwrong.qrtest", "dane-ta-cnwrong.qrtest", "hostname mismatch"),
+        checks=[nd("pf-tls")]),
+    # the same for a route's relay name and for a host without MX
+    Scn("dane-cname-relay-mismatch", "route.qrtest", ["a@route.qrtest"],
+        control=route(["route.qrtest:mx-dane-cn-bad.qrtest"]),
+        final=z_tlsa("mx-dane-cn-bad.qrtest", "route.qrtest", NOMATCH), checks=[nd("pf-tls")]),
+    Scn("dane-cname-relay-match", "route.qrtest", ["a@route.qrtest"],
+        control=route(["route.qrtest:mx-dane-cn-ok.qrtest"]), expect_rcpts=[r], final=K_tls(IP60, dane=True),
+        checks=[delivered("pf-tls")]),
+    Scn("dane-cname-implicit-mx-mismatch", "dane-cn-nomx.qrtest", ["a@dane-cn-nomx.qrtest"],
+        final=z_tlsa("dane-cn-nomx.qrtest", "dane-cn-nomx.qrtest", NOMATCH), checks=[nd("pf-tls")]),
+    Scn("dane-cname-implicit-mx-match", "dane-cn-nomx-ok.qrtest", ["a@dane-cn-nomx-ok.qrtest"],
+        expect_rcpts=[r], final=K_tls(IP60, dane=True), checks=[delivered("pf-tls")]),
+]
+
+# ---- an unsigned domain whose MX is a signed host with TLSA (issue 22.5, RFC 7672
+# 2.2.1): the MX answer is insecure, the host's address and TLSA records validate,
+# so it is held to its TLSA records (bed.d/30-dane.sh: <name>.insecure.qrtest)
+S += [
+    Scn("dane-insecure-mx-secure-host-mismatch", "dane-bad.insecure.qrtest", ["a@dane-bad.insecure.qrtest"],
+        env=TRACE, final=z_tlsa("mx-dane-bad.qrtest", "dane-bad.insecure.qrtest", NOMATCH),
+        checks=[nd("pf-tls"),
+                trace_has(r"dns: MX dane-bad\.insecure\.qrtest: status 0, 1 record\(s\)",
+                          r"dns: mx-dane-bad\.qrtest: status 0, 1 address\(es\), DNSSEC-validated",
+                          r"dns: TLSA _25\._tcp\.mx-dane-bad\.qrtest: status 0, 1 record\(s\), DNSSEC-validated")]),
+    Scn("dane-insecure-mx-secure-host-match", "dane-ee.insecure.qrtest", ["a@dane-ee.insecure.qrtest"],
+        expect_rcpts=[r], final=K_tls(IP60, dane=True), checks=[delivered("pf-tls"), received("pf-tls")]),
+    Scn("dane-insecure-mx-secure-host-ta", "dane-ta.insecure.qrtest", ["a@dane-ta.insecure.qrtest"],
+        expect_rcpts=[r], final=K_tls(IP69, dane=True), checks=[delivered("pf-tls")]),
+    Scn("dane-insecure-mx-secure-cname-host", "dane-cn.insecure.qrtest", ["a@dane-cn.insecure.qrtest"],
+        expect_rcpts=[r], final=K_tls(IP60, dane=True), checks=[delivered("pf-tls")]),
+]
+
+# ---- a SERVFAIL is an answer (issue 22.6, SPEC 5): unbound (validating) says SERVFAIL
+# for bogus data; nsd, listed after it, answers the same question without AD (a
+# referral for the bogus child zone). That answer must not turn "bogus" into
+# "insecure": the lookup fails (Z), whatever the next server says.
+DNS2 = "192.0.2.53 192.0.2.54"
+S += [
+    Scn("dane-bogus-tlsa-servfail-then-unvalidated", "dane-bogus.qrtest", ["a@dane-bogus.qrtest"],
+        dnscache=DNS2, env=TRACE, final=z_tlsa_lookup("mx-dane-bogus.qrtest", "dane-bogus.qrtest"),
+        checks=[nd("pf-tls"),
+                trace_has(r"dns: _25\._tcp\.mx-dane-bogus\.qrtest TLSA: SERVFAIL from 192\.0\.2\.53: "
+                          r"from now on only a validated \(AD\) answer counts",
+                          r"dns: _25\._tcp\.mx-dane-bogus\.qrtest TLSA: the answer from 192\.0\.2\.54 is not "
+                          r"validated \(no AD\) after a SERVFAIL: the lookup fails")]),
+    # a bogus mail domain: the unvalidated "no MX" would have meant the implicit MX,
+    # and nsd's unvalidated "no address" then a bounce (#5.4.4)
+    Scn("dns-bogus-mx-servfail-then-unvalidated", "bogus.qrtest", ["a@bogus.qrtest"], dnscache=DNS2,
+        env=TRACE, final=Z412,
+        checks=[trace_has(r"dns: bogus\.qrtest MX: SERVFAIL from 192\.0\.2\.53: "
+                          r"from now on only a validated \(AD\) answer counts",
+                          r"dns: bogus\.qrtest MX: the answer from 192\.0\.2\.54 is not validated \(no AD\) "
+                          r"after a SERVFAIL: the lookup fails")]),
+    # the first server validates: the second is never asked
+    Scn("dane-two-resolvers-validated", "dane-ee.qrtest", ["a@dane-ee.qrtest"], dnscache=DNS2,
+        expect_rcpts=[r], final=K_tls(IP60, dane=True), checks=[delivered("pf-tls")]),
 ]

@@ -1858,8 +1858,23 @@ respond(int fd, int tcp, int which, const unsigned char *q, size_t qlen,
 			emit(srv_fd[S_U2], tcp, &r, to, tolen);
 		}
 	}
-	if (strcmp(name, "servfail.test") == 0 && which == 0) {
+	/* SERVFAIL from 127.0.0.1 (a validating resolver's word for bogus
+	 * data); 127.0.0.2 answers as a non-validating resolver would, or
+	 * validated (servfail-ad.test) */
+	if ((strcmp(name, "servfail.test") == 0 || strcmp(name, "servfail-ad.test") == 0 ||
+	    strcmp(name, "servfail-nx.test") == 0 || strcmp(name, "_25._tcp.servfail.test") == 0 ||
+	    strcmp(name, "_mta-sts.servfail.test") == 0) && which == 0) {
 		reply_start(&r, q, pos, 2);
+		emit(fd, tcp, &r, to, tolen);
+		return;
+	}
+	if (strcmp(name, "servfail-nx.test") == 0) {
+		reply_start(&r, q, pos, 3);
+		emit(fd, tcp, &r, to, tolen);
+		return;
+	}
+	if (strcmp(name, "refused1.test") == 0 && which == 0) {
+		reply_start(&r, q, pos, 5);
 		emit(fd, tcp, &r, to, tolen);
 		return;
 	}
@@ -1919,7 +1934,7 @@ respond(int fd, int tcp, int which, const unsigned char *q, size_t qlen,
 	reply_start(&r, q, pos,
 	    strcmp(name, "ad.test") == 0 || strcmp(name, "_25._tcp.dane.test") == 0 ||
 	    strcmp(name, "_25._tcp.big.test") == 0 || strcmp(name, "v6fail.test") == 0 ||
-	    strcmp(name, "v4fail.test") == 0 ? 0x20 : 0);
+	    strcmp(name, "v4fail.test") == 0 || strcmp(name, "servfail-ad.test") == 0 ? 0x20 : 0);
 	if (strcmp(name, "tc.test") == 0 && qtype == DNS_T_A) {
 		char a[32];
 
@@ -1944,6 +1959,15 @@ respond(int fd, int tcp, int which, const unsigned char *q, size_t qlen,
 	} else if (strcmp(name, "servfail.test") == 0 && qtype == DNS_T_A) {
 		rr_a(&r, "@", "192.0.2.3");
 		an++;
+	} else if (strcmp(name, "servfail-ad.test") == 0 && qtype == DNS_T_A) {
+		rr_a(&r, "@", "192.0.2.7");
+		an++;
+	} else if (strcmp(name, "refused1.test") == 0 && qtype == DNS_T_A) {
+		rr_a(&r, "@", "192.0.2.8");
+		an++;
+	} else if (strcmp(name, "_mta-sts.servfail.test") == 0 && qtype == DNS_T_TXT) {
+		rr_txt(&r, "@", "v=STSv1; id=sf1");
+		an++;
 	} else if (strcmp(name, "late.test") == 0 && qtype == DNS_T_A) {
 		rr_a(&r, "@", "192.0.2.4");
 		an++;
@@ -1961,6 +1985,15 @@ respond(int fd, int tcp, int which, const unsigned char *q, size_t qlen,
 			rr_a(&r, "ok.test", "192.0.2.1");
 			an++;
 		}
+	} else if (strcmp(name, "cnsplit.test") == 0 && qtype == DNS_T_A) {
+		/* the A and AAAA answers' chains end at different names */
+		rr_cname(&r, "@", "a.split.test");
+		rr_a(&r, "a.split.test", "192.0.2.9");
+		an += 2;
+	} else if (strcmp(name, "cnsplit.test") == 0 && qtype == DNS_T_AAAA) {
+		rr_cname(&r, "@", "b.split.test");
+		rr_aaaa(&r, "b.split.test", "2001:db8::9");
+		an += 2;
 	} else if (strcmp(name, "mx.test") == 0 && qtype == DNS_T_MX) {
 		rr_mx(&r, "@", 10, "b.mx.test");
 		rr_mx(&r, "@", 5, "A.mx.test");
@@ -2133,6 +2166,23 @@ test_live(void)
 	    "cname.test: st %d n %zu", st, n);
 	st = dns_ip("nx.test", ip, DNS_IP_MAX, &n, &ad);
 	CHECK(st == DNS_NXDOMAIN && n == 0, "nx.test: st %d n %zu", st, n);
+	/* the chain's end, for DANE's TLSA base domain */
+	{
+		char canon[DNS_NAME_MAX + 1];
+
+		st = dns_ip_canon("cname.test", ip, DNS_IP_MAX, &n, &ad, canon);
+		CHECK(st == DNS_OK && n == 1 && strcmp(canon, "ok.test") == 0, "cname.test canon: st %d n %zu %s",
+		    st, n, canon);
+		st = dns_ip_canon("OK.test.", ip, DNS_IP_MAX, &n, &ad, canon);
+		CHECK(st == DNS_OK && n == 2 && strcmp(canon, "ok.test") == 0, "OK.test. canon: st %d n %zu %s",
+		    st, n, canon);
+		st = dns_ip_canon("nx.test", ip, DNS_IP_MAX, &n, &ad, canon);
+		CHECK(st == DNS_NXDOMAIN && canon[0] == '\0', "nx.test canon: st %d %s", st, canon);
+		/* two chains: the AAAA lookup counts as failed, its address unused */
+		st = dns_ip_canon("cnsplit.test", ip, DNS_IP_MAX, &n, &ad, canon);
+		CHECK(st == DNS_OK && n == 1 && ip[0].af == AF_INET && strcmp(canon, "a.split.test") == 0,
+		    "cnsplit.test: st %d n %zu %s", st, n, canon);
+	}
 	st = dns_mx("nx.test", mx, DNS_MX_MAX, &n, NULL);
 	CHECK(st == DNS_NXDOMAIN && n == 0, "nx.test MX: st %d n %zu", st, n);
 	st = dns_mx("ok.test", mx, DNS_MX_MAX, &n, &ad);
@@ -2214,14 +2264,54 @@ test_live(void)
 	    "late.test: st %d n %zu", st, n);
 	CHECK(dt >= 900 && dt < 2500, "late.test took %lld ms", (long long)dt);
 
-	/* SERVFAIL from the first server: the second one answers at once */
+	/* SERVFAIL from the first server (a validating resolver's "bogus"):
+	 * the second one is asked at once, but its answer counts only when
+	 * validated -- else "bogus" would become "insecure" (SPEC 5) */
 	use_servers("127.0.0.1, 127.0.0.2", 5);
 	t0 = ms();
 	st = dns_ip("servfail.test", ip, DNS_IP_MAX, &n, &ad);
 	dt = ms() - t0;
-	CHECK(st == DNS_OK && n == 1 && strcmp(ip_text(&ip[0]), "192.0.2.3") == 0,
-	    "servfail.test: st %d n %zu", st, n);
+	CHECK(st == DNS_TEMP && n == 0 && ad == 0, "servfail.test, unvalidated after SERVFAIL: st %d n %zu ad %d",
+	    st, n, ad);
 	CHECK(dt < 900, "servfail.test took %lld ms", (long long)dt);
+	t0 = ms();
+	st = dns_ip("servfail-ad.test", ip, DNS_IP_MAX, &n, &ad);
+	dt = ms() - t0;
+	CHECK(st == DNS_OK && n == 1 && strcmp(ip_text(&ip[0]), "192.0.2.7") == 0 &&
+	    ad == (DNS_AD_IP4 | DNS_AD_IP6), "servfail-ad.test, validated after SERVFAIL: st %d n %zu ad %d",
+	    st, n, ad);
+	CHECK(dt < 900, "servfail-ad.test took %lld ms", (long long)dt);
+	/* an unvalidated NXDOMAIN after a SERVFAIL must not bounce the mail */
+	st = dns_mx("servfail-nx.test", mx, DNS_MX_MAX, &n, &ad);
+	CHECK(st == DNS_TEMP && n == 0 && ad == 0, "servfail-nx.test MX: st %d n %zu ad %d", st, n, ad);
+	st = dns_ip("servfail-nx.test", ip, DNS_IP_MAX, &n, &ad);
+	CHECK(st == DNS_TEMP && n == 0, "servfail-nx.test: st %d n %zu", st, n);
+	/* the TLSA of the bed's dane-bogus-tlsa-servfail-then-unvalidated:
+	 * SERVFAIL, then an authoritative server's unvalidated "no records" */
+	st = dns_tlsa("_25._tcp.servfail.test", tlsa, DNS_TLSA_MAX, &n, &ad);
+	CHECK(st == DNS_TEMP && n == 0 && ad == 0, "TLSA after SERVFAIL: st %d n %zu ad %d", st, n, ad);
+	/* a question that does not ask for DNSSEC (ad NULL, no DO) moves on
+	 * as before: nothing in its answer is trusted for its DNSSEC status */
+	st = dns_ip("servfail.test", ip, DNS_IP_MAX, &n, NULL);
+	CHECK(st == DNS_OK && n == 1 && strcmp(ip_text(&ip[0]), "192.0.2.3") == 0,
+	    "servfail.test without DNSSEC: st %d n %zu", st, n);
+	{
+		static struct dns_txtset txt;
+		enum dns_status tst;
+
+		st = dns_mx_txt("servfail.test", mx, DNS_MX_MAX, &n, &ad, "_mta-sts.servfail.test", &txt, &tst);
+		CHECK(st == DNS_TEMP && tst == DNS_OK && txt.count == 1 &&
+		    strcmp(txt.rec[0].data, "v=STSv1; id=sf1") == 0,
+		    "servfail.test MX+TXT: MX st %d, TXT st %d count %zu", st, tst, txt.count);
+	}
+	/* REFUSED is no verdict on the data: the next server's unvalidated
+	 * answer counts */
+	t0 = ms();
+	st = dns_ip("refused1.test", ip, DNS_IP_MAX, &n, &ad);
+	dt = ms() - t0;
+	CHECK(st == DNS_OK && n == 1 && strcmp(ip_text(&ip[0]), "192.0.2.8") == 0 && ad == 0,
+	    "refused1.test: st %d n %zu ad %d", st, n, ad);
+	CHECK(dt < 900, "refused1.test took %lld ms", (long long)dt);
 	t0 = ms();
 	st = dns_mx("refused.test", mx, DNS_MX_MAX, &n, &ad);
 	dt = ms() - t0;

@@ -10,7 +10,10 @@
 # for child zones delegated from qrtest.:
 #   insecure.qrtest                 unsigned, no DS: insecure; its MX
 #                                   mx.insecure.qrtest (192.0.2.60) has a
-#                                   TLSA that would not match: ignored
+#                                   TLSA that would not match: ignored;
+#                                   <name>.insecure.qrtest: an unsigned
+#                                   customer domain whose MX is a signed
+#                                   host of qrtest. with TLSA (issue 22.5)
 #   _tcp.mx-dane-insectlsa.qrtest   unsigned, no DS: the TLSA answer is
 #                                   insecure though the MX and its address
 #                                   are secure (a non-matching TLSA: ignored)
@@ -47,6 +50,10 @@ dane_zone "insecure.$ZONE" <<EOF
 @ MX 10 mx
 mx A 192.0.2.60
 _25._tcp.mx TLSA 3 1 1 $tlsa_wrong
+dane-ee MX 10 mx-dane-ee.$ZONE.
+dane-bad MX 10 mx-dane-bad.$ZONE.
+dane-ta MX 10 mx-dane-ta.$ZONE.
+dane-cn MX 10 mx-dane-cn-ok.$ZONE.
 EOF
 dane_zone "_tcp.mx-dane-insectlsa.$ZONE" <<EOF
 _25 TLSA 3 1 1 $tlsa_wrong
@@ -112,5 +119,16 @@ dane_expect "_25._tcp.mx-dane-ee.$ZONE" TLSA "NOERROR ad"
 dane_expect "nxdomain.$ZONE" A "NXDOMAIN ad"
 dane_expect "_25._tcp.mx-dane-insectlsa.$ZONE" TLSA "NOERROR -"
 dane_expect "mx.insecure.$ZONE" A "NOERROR -"
+dane_expect "dane-bad.insecure.$ZONE" MX "NOERROR -"
+dane_expect "mx-dane-cn-bad.$ZONE" A "NOERROR ad"
+dane_expect "_25._tcp.mx-dane-cn-bad.$ZONE" TLSA "NXDOMAIN ad"
 dane_expect "_25._tcp.mx-dane-bogus.$ZONE" TLSA "SERVFAIL -"
+# nsd itself, asked as a second resolver after unbound (issue 22.6), answers
+# the bogus TLSA name with a referral: NOERROR, no records, no AD
+got=$(in_client dig +time=5 +tries=1 +dnssec @"$NSD4" "_25._tcp.mx-dane-bogus.$ZONE" TLSA 2>&1 | awk '
+    /status:/ { st = $6; sub(",", "", st) }
+    /;; flags:/ { ad = ($0 ~ / ad[ ;]/) ? "ad" : "-" }
+    /ANSWER: / { an = $0; sub(/.*ANSWER: /, "", an); sub(/,.*/, "", an) }
+    END { print st, ad, an }')
+[ "$got" = "NOERROR - 0" ] || die "30-dane: nsd gave '$got' for the bogus TLSA name, want 'NOERROR - 0'"
 dane_expect "bogus.$ZONE" MX "SERVFAIL -"
