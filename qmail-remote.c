@@ -192,7 +192,7 @@ dane_policy(struct tls_policy *pol, const struct peer *pr, unsigned port)
 	char qname[DNS_NAME_MAX + 16];
 	size_t i;
 
-	if (!pr->secure || pol->no_tlsa || pol->level == TLS_NEVER)
+	if (!pr->secure || pol->no_tlsa)	/* '/', '%', '!' lines; not notlshosts/ */
 		return 0;
 	(void)snprintf(qname, sizeof qname, "_%u._tcp.%s", port, pr->name);
 	if (strcmp(qname, last) != 0) {	/* the same MX's other addresses: ask once */

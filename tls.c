@@ -77,8 +77,23 @@ apply_rule(struct tls_policy *pol, const struct ctl_tlsdest *t)
 		pol->smtps = t->smtps || t->qmtps;
 		pol->qmtps = t->qmtps;
 	}
-	if (t->no_starttls)
+	if (t->no_starttls) {
 		pol->level = TLS_NEVER;
+		pol->no_tlsa = 1;	/* '!' names the destination: DANE too is off (SPEC 8) */
+	}
+}
+
+/*
+ * A line whose only word is '/' (named, or the default): it switches TLSA
+ * lookups off and says nothing else about TLS, so it is not the admin's
+ * word on TLS that overrides skarnet's tlsstrictness (SPEC 7).
+ */
+static int
+only_no_tlsa(const struct ctl_tlsdest *t)
+{
+	return t->no_tlsa && !t->mandatory && t->verify == TLSV_NONE && !t->allow_anon &&
+	    !t->plain_retry && !t->explicit_star && !t->no_starttls && !t->cafile && !t->ciphers &&
+	    !t->verifydepth && !t->port;
 }
 
 void
@@ -112,8 +127,10 @@ tls_policy_for(struct tls_policy *pol, const struct config *cfg,
 				pol->level = TLS_NAME;
 			TRACE("tls: policy from %s", pol->pem_path);
 		} else if (no_tls && pol->level <= TLS_MAY) {
+			/* no STARTTLS unless DNS publishes TLSA records: those hold
+			 * whatever the compatibility files say (SPEC 8) */
 			pol->level = TLS_NEVER;
-			TRACE("tls: notlshosts/ or tlshosts/exhaustivelist: no TLS");
+			TRACE("tls: notlshosts/ or tlshosts/exhaustivelist: no TLS (unless DANE)");
 		}
 	}
 	/*
@@ -121,9 +138,11 @@ tls_policy_for(struct tls_policy *pol, const struct config *cfg,
 	 * Where s/qmail's tlsdestinations speaks -- a line for this
 	 * destination, or any default line -- it decides alone (SPEC 3): a
 	 * pinned ('%') or anonymous ('-') destination must not be made to
-	 * verify a chain it does not have.
+	 * verify a chain it does not have. A '/' line (TLSA off, nothing
+	 * more) does not speak about TLS: the strictness holds (SPEC 7).
 	 */
-	if (cfg->tlsstrictness >= 2 && pol->level != TLS_NEVER && !named && !cfg->tls_default.line) {
+	if (cfg->tlsstrictness >= 2 && pol->level != TLS_NEVER && (!named || only_no_tlsa(named)) &&
+	    (!cfg->tls_default.line || only_no_tlsa(&cfg->tls_default))) {
 		if (pol->level < TLS_NAME)
 			pol->level = TLS_NAME;
 		if (!pol->cafile && cfg->trustanchors)
