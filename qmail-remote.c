@@ -246,7 +246,7 @@ dane_policy(struct tls_policy *pol, const struct peer *pr, unsigned port)
 	const char *base[2];
 	size_t nbase = 0, i;
 
-	if (!pr->secure || pol->no_tlsa || pol->level == TLS_NEVER)
+	if (!pr->secure || pol->no_tlsa)	/* '/', '%', '!' lines; not notlshosts/ */
 		return 0;
 	(void)snprintf(key, sizeof key, "%u %s %s", port, pr->name, pr->canon ? pr->canon : "");
 	if (strcmp(key, last) != 0) {	/* the same MX's other addresses: ask once */

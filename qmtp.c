@@ -300,16 +300,16 @@ qmtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 		said_from(&said, resp, len);
 		switch (resp[0]) {
 		case 'K':
-			report_recipient('r', p->recips[i], p->host, &said);
+			report_recipient('r', p->recips[i], p->host, &said, 0);
 			accepted_said = said;
 			++accepted;
 			break;
 		case 'Z':
-			report_recipient('s', p->recips[i], p->host, &said);
+			report_recipient('s', p->recips[i], p->host, &said, 0);
 			++temporary;
 			break;
 		default:
-			report_recipient('h', p->recips[i], p->host, &said);
+			report_recipient('h', p->recips[i], p->host, &said, 0);
 			break;
 		}
 	}

@@ -104,6 +104,7 @@ fail_set(struct fail *f, char letter, enum report_text text, const char *detail)
 	f->letter = letter;
 	f->text = text;
 	f->subcode = 0;
+	f->tls_fell_back = 0;
 	if (detail) {
 		n = strlen(detail);
 		if (n >= sizeof f->detail)
@@ -241,6 +242,21 @@ reason(struct sbuf *b, const char *why)
 	}
 }
 
+/*
+ * SPEC 7: mail that went out without TLS after TLS to host failed says so,
+ * so that qmail's log tells a broken handshake from a server that offers
+ * no STARTTLS: the last line of a K report (after "Remote host said:", so
+ * that the classic lines stay together for log parsers), the first line of
+ * a refusal that asked for TLS (the likely cause first).
+ */
+static void
+fell_back(struct sbuf *b, const char *host)
+{
+	sb_puts(b, "TLS to ");
+	sb_puts(b, host);
+	sb_puts(b, " failed; sent without TLS.\n");
+}
+
 size_t
 report_format(const struct fail *f, char *buf, size_t size)
 {
@@ -248,6 +264,8 @@ report_format(const struct fail *f, char *buf, size_t size)
 	size_t n;
 
 	sb_put(&b, &f->letter, 1);
+	if (f->tls_fell_back && f->letter != 'K')
+		fell_back(&b, f->host);
 	switch (f->text) {
 	case T_NONE:
 	case T_TEXT:
@@ -435,6 +453,8 @@ report_format(const struct fail *f, char *buf, size_t size)
 		break;
 	}
 	sb_said(&b, &f->said);
+	if (f->tls_fell_back && f->letter == 'K')
+		fell_back(&b, f->host);
 	return b.len;
 }
 
@@ -486,13 +506,16 @@ emit(const char *rep, size_t len, const char *recip)
 }
 
 void
-report_recipient(char letter, const char *recip, const char *host, const struct said *said)
+report_recipient(char letter, const char *recip, const char *host, const struct said *said,
+    int tls_fell_back)
 {
-	char buf[SAID_MAX + 256];
+	char buf[SAID_MAX + 512];
 	struct sbuf b = { buf, 0, sizeof buf };
 
 	sb_put(&b, &letter, 1);
 	if (letter != 'r') {	/* classic: a bare "r" for acceptance */
+		if (tls_fell_back)
+			fell_back(&b, host);
 		sb_puts(&b, host);
 		sb_puts(&b, " does not like recipient.\n");
 		sb_said(&b, said);

@@ -73,6 +73,9 @@ struct fail {
 	char letter;		/* 'K', 'Z' or 'D' */
 	enum report_text text;
 	int critical;		/* the final dot was sent: "Possible duplicate!" */
+	int tls_fell_back;	/* sent without TLS after TLS to this host failed (SPEC 7):
+				 * the K report ends, a refusal that asked for TLS
+				 * begins, with "TLS to H failed; sent without TLS." */
 	int subcode;		/* T_AUTH: which enum auth_error */
 	char host[64];		/* the peer's address as text */
 	char mxname[264];	/* the peer's name (TLS texts' "remotehost") */
@@ -83,8 +86,11 @@ struct fail {
 
 void fail_set(struct fail *f, char letter, enum report_text text, const char *detail);
 
-/* r/h/s for one recipient, in argv order (recip only shows on a terminal). */
-void report_recipient(char letter, const char *recip, const char *host, const struct said *said);
+/* r/h/s for one recipient, in argv order (recip only shows on a terminal);
+ * tls_fell_back: a refusal that asked for TLS after a fallback to
+ * plaintext, whose text then begins with the TLS failure. */
+void report_recipient(char letter, const char *recip, const char *host, const struct said *said,
+    int tls_fell_back);
 /* Writes out what is buffered (the recipient reports so far). */
 void report_flush(void);
 /* timeoutremote, for the text of a connection that timed out. */

@@ -202,6 +202,38 @@ send_line(struct conn *c, const char *a, const char *b, const char *d)
 	}
 }
 
+/*
+ * This session goes on without TLS after TLS to the host failed: a refused
+ * STARTTLS that the policy let pass, or the retry after a failed handshake
+ * (p->plaintext_only). SPEC 7: its K report says so, and a refusal that
+ * asks for TLS is then temporary (refused_for_tls).
+ */
+static int tls_fell_back;
+
+/* A reply that asks for TLS or authentication: 530 (RFC 3207 4, RFC 4954
+ * 6), 538 (RFC 4954 6), or a 5xx whose enhanced status code (RFC 3463,
+ * first line) is 5.7.x, "security or policy status". */
+static int
+asks_for_tls(const struct said *s)
+{
+	const char *t = s->text;
+
+	if (s->code == 530 || s->code == 538)
+		return 1;
+	return s->code >= 500 && s->code <= 599 && s->len >= 9 && (t[3] == ' ' || t[3] == '-') &&
+	    t[4] == '5' && t[5] == '.' && t[6] == '7' && t[7] == '.' && t[8] >= '0' && t[8] <= '9';
+}
+
+/* After a fallback to plaintext, a refusal that asks for TLS has the TLS
+ * failure as its likely cause (a server that requires STARTTLS, a relay
+ * that authorises by client certificate): temporary, never a bounce, and
+ * its report names the TLS failure first (SPEC 7). */
+static int
+refused_for_tls(const struct said *s)
+{
+	return tls_fell_back && asks_for_tls(s);
+}
+
 /* Best effort: a QUIT the peer may or may not read. Classic qmail does not
  * wait for the 221: waiting for the remote side is just too ridiculous. */
 static int quit_sent;
@@ -318,16 +350,23 @@ hello(struct conn *c, const struct smtp_params *p, struct fail *f, struct ehlo *
 		/* classic: a refused name is never final; a bad helohost must
 		 * not bounce a whole domain's mail (SPEC 6) */
 		f->letter = 'Z';
+		f->tls_fell_back = refused_for_tls(&said);
 		return SMTP_NEXT;
 	}
 	return SMTP_FINAL;
 }
 
-/* Opportunistic TLS that may do without: never DANE, a named line, '*'. */
+/*
+ * May this delivery go on without TLS after TLS failed? Only opportunistic
+ * TLS may (never DANE, a named line, '*'; also: '?' where the caller asks),
+ * and never with AUTH credentials: they go only where TLS was had, and a
+ * relay that wants them refuses the plaintext session anyway (SPEC 7;
+ * Postfix's rule: no plaintext fallback with SASL credentials).
+ */
 static int
-may_fall_back(const struct tls_policy *pol, int also)
+may_fall_back(const struct smtp_params *p, int also)
 {
-	return pol->level == TLS_MAY && (pol->fallback || also);
+	return p->tls->level == TLS_MAY && (p->tls->fallback || also) && !p->auth_user;
 }
 
 /* The handshake under the policy; SMTP_FINAL means "go on". */
@@ -341,8 +380,10 @@ start_tls(struct conn *c, const struct smtp_params *p, struct fail *f)
 	/* only opportunistic TLS may be retried without it: '?' or the
 	 * built-in default (an attacker who can break a handshake can strip
 	 * STARTTLS too, so deferring would only lose mail) */
-	if (protocol_error && may_fall_back(p->tls, p->tls->plain_retry))
+	if (protocol_error && may_fall_back(p, p->tls->plain_retry))
 		return SMTP_RETRY_PLAIN;
+	if (protocol_error && p->auth_user && p->tls->level == TLS_MAY)
+		TRACE("tls: no retry without TLS: AUTH credentials go only over TLS");
 	return SMTP_NEXT;
 }
 
@@ -367,6 +408,10 @@ bdat_reply(struct conn *c, const struct smtp_params *p, struct fail *f, int last
 	rejected(c, p, f, is_last ? T_AFTERDATA : T_DATA, &said, SMTP_FINAL);
 	if (said.code < 400)
 		f->letter = 'Z';
+	if (!is_last && refused_for_tls(&said)) {	/* a chunk refused as DATA would be */
+		f->letter = 'Z';
+		f->tls_fell_back = 1;
+	}
 	return -1;
 }
 
@@ -486,14 +531,24 @@ envelope(struct conn *c, const struct smtp_params *p, struct fail *f, const stru
 		if (r != REPLY_OK)
 			return broken(c, p, f, got == 0 ? S_MAIL : got <= p->nrecips ? S_RCPT : S_DATA, r, why);
 		if (got == 0) {
-			if (said.code < 200 || said.code > 299)
-				return rejected(c, p, f, T_SENDER, &said, SMTP_FINAL);
+			if (said.code < 200 || said.code > 299) {
+				if (!refused_for_tls(&said))
+					return rejected(c, p, f, T_SENDER, &said, SMTP_FINAL);
+				/* no transaction yet: another host may do TLS */
+				rejected(c, p, f, T_SENDER, &said, SMTP_NEXT);
+				f->letter = 'Z';
+				f->tls_fell_back = 1;
+				return SMTP_NEXT;
+			}
 		} else if (got <= p->nrecips) {
 			if (said.code >= 200 && said.code <= 299) {
-				report_recipient('r', p->recips[got - 1], p->host, &said);
+				report_recipient('r', p->recips[got - 1], p->host, &said, 0);
 				++accepted;
 			} else {
-				report_recipient(said.code >= 500 ? 'h' : 's', p->recips[got - 1], p->host, &said);
+				int for_tls = refused_for_tls(&said);
+
+				report_recipient(said.code >= 500 && !for_tls ? 'h' : 's', p->recips[got - 1],
+				    p->host, &said, for_tls);
 			}
 		}
 	}
@@ -513,6 +568,10 @@ envelope(struct conn *c, const struct smtp_params *p, struct fail *f, const stru
 		rejected(c, p, f, T_DATA, &said, SMTP_FINAL);
 		if (said.code < 400)
 			f->letter = 'Z';
+		if (refused_for_tls(&said)) {
+			f->letter = 'Z';
+			f->tls_fell_back = 1;
+		}
 		return SMTP_FINAL;
 	}
 	if (conn_pending(c) > 0)	/* nothing may follow the 354: out of order */
@@ -534,6 +593,7 @@ accepted_with_tls(const struct conn *c, const struct smtp_params *p, struct fail
 		n = (size_t)snprintf(f->detail, sizeof f->detail, "TLS %stransmitted message accepted (%s).",
 		    tls_dane_authenticated(c) ? "(TLSA validated) " :
 		    p->tls && p->tls->mtasts ? "(MTA-STS enforced) " : "", tls_describe(c));
+	f->tls_fell_back = tls_fell_back;	/* "TLS to H failed; sent without TLS." */
 	if (auth_skipped && n < sizeof f->detail)
 		(void)snprintf(f->detail + n, sizeof f->detail - n, "%s%s.", n ? "\n" : "",
 		    report_auth_text(AUTH_ERR_NOMECH));
@@ -634,6 +694,7 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 
 	memset(&ehlo, 0, sizeof ehlo);
 	quit_sent = 0;
+	tls_fell_back = p->plaintext_only;	/* the retry after a failed handshake */
 	auth_skipped = 0;
 	str_copy(f->host, sizeof f->host, p->host);
 	str_copy(f->mxname, sizeof f->mxname, p->mxname ? p->mxname : p->host);
@@ -642,7 +703,7 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 	/* a retry without TLS exists only where the level allows one: the
 	 * caller never asks otherwise, and this keeps it so */
 	if (p->plaintext_only && p->tls && p->tls->level != TLS_NEVER &&
-	    (p->tls->smtps || !may_fall_back(p->tls, p->tls->plain_retry))) {
+	    (p->tls->smtps || !may_fall_back(p, p->tls->plain_retry))) {
 		fail_set(f, 'Z', T_TLS_UNAVAILABLE, "no retry without TLS under this policy");
 		return SMTP_NEXT;
 	}
@@ -692,17 +753,21 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 				r = hello(c, p, f, &ehlo);
 				if (r != SMTP_FINAL)
 					return (enum smtp_outcome)r;
-			} else if (may_fall_back(p->tls, 0)) {
+			} else if (may_fall_back(p, 0)) {
 				/* SPEC 7: the built-in opportunistic TLS goes on in
 				 * plaintext, as Postfix's "may" does (RFC 3207 4.1) */
 				TRACE("tls: STARTTLS refused (%d): going on without TLS", said.code);
+				tls_fell_back = 1;
 			} else {
 				/* an explicit '*' (seed 000): offered and refused is a
-				 * failure ('?' retries the host without STARTTLS) */
-				fail_set(f, 'Z', T_TLS_STARTTLS, "the server refused STARTTLS");
+				 * failure ('?' retries the host without STARTTLS); so
+				 * is any refusal when credentials are to be sent */
+				fail_set(f, 'Z', T_TLS_STARTTLS, p->auth_user && p->tls->level == TLS_MAY ?
+				    "the server refused STARTTLS, and AUTH credentials go only over TLS" :
+				    "the server refused STARTTLS");
 				f->said = said;
 				quit(c, p);
-				if (p->tls->plain_retry && p->tls->level == TLS_MAY)
+				if (p->tls->plain_retry && may_fall_back(p, 1))
 					return SMTP_RETRY_PLAIN;
 				return SMTP_NEXT;
 			}

@@ -10,6 +10,7 @@
  * Not here: STARTTLS itself and "next MX" (smtp.c, qmail-remote.c), TLSA
  * lookups (dns.c).
  */
+#include <dirent.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,8 +78,23 @@ apply_rule(struct tls_policy *pol, const struct ctl_tlsdest *t)
 		pol->smtps = t->smtps || t->qmtps;
 		pol->qmtps = t->qmtps;
 	}
-	if (t->no_starttls)
+	if (t->no_starttls) {
 		pol->level = TLS_NEVER;
+		pol->no_tlsa = 1;	/* '!' names the destination: DANE too is off (SPEC 8) */
+	}
+}
+
+/*
+ * A line whose only word is '/' (named, or the default): it switches TLSA
+ * lookups off and says nothing else about TLS, so it is not the admin's
+ * word on TLS that overrides skarnet's tlsstrictness (SPEC 7).
+ */
+static int
+only_no_tlsa(const struct ctl_tlsdest *t)
+{
+	return t->no_tlsa && !t->mandatory && t->verify == TLSV_NONE && !t->allow_anon &&
+	    !t->plain_retry && !t->explicit_star && !t->no_starttls && !t->cafile && !t->ciphers &&
+	    !t->verifydepth && !t->port;
 }
 
 void
@@ -112,8 +128,10 @@ tls_policy_for(struct tls_policy *pol, const struct config *cfg,
 				pol->level = TLS_NAME;
 			TRACE("tls: policy from %s", pol->pem_path);
 		} else if (no_tls && pol->level <= TLS_MAY) {
+			/* no STARTTLS unless DNS publishes TLSA records: those hold
+			 * whatever the compatibility files say (SPEC 8) */
 			pol->level = TLS_NEVER;
-			TRACE("tls: notlshosts/ or tlshosts/exhaustivelist: no TLS");
+			TRACE("tls: notlshosts/ or tlshosts/exhaustivelist: no TLS (unless DANE)");
 		}
 	}
 	/*
@@ -121,9 +139,11 @@ tls_policy_for(struct tls_policy *pol, const struct config *cfg,
 	 * Where s/qmail's tlsdestinations speaks -- a line for this
 	 * destination, or any default line -- it decides alone (SPEC 3): a
 	 * pinned ('%') or anonymous ('-') destination must not be made to
-	 * verify a chain it does not have.
+	 * verify a chain it does not have. A '/' line (TLSA off, nothing
+	 * more) does not speak about TLS: the strictness holds (SPEC 7).
 	 */
-	if (cfg->tlsstrictness >= 2 && pol->level != TLS_NEVER && !named && !cfg->tls_default.line) {
+	if (cfg->tlsstrictness >= 2 && pol->level != TLS_NEVER && (!named || only_no_tlsa(named)) &&
+	    (!cfg->tls_default.line || only_no_tlsa(&cfg->tls_default))) {
 		if (pol->level < TLS_NAME)
 			pol->level = TLS_NAME;
 		if (!pol->cafile && cfg->trustanchors)
@@ -246,6 +266,53 @@ anon_allowed(const struct tls_policy *pol)
 	return pol->allow_anon && pol->level <= TLS_ENCRYPT && !pol->fingerprint && pol->tlsa_count == 0;
 }
 
+/* Does dir hold a name as c_rehash (update-ca-certificates) makes them,
+ * "<8 hex digits>.<digit>", the names OpenSSL's directory lookup asks for? */
+static int
+has_hashed_names(const char *dir)
+{
+	DIR *d = opendir(dir);
+	const struct dirent *e;
+	const char *n;
+	int i, found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		n = e->d_name;
+		for (i = 0; i < 8 && ((n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'f')); ++i)
+			;
+		found = i == 8 && n[8] == '.' && n[9] >= '0' && n[9] <= '9';
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * The system's CA store, for a verification with no cafile of its own: the
+ * hashed directory, where OpenSSL reads only the certificates a chain
+ * names, when it is there; the bundle file only where the directory holds
+ * no hashed names. Parsing Debian's bundle (about 145 certificates) costs
+ * 40 to 85 ms of CPU, more than the rest of a TLS delivery. OpenSSL's
+ * built-in paths: $SSL_CERT_FILE and $SSL_CERT_DIR never count (nothing in
+ * the environment may change what a verified delivery trusts). 1, or 0
+ * with *used: the store that could not be loaded.
+ */
+static int
+load_system_ca(SSL_CTX *ctx, const char **used)
+{
+	const char *dir = X509_get_default_cert_dir();
+
+	*used = dir;
+	if (has_hashed_names(dir) && SSL_CTX_load_verify_locations(ctx, NULL, dir)) {
+		TRACE("tls: CA store %s (hashed directory)", dir);
+		return 1;
+	}
+	*used = X509_get_default_cert_file();
+	TRACE("tls: CA store %s (%s holds no hashed names)", *used, dir);
+	return SSL_CTX_load_verify_locations(ctx, *used, NULL);
+}
+
 static SSL_CTX *
 make_ctx(const struct tls_policy *pol, struct fail *f)
 {
@@ -286,10 +353,8 @@ make_ctx(const struct tls_policy *pol, struct fail *f)
 		int ok;
 		size_t n = ca ? strlen(ca) : 0;
 		struct stat st;
-		if (!ca)	/* the built-in paths: $SSL_CERT_FILE/$SSL_CERT_DIR must not count */
-			ok = SSL_CTX_load_verify_locations(ctx, X509_get_default_cert_file(),
-			    X509_get_default_cert_dir()) || SSL_CTX_load_verify_locations(ctx, NULL,
-			    X509_get_default_cert_dir());
+		if (!ca)
+			ok = load_system_ca(ctx, &ca);
 		else if (n > 0 && ca[n - 1] == '/')	/* OpenSSL does not look now: we do */
 			ok = stat(ca, &st) == 0 && S_ISDIR(st.st_mode) &&
 			    SSL_CTX_load_verify_locations(ctx, NULL, ca);
@@ -298,11 +363,10 @@ make_ctx(const struct tls_policy *pol, struct fail *f)
 		if (!ok && pol->level < TLS_VERIFY) {
 			/* only MTA-STS testing asked for it, and testing refuses
 			 * nothing: the audit finds no anchor and says so */
-			TRACE("tls: MTA-STS testing: the CA store %s cannot be read: no chain can verify",
-			    ca ? ca : "(OpenSSL's default)");
+			TRACE("tls: MTA-STS testing: the CA store %s cannot be read: no chain can verify", ca);
 			ERR_clear_error();
 		} else if (!ok) {
-			fail_tls(f, T_TLS_CA, ca ? ca : "(OpenSSL's default)");
+			fail_tls(f, T_TLS_CA, ca);
 			SSL_CTX_free(ctx);
 			return NULL;
 		}

@@ -219,7 +219,7 @@ class Scn:
     def __init__(self, name, host=None, rcpts=(), sender=SENDER, args=None, message=msg,
                  stdin="file", control=None, env=None, dnscache="192.0.2.53", resolv=None,
                  expect_rcpts=ANY_RCPTS, final=None, checks=(), max_time=15, rc=0, fds="split",
-                 lockdir=None, stsdir=None):
+                 lockdir=None, stsdir=None, certs=None):
         self.__dict__.update(locals())
         del self.__dict__["self"]
 
@@ -271,15 +271,18 @@ def run_client(s, tok):
     # queue/lock, so the host's tcpto table neither changes the outcome nor
     # is written to, and queue/mtasts (the MTA-STS cache) is missing.  A
     # scenario's lockdir is bind-mounted over queue/lock, its stsdir over
-    # queue/mtasts.
+    # queue/mtasts, and the directory its certs() returns over /etc/ssl/certs
+    # (the system's CA store: the hashed directory and the bundle file).
     prelude = ('[ -z "$0" ] || mount --bind "$0" /etc/resolv.conf || exit 111; '
                'd="$QQ"; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; '
                'mount -t tmpfs qr-bed "$d" && mkdir -p "$QQ/lock" || exit 111; '
                '[ -z "$QLOCK" ] || mount --bind "$QLOCK" "$QQ/lock" || exit 111; '
                'if [ -n "$QSTS" ]; then mkdir -p "$QQ/mtasts" && mount --bind "$QSTS" "$QQ/mtasts" || exit 111; fi; '
+               '[ -z "$QCERTS" ] || mount --bind "$QCERTS" /etc/ssl/certs || exit 111; '
                'exec "$@"')
     cmd = ["ip", "netns", "exec", bedlib.NS_CLIENT, "env", "QQ=" + QMAIL_QUEUE, "QLOCK=" + (s.lockdir or ""),
-           "QSTS=" + (s.stsdir or ""), "sh", "-c", prelude, rpath, "env", "-i"] + envv + argv
+           "QSTS=" + (s.stsdir or ""), "QCERTS=" + (s.certs() if s.certs else ""),
+           "sh", "-c", prelude, rpath, "env", "-i"] + envv + argv
     c.cmd = argv
     # fds="rspawn": stdout and stderr are one pipe, as qmail-rspawn runs
     # qmail-remote (fd_copy(2,1)); stderr is then empty here

@@ -211,6 +211,25 @@ S += [
         final=z_chain("mx-selfsigned.qrtest", "selfsigned.qrtest", rb"self[- ]signed certificate"),
         checks=[nd("pf-tls")]),
 
+    # issue 22 B8: a '/' line (TLSA off, nothing more) does not speak about
+    # TLS: tlsstrictness 2 still verifies, and a failed handshake never falls
+    # back to plaintext
+    Scn("lookup-strict2-slash-default-no-fallback", "tlsbadhs.tlsfault.qrtest", ["a@tlsfault.qrtest"],
+        control=ctl({"tlsstrictness": "2\n", "trustanchors": CA + "\n"}, tlsdest("/:")),
+        final=z_handshake("tlsbadhs.tlsfault.qrtest", "tlsbadhs.tlsfault.qrtest")),
+    Scn("lookup-strict2-slash-default-verifies", "selfsigned.qrtest", ["a@selfsigned.qrtest"],
+        control=ctl({"tlsstrictness": "2\n", "trustanchors": CA + "\n"}, tlsdest("/:")),
+        final=z_chain("mx-selfsigned.qrtest", "selfsigned.qrtest", rb"self[- ]signed certificate"),
+        checks=[nd("pf-tls")]),
+    Scn("lookup-strict2-slash-named-verifies", "selfsigned.qrtest", ["a@selfsigned.qrtest"],
+        control=ctl({"tlsstrictness": "2\n", "trustanchors": CA + "\n"}, tlsdest("/selfsigned.qrtest:")),
+        final=z_chain("mx-selfsigned.qrtest", "selfsigned.qrtest", rb"self[- ]signed certificate"),
+        checks=[nd("pf-tls")]),
+    # a '/' default with more to say ('/*': mandatory) still speaks
+    Scn("lookup-strict2-slash-star-speaks", "selfsigned.qrtest", ["a@selfsigned.qrtest"],
+        control=ctl({"tlsstrictness": "2\n", "trustanchors": CA + "\n"}, tlsdest("/*:")),
+        expect_rcpts=[r], final=K_tls(rb"192\.0\.2\.63"), checks=[delivered("pf-tls")]),
+
     # ---- item 20: the later line; s/qmail's ".suffix" sender lines; tlsclientciphers
     Scn("lookup-dup-smtproutes-later-wins", "route.qrtest", ["a@route.qrtest"],
         control=route(["route.qrtest:192.0.2.26", "route.qrtest:192.0.2.25;2525"]), expect_rcpts=[r],

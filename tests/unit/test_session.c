@@ -395,6 +395,131 @@ main(void)
 		    !contains("EHLO"), "plaintext retry for SMTPS: Z, nothing sent");
 		plaintext_only = 0;
 	}
+	/*
+	 * The limits of the fallback (SPEC 7, issue 22 A), as a table: the
+	 * built-in opportunistic TLS (fallback) and '?' (plain_retry), with and
+	 * without AUTH credentials, a refused STARTTLS and the retry after a
+	 * failed handshake. Credentials never go where TLS was refused.
+	 */
+	{
+		static struct tls_policy builtin = { .level = TLS_MAY, .fallback = 1 };
+		static struct tls_policy qmark = { .level = TLS_MAY, .plain_retry = 1 };
+		static const struct step refuse[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250-AUTH CRAM-MD5 PLAIN LOGIN\r\n250 STARTTLS\r\n" },
+			{ "STARTTLS\r\n", "454 4.7.0 TLS not available\r\n" }, { "MAIL", "250 ok\r\n" },
+			{ "RCPT", "250 ok\r\n" }, { "DATA", "354 go\r\n" }, { "\r\n.\r\n", "250 ok\r\n" }, { NULL, NULL }
+		};
+		static const struct step plain_cram[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 AUTH CRAM-MD5\r\n" },
+			{ "MAIL", "250 ok\r\n" },
+			{ "RCPT", "250 ok\r\n" }, { "DATA", "354 go\r\n" }, { "\r\n.\r\n", "250 ok\r\n" }, { NULL, NULL }
+		};
+		static const struct {
+			const struct tls_policy *pol;
+			const struct step *steps;
+			int retry, creds;
+			enum smtp_outcome want;
+			char letter;
+			const char *what;
+		} t[] = {
+			{ &builtin, refuse, 0, 0, SMTP_FINAL, 'K', "built-in, STARTTLS refused: plaintext, same session" },
+			{ &builtin, refuse, 0, 1, SMTP_NEXT, 'Z', "built-in, STARTTLS refused, credentials: Z" },
+			{ &qmark, refuse, 0, 0, SMTP_RETRY_PLAIN, 'Z', "'?', STARTTLS refused: retry" },
+			{ &qmark, refuse, 0, 1, SMTP_NEXT, 'Z', "'?', STARTTLS refused, credentials: Z" },
+			{ &builtin, plain_cram, 1, 0, SMTP_FINAL, 'K', "built-in, the retry: plaintext" },
+			{ &builtin, plain_cram, 1, 1, SMTP_NEXT, 'Z', "built-in, the retry, credentials: refused" },
+			{ &qmark, plain_cram, 1, 1, SMTP_NEXT, 'Z', "'?', the retry, credentials: refused" },
+		};
+		size_t i;
+
+		auth_pass = "Cr4m-Pw";
+		for (i = 0; i < sizeof t / sizeof t[0]; ++i) {
+			policy = t[i].pol;
+			plaintext_only = t[i].retry;
+			auth_user = t[i].creds ? "carol" : NULL;
+			CHECK(session(t[i].steps, msg, 1, two) == t[i].want && f.letter == t[i].letter, "%s", t[i].what);
+			if (t[i].creds)
+				CHECK(!contains("AUTH") && !contains("MAIL") && !contains("Cr4m"), "%s", t[i].what);
+			if (t[i].creds && !t[i].retry)
+				CHECK(f.text == T_TLS_STARTTLS && message_report("ZI wasn't able to negotiate a StartTLS "
+				    "connection with: mx.example for example.\nTLS: the server refused STARTTLS, and AUTH "
+				    "credentials go only over TLS\nRemote host said: 454 4.7.0 TLS not available\n"), "%s", t[i].what);
+			if (t[i].letter == 'K')
+				CHECK(message_report("K192.0.2.25 accepted message.\nRemote host said: 250 ok\n"
+				    "TLS to 192.0.2.25 failed; sent without TLS.\n"), "%s", t[i].what);
+		}
+		auth_user = NULL;
+		auth_pass = NULL;
+		plaintext_only = 0;
+	}
+	/*
+	 * After a fallback, a refusal that asks for TLS (530, 538, 5.7.x) to
+	 * EHLO, MAIL, RCPT or DATA is temporary and names the TLS failure
+	 * first; other refusals stay as classic qmail has them; without a
+	 * fallback nothing changes.
+	 */
+	{
+		static struct tls_policy builtin = { .level = TLS_MAY, .fallback = 1 };
+		static const struct step mail530[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250 mx\r\n" },
+			{ "MAIL", "530 5.7.0 Must issue a STARTTLS command first\r\n" }, { NULL, NULL }
+		};
+		static const struct step mail538[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250 mx\r\n" },
+			{ "MAIL", "538 5.7.11 Encryption required for requested authentication mechanism\r\n" },
+			{ NULL, NULL }
+		};
+		static const struct step mail571[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250 mx\r\n" },
+			{ "MAIL", "554-5.7.1 Sender address rejected:\r\n554 5.7.1 TLS required\r\n" }, { NULL, NULL }
+		};
+		static const struct step mail550[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250 mx\r\n" },
+			{ "MAIL", "550 5.1.0 Sender unknown\r\n" }, { NULL, NULL }
+		};
+		static const struct step rcpt[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250 mx\r\n" }, { "MAIL", "250 ok\r\n" },
+			{ "RCPT TO:<x@example>", "554 5.7.1 <x@example>: Relay access denied\r\n" },
+			{ "RCPT TO:<y@example>", "550 5.1.1 <y@example>: no such user\r\n" }, { NULL, NULL }
+		};
+		static const struct step data[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "250 mx\r\n" }, { "MAIL", "250 ok\r\n" },
+			{ "RCPT", "250 ok\r\n" }, { "DATA", "554 5.7.1 No TLS, no DATA\r\n" }, { NULL, NULL }
+		};
+		static const struct step ehlo[] = {
+			{ "", "220 mx\r\n" }, { "EHLO", "530 5.7.0 Must issue a STARTTLS command first\r\n" },
+			{ "HELO", "530 5.7.0 Must issue a STARTTLS command first\r\n" }, { NULL, NULL }
+		};
+		static char *one[] = { "x@example" };
+
+		policy = &builtin;
+		plaintext_only = 1;
+		CHECK(session(mail530, msg, 1, two) == SMTP_NEXT && message_report("ZTLS to 192.0.2.25 failed; sent "
+		    "without TLS.\nConnected to 192.0.2.25 but sender was rejected.\nRemote host said: 530 5.7.0 "
+		    "Must issue a STARTTLS command first\n"), "after a fallback, MAIL 530: Z, next host, TLS first");
+		CHECK(session(mail538, msg, 1, two) == SMTP_NEXT && f.letter == 'Z' && f.tls_fell_back,
+		    "after a fallback, MAIL 538: Z");
+		CHECK(session(mail571, msg, 1, two) == SMTP_NEXT && f.letter == 'Z' && f.tls_fell_back,
+		    "after a fallback, MAIL 554 5.7.1 (multi-line): Z");
+		CHECK(session(mail550, msg, 1, two) == SMTP_FINAL && f.letter == 'D' && !f.tls_fell_back,
+		    "after a fallback, MAIL 550 5.1.0: D, as classic");
+		session(rcpt, msg, 2, two);
+		CHECK(PRINTED("sTLS to 192.0.2.25 failed; sent without TLS.\n192.0.2.25 does not like recipient.\n"
+		    "Remote host said: 554 5.7.1 <x@example>: Relay access denied\n\0"
+		    "h192.0.2.25 does not like recipient.\nRemote host said: 550 5.1.1 <y@example>: no such user\n\0"),
+		    "after a fallback, RCPT 554 5.7.1: s with TLS first; 550 5.1.1: h");
+		CHECK(session(data, msg, 1, one) == SMTP_FINAL && message_report("ZTLS to 192.0.2.25 failed; sent "
+		    "without TLS.\n192.0.2.25 failed on DATA command.\nRemote host said: 554 5.7.1 No TLS, no DATA\n"),
+		    "after a fallback, DATA 554 5.7.1: Z");
+		CHECK(session(ehlo, msg, 1, one) == SMTP_NEXT && f.letter == 'Z' && f.tls_fell_back && f.text == T_HELO,
+		    "after a fallback, EHLO and HELO 530: Z, TLS first");
+		plaintext_only = 0;
+		CHECK(session(mail530, msg, 1, two) == SMTP_FINAL && message_report("DConnected to 192.0.2.25 but "
+		    "sender was rejected.\nRemote host said: 530 5.7.0 Must issue a STARTTLS command first\n"),
+		    "no fallback, MAIL 530: D, as classic");
+		session(rcpt, msg, 2, two);
+		CHECK(reports[0] == 'h', "no fallback, RCPT 554 5.7.1: h");
+	}
 	policy = NULL;
 
 	/* AUTH: PLAIN to a loopback peer, with the initial response */

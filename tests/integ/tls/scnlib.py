@@ -24,6 +24,12 @@ def K_tls(ip, dane=False, proto=TLS13, said=SAID_PF):
     return R(rb"K" + ip + rb" accepted message\.\n" + tls_line(dane, proto) + said)
 
 
+def K_fell_back(k, ip):
+    """k (an R) followed by the last line of a K after a fallback to
+    plaintext (SPEC 7): "TLS to <ip> failed; sent without TLS." """
+    return R(k.pat + re.escape(("TLS to %s failed; sent without TLS.\n" % ip).encode()))
+
+
 def pem_der(path):
     try:
         with open(path) as f:

@@ -16,7 +16,9 @@ so a client that forgot the plaintext keywords pipelines no more and
 starts sending SIZE=.  Python 3 standard library only.
 """
 import os
+import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -37,7 +39,12 @@ MODES = {
     "tlsstallhs": "answers STARTTLS with 220, reads the ClientHello and then says nothing "
                   "(a handshake that stalls past timeoutremote)",
     "tlsstallehlo": "completes the TLS handshake, then never answers the EHLO that follows",
+    "tlsrefuseauth": "offers AUTH CRAM-MD5 PLAIN LOGIN in plaintext and answers STARTTLS with "
+                     "454 4.7.0 (AUTH and MAIL in plaintext are recorded, and accepted)",
+    "tlsresetauth": "offers AUTH CRAM-MD5 PLAIN LOGIN in plaintext, answers STARTTLS with 220, reads "
+                    "the ClientHello and resets the connection (RST); a plaintext session is served",
 }
+AUTH_MODES = ("tlsrefuseauth", "tlsresetauth")
 ctx = None
 
 
@@ -55,7 +62,8 @@ class TLSConn(faultsrv.Conn):
                 if tls:
                     self.send(b"250-%s\r\n250-SIZE 10000000\r\n250 ENHANCEDSTATUSCODES\r\n" % HOST)
                 else:
-                    self.send(b"250-%s\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME\r\n" % HOST)
+                    auth = b"250-AUTH CRAM-MD5 PLAIN LOGIN\r\n" if m in AUTH_MODES else b""
+                    self.send(b"250-%s\r\n250-PIPELINING\r\n%s250-STARTTLS\r\n250 8BITMIME\r\n" % (HOST, auth))
             elif verb == b"HELO":
                 self.send(b"250 %s\r\n" % HOST)
             elif verb == b"STARTTLS" and not tls:
@@ -63,13 +71,18 @@ class TLSConn(faultsrv.Conn):
                     # one send(): the 220 and the injected reply in one segment
                     self.send(b"220 2.0.0 Ready to start TLS\r\n250 2.0.0 injected\r\n")
                     continue
-                if m == "tlsrefuse":
+                if m in ("tlsrefuse", "tlsrefuseauth"):
                     self.send(b"454 4.7.0 TLS not available due to local problem\r\n")
                     continue
                 self.send(b"220 2.0.0 Ready to start TLS\r\n")
                 if m == "tlsbadhs":
                     self.recv_some()      # the ClientHello (after the 220: no injection)
                     self.send(b"this is not a TLS ServerHello\r\n")
+                    return
+                if m == "tlsresetauth":
+                    self.recv_some()      # the ClientHello
+                    self.transcript.append(b"(ClientHello read; reset)\n")
+                    self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     return
                 if m == "tlsstallhs":
                     self.recv_some()
@@ -94,6 +107,14 @@ class TLSConn(faultsrv.Conn):
                     self.readline()       # the EHLO, never answered
                     self.wait_eof()
                     return
+            elif verb == b"AUTH":
+                # what a client must never send here; recorded, and accepted
+                # so that nothing hides it
+                if b"CRAM-MD5" in line.upper():
+                    self.send(b"334 PDEyMzQ1LjY3ODlAdGxzZmF1bHQucXJ0ZXN0Pg==\r\n")
+                    if self.readline() is None:
+                        return
+                self.send(b"235 2.7.0 Authentication successful\r\n")
             elif verb == b"MAIL":
                 self.send(b"250 2.1.0 Ok\r\n")
             elif verb == b"RCPT":
