@@ -99,9 +99,9 @@ txt_fields(const char *s, size_t n, char id[MTASTS_ID_MAX + 1], const char **why
 			return (*why = "malformed TXT record", -1);
 		if (i < n && s[i] != ';' && !is_wsp(s[i]))
 			return (*why = "malformed TXT record", -1);
-		if (eq - start == 2 && memcmp(s + start, "id", 2) == 0) {
-			if (have_id)
-				return (*why = "TXT record with two ids", -1);
+		/* a second id= is an extension like any other: the first
+		 * counts (RFC 8461 3.2, which speaks of TXT records too) */
+		if (eq - start == 2 && memcmp(s + start, "id", 2) == 0 && !have_id) {
 			if (i - eq - 1 > MTASTS_ID_MAX)
 				return (*why = "TXT record id over 32 characters", -1);
 			for (k = eq + 1; k < i; k++)
@@ -232,17 +232,22 @@ mtasts_parse(const char *text, size_t len, struct mtasts_policy *p, int cache, c
 			v++;
 			vn--;
 		}
-		for (i = 0; i < vn; i++)	/* VCHAR and WSP only */
-			if ((unsigned char)v[i] > 0x7e || ((unsigned char)v[i] < 0x21 && !is_wsp(v[i])))
-				return (*why = "control or non-ASCII byte in a value", -1);
+		/*
+		 * Only the fields read here are held to their grammar (each
+		 * check below admits ASCII letters, digits and '.', '-', '*'
+		 * alone); an extension's value may hold UTF-8 (RFC 8461 3.2's
+		 * sts-policy-ext-value) and is never looked at. A field other
+		 * than mx given again: the first counts, the rest are ignored
+		 * (RFC 8461 3.2), whatever they hold.
+		 */
 		if (key_is(k, kn, "version")) {
 			if (have_version++)
-				return (*why = "version given twice", -1);
+				continue;
 			if (!key_is(v, vn, "STSv1"))
 				return (*why = "version is not STSv1", -1);
 		} else if (key_is(k, kn, "mode")) {
 			if (have_mode++)
-				return (*why = "mode given twice", -1);
+				continue;
 			if (key_is(v, vn, "enforce"))
 				p->mode = MTASTS_ENFORCE;
 			else if (key_is(v, vn, "testing"))
@@ -253,7 +258,7 @@ mtasts_parse(const char *text, size_t len, struct mtasts_policy *p, int cache, c
 				return (*why = "mode is not enforce, testing or none", -1);
 		} else if (key_is(k, kn, "max_age")) {
 			if (have_age++)
-				return (*why = "max_age given twice", -1);
+				continue;
 			if (scan_number(v, vn, 10, &num) != 0)
 				return (*why = "max_age is not 1 to 10 digits", -1);
 			p->max_age = num > MTASTS_MAX_AGE_MAX ? MTASTS_MAX_AGE_MAX : (unsigned long)num;

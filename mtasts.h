@@ -37,15 +37,18 @@ struct mtasts_policy {
 
 /*
  * The policy id of a domain's _mta-sts TXT RRset: exactly one record that
- * starts with "v=STSv1", syntactically valid, with one id= (RFC 8461 3.1).
- * 0 with id filled; -1 with *why otherwise (= no policy discovered).
+ * starts with "v=STSv1", syntactically valid, with an id= (RFC 8461 3.1;
+ * a second id= is ignored, the first counts). 0 with id filled; -1 with
+ * *why otherwise (= no policy discovered).
  */
 int mtasts_txt_id(const struct dns_txtset *txt, char id[MTASTS_ID_MAX + 1], const char **why);
 
 /*
  * A policy file (RFC 8461 3.2) of len bytes into *p: version STSv1, mode,
  * max_age, at least one mx unless mode is none; LF or CRLF line ends;
- * empty lines and unknown keys ignored. cache: the text is a cache file
+ * empty lines and unknown keys ignored, whatever their values hold (UTF-8
+ * included); version, mode or max_age given again: the first counts, the
+ * rest are ignored. cache: the text is a cache file
  * (mtasts_cache_format): its id, fetched and expires lines are read too and
  * required. 0, or -1 with *why (a malformed policy is no policy).
  */

@@ -56,7 +56,14 @@ static const struct tcase {
 	{ { "v=STSv1; id=a-b" }, 1, NULL },			/* only letters and digits */
 	{ { "v=STSv1; id=123456789012345678901234567890123" }, 1, NULL },	/* 33 */
 	{ { "v=STSv1; id=12345678901234567890123456789012" }, 1, "12345678901234567890123456789012" },
-	{ { "v=STSv1; id=a; id=b" }, 1, NULL },
+	/* a field given twice: the first counts, the rest are ignored
+	 * (RFC 8461 3.2), also when the later one is no valid id */
+	{ { "v=STSv1; id=a; id=b" }, 1, "a" },
+	{ { "v=STSv1; id=first1; ext=1; id=second2;" }, 1, "first1" },
+	{ { "v=STSv1; id=a; id=b-c" }, 1, "a" },
+	{ { "v=STSv1; id=a-b; id=c" }, 1, NULL },		/* the first is the one that counts */
+	{ { "v=STSv1; id=a; id=" }, 1, NULL },			/* not a field at all */
+	{ { "v=STSv1; ext=1; id=a; v=STSv1" }, 1, "a" },
 	{ { "v=STSv1; id=a;;" }, 1, NULL },
 	{ { "v=STSv1 id=a" }, 1, NULL },
 	{ { "V=STSV1; id=a" }, 1, NULL },			/* %s: case-sensitive */
@@ -112,7 +119,36 @@ static const struct pcase {
 	{ "mode: enforce\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },	/* no version */
 	{ "version: STSv2\nmode: enforce\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },
 	{ "version: STSv1\nmode: Enforce\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },
-	{ "version: STSv1\nmode: enforce\nmode: none\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },
+	/* a field other than mx given twice: the first counts, the rest are
+	 * ignored (RFC 8461 3.2), whatever they hold; never "no policy" */
+	{ "version: STSv1\nmode: enforce\nmode: none\nmx: a.example\nmax_age: 10\n", 1, MTASTS_ENFORCE, 10,
+	  "a.example" },
+	{ "version: STSv1\nmode: enforce\nmode: testing\nmx: a.example\nmax_age: 10\n", 1, MTASTS_ENFORCE, 10,
+	  "a.example" },
+	{ "version: STSv1\nmode: testing\nmx: a.example\nmode: enforce\nmax_age: 10\n", 1, MTASTS_TESTING, 10,
+	  "a.example" },
+	{ "version: STSv1\nversion: STSv2\nmode: enforce\nmx: a.example\nmax_age: 10\n", 1, MTASTS_ENFORCE, 10,
+	  "a.example" },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nmax_age: 86400\n", 1, MTASTS_ENFORCE, 10,
+	  "a.example" },
+	{ "version: STSv1\nmode: enforce\nmode: bogus\nmx: a.example\nmax_age: 10\nmax_age: x\nversion: 2\n", 1,
+	  MTASTS_ENFORCE, 10, "a.example" },
+	{ "version: STSv1\nmode: bogus\nmode: enforce\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: x\nmax_age: 10\n", 0, 0, 0, NULL },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmx: b.example\nmx: a.example\nmax_age: 1\n", 1,
+	  MTASTS_ENFORCE, 1, "a.example b.example a.example" },
+	/* extension values may hold UTF-8 (RFC 8461 3.2, sts-policy-ext-value);
+	 * only the fields read are held to their grammar */
+	{ "version: STSv1\r\nmode: enforce\r\nmx: a.example\r\nmax_age: 10\r\nowner: Zo\xc3\xab\r\n", 1, MTASTS_ENFORCE,
+	  10, "a.example" },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nnote: \xe2\x9c\x89 \xf0\x9f\x93\xa8 x\n", 1,
+	  MTASTS_ENFORCE, 10, "a.example" },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nnote: \xff\xfe\n", 1, MTASTS_ENFORCE, 10,
+	  "a.example" },
+	{ "version: STSv1\nmode: enforce\nmx: zo\xc3\xab.example\nmax_age: 10\n", 0, 0, 0, NULL },	/* U-label */
+	{ "version: STSv1\nmode: enforce\xc2\xa0\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 1\xc2\xb2\n", 0, 0, 0, NULL },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\now\xc3\xb1" "er: x\n", 0, 0, 0, NULL },	/* a key */
 	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: -1\n", 0, 0, 0, NULL },
 	{ "version: STSv1\nmode: enforce\nmx: a.example\n", 0, 0, 0, NULL },	/* no max_age */
 	{ "version: STSv1\nmode: enforce\nmx: *.*.example\nmax_age: 10\n", 0, 0, 0, NULL },
@@ -122,7 +158,11 @@ static const struct pcase {
 	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nthis is not a field\n", 0, 0, 0, NULL },
 	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nfuture_key: any value here\n", 1,
 	  MTASTS_ENFORCE, 10, "a.example" },
-	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nkey: bad\001byte\n", 0, 0, 0, NULL },
+	/* an extension's value is never read: a control byte there is no
+	 * reason to drop the policy (SPEC 12) */
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nkey: bad\001byte\n", 1, MTASTS_ENFORCE, 10,
+	  "a.example" },
+	{ "version: STSv1\nmode: enforce\001\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },
 	{ "<html><body>404 Not Found</body></html>\n", 0, 0, 0, NULL },
 	{ "", 0, 0, 0, NULL },
 	/* the cache's own keys mean nothing in a fetched policy */
