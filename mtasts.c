@@ -390,7 +390,7 @@ mtasts_cache_read(const char *dir, const char *domain, struct mtasts_policy *p, 
 		return errno == ENOENT || errno == ENOTDIR ? 0 : (*why = strerror(errno), -1);
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MTASTS_CACHE_MAX) {
 		close(fd);
-		return (*why = "not a regular file of at most 65 KB", -1);
+		return (*why = "not a regular file of at most 78 KB", -1);
 	}
 	while (len <= MTASTS_CACHE_MAX) {
 		r = read(fd, text + len, MTASTS_CACHE_MAX + 1 - len);

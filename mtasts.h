@@ -15,7 +15,14 @@
 #define MTASTS_MAX_AGE_MAX	31557600UL	/* RFC 8461 3.2: a year; more is cut to it */
 #define MTASTS_ID_MAX		32		/* RFC 8461 3.1: 1*32(ALPHA / DIGIT) */
 #define MTASTS_FETCH_S		20		/* the whole HTTPS fetch: DNS, connect, TLS, reply */
-#define MTASTS_CACHE_MAX	(MTASTS_BODY_MAX + 1024)	/* a cache file: the policy and 4 lines */
+/*
+ * A cache file: 7 lines and the end line (under 500 bytes), and one
+ * "mx: <pattern>" line per pattern -- a byte longer than the shortest line
+ * a policy may list it with ("mx:a" LF: at most 64 KB / 5 of them; the
+ * last line 2 bytes longer when it had no LF), so every policy that parsed
+ * fits (RFC 8461 3.3 caps only the policy, at 64 KB).
+ */
+#define MTASTS_CACHE_MAX	(MTASTS_BODY_MAX + MTASTS_BODY_MAX / 5 + 1024)
 #define MTASTS_RETRY_S		300		/* after a failed fetch, none for the same id this long */
 
 enum mtasts_mode {

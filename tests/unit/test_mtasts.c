@@ -328,6 +328,40 @@ test_cache(void)
 		mtasts_fail_note(dir, "example.org", NULL, 0);
 		CHECK(mtasts_fail_recent(dir, "example.org", "id1", 1800000001, &when) == 0, "note not removed");
 	}
+	/* every policy that parsed is cached: the cache's "mx: " lines are
+	 * longer than the shortest a policy may use ("mx:a" + LF), so a 64 KB
+	 * policy of such lines makes a larger file -- for the longest domain */
+	{
+		static char big[MTASTS_BODY_MAX + 1];
+		static const char head[] = "version:STSv1\nmode:enforce\nmax_age:86400\nmx:mx1.example.org\n";
+		char dom[256];
+		size_t len = sizeof head - 1, npat;
+
+		memcpy(big, head, len);
+		while (len + 5 + 4 <= MTASTS_BODY_MAX) {
+			memcpy(big + len, "mx:a\n", 5);
+			len += 5;
+		}
+		memcpy(big + len, "mx:b", 4);	/* the last line without its LF */
+		len += 4;
+		CHECK(mtasts_parse(big, len, &P, 0, &why) == 0, "64 KB of short mx lines: %s", why);
+		npat = P.npatterns;
+		strcpy(P.id, "12345678901234567890123456789012");
+		P.fetched = 1000000000000000000LL;
+		P.expires = 1000000000000000000LL;
+		memset(dom, 'd', 253);
+		for (n = 63; n < 253; n += 64)
+			dom[n] = '.';
+		dom[253] = '\0';
+		n = mtasts_cache_format(&P, dom, text, sizeof text);
+		CHECK(n > MTASTS_BODY_MAX, "a %zu-byte policy of %zu mx lines does not fit the cache format (%zu)", len,
+		    npat, n);
+		CHECK(mtasts_cache_write(dir, "example.org", &P, &why) == 0, "64 KB policy not cached: %s", why);
+		memset(&back, 0, sizeof back);
+		CHECK(mtasts_cache_read(dir, "example.org", &back, &why) == 1 && back.npatterns == npat &&
+		    mtasts_match(&back, "mx1.example.org") && mtasts_match(&back, "b"),
+		    "64 KB policy read back: %s, %zu patterns", why, back.npatterns);
+	}
 	/* a missing directory: the write fails (the caller traces it) */
 	snprintf(a, sizeof a, "%s/missing", dir);
 	CHECK(mtasts_cache_write(a, "example.org", &P, &why) == -1, "write into a missing dir");
