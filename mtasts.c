@@ -624,16 +624,38 @@ fetch(const char *domain, const char *id, const char *cafile, time_t now)
 	return 0;
 }
 
+enum mtasts_action
+mtasts_decide(const struct mtasts_policy *cache, const char *txt_id, time_t now, const char **fetch_id)
+{
+	long long refresh;
+
+	*fetch_id = txt_id;
+	if (cache && cache->expires <= (long long)now)
+		cache = NULL;	/* expired: as if never fetched */
+	if (!cache)
+		return txt_id ? MTASTS_ACT_FETCH : MTASTS_ACT_NONE;
+	if (txt_id && strcmp(txt_id, cache->id) != 0)
+		return MTASTS_ACT_FETCH;	/* a new policy */
+	refresh = (long long)(cache->max_age / 2);
+	if (refresh > MTASTS_REFRESH_S)
+		refresh = MTASTS_REFRESH_S;
+	if ((long long)now - cache->fetched < refresh)
+		return MTASTS_ACT_CACHED;
+	*fetch_id = cache->id;		/* the same policy, or the TXT record hidden */
+	return MTASTS_ACT_FETCH;
+}
+
 const struct mtasts_policy *
 mtasts_discover(const char *host, enum dns_status txtst, const struct dns_txtset *txt,
     const char *cafile, const char *dir, time_t now)
 {
 	char id[MTASTS_ID_MAX + 1], domain[MTASTS_NAME_MAX + 2];
-	const char *why = NULL;
+	const char *why = NULL, *fid = NULL;
 	int have_id = 0, c, fetched;
 	int have_cache;
 	long long failed_at = 0;
 	size_t len;
+	enum mtasts_action act;
 
 	/* one policy domain however the host is written: "example.com." is
 	 * example.com for the cache file, the fetch host, SNI and the name
@@ -663,29 +685,30 @@ mtasts_discover(const char *host, enum dns_status txtst, const struct dns_txtset
 	if (c > 0 && !have_cache)
 		TRACE("mta-sts: the cached policy of %s expired at %s", domain, utc(cached.expires));
 
-	/* RFC 8461 5.1: the same id, unexpired: no fetch; a refresh once half
-	 * its life is gone, so that an attacker who blocks the TXT record at
-	 * the wrong moment does not find it expired */
-	if (have_cache && (!have_id || strcmp(id, cached.id) == 0) &&
-	    (!have_id || (long long)now < cached.fetched + (long long)cached.max_age / 2)) {
+	/* RFC 8461 5.1: the same id, unexpired and refreshed lately: no fetch */
+	act = mtasts_decide(c > 0 ? &cached : NULL, have_id ? id : NULL, now, &fid);
+	if (act == MTASTS_ACT_CACHED) {
 		if (!have_id)
 			TRACE("mta-sts: no usable TXT record for %s: the cached policy stays in force", domain);
 		trace_policy(domain, &cached, "cached");
 		return &cached;
 	}
-	if (!have_id) {
+	if (act == MTASTS_ACT_NONE) {
 		TRACE("mta-sts: %s has no policy", domain);
 		return NULL;
 	}
-	if (have_cache)
+	if (have_cache && have_id)
 		TRACE("mta-sts: cached policy id %s, TXT id %s: %s", cached.id, id,
 		    strcmp(id, cached.id) ? "fetching the new one" : "refreshing it");
-	if (mtasts_fail_recent(dir, domain, id, now, &failed_at)) {
-		TRACE("mta-sts: the fetch for id %s failed at %s: not tried again before %s", id,
+	else if (have_cache)	/* RFC 8461 3.3, 10.2: hidden or not, a policy is refreshed */
+		TRACE("mta-sts: no usable TXT record for %s: refreshing the cached policy (id %s, fetched %s)",
+		    domain, cached.id, utc(cached.fetched));
+	if (mtasts_fail_recent(dir, domain, fid, now, &failed_at)) {
+		TRACE("mta-sts: the fetch for id %s failed at %s: not tried again before %s", fid,
 		    utc(failed_at), utc(failed_at + MTASTS_RETRY_S));
 		fetched = -1;
-	} else if ((fetched = fetch(domain, id, cafile, now)) != 0) {
-		mtasts_fail_note(dir, domain, id, now);
+	} else if ((fetched = fetch(domain, fid, cafile, now)) != 0) {
+		mtasts_fail_note(dir, domain, fid, now);
 	} else {
 		mtasts_fail_note(dir, domain, NULL, now);
 	}

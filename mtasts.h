@@ -24,6 +24,7 @@
  */
 #define MTASTS_CACHE_MAX	(MTASTS_BODY_MAX + MTASTS_BODY_MAX / 5 + 1024)
 #define MTASTS_RETRY_S		300		/* after a failed fetch, none for the same id this long */
+#define MTASTS_REFRESH_S	86400		/* RFC 8461 3.3: refresh "once per day" */
 
 enum mtasts_mode {
 	MTASTS_NOPOLICY = 0,	/* no policy in force */
@@ -87,16 +88,35 @@ int mtasts_cache_write(const char *dir, const char *domain, const struct mtasts_
 int mtasts_fail_recent(const char *dir, const char *domain, const char *id, time_t now, long long *when);
 void mtasts_fail_note(const char *dir, const char *domain, const char *id, time_t now);
 
+enum mtasts_action {
+	MTASTS_ACT_NONE = 0,	/* no policy: no id in DNS and nothing unexpired cached */
+	MTASTS_ACT_CACHED,	/* the cached policy, no fetch */
+	MTASTS_ACT_FETCH	/* fetch for *fetch_id; if that fails, the cached policy while unexpired */
+};
+/*
+ * RFC 8461 3.3 and 5.1: what to do with txt_id, the id of the TXT record
+ * (NULL when none is visible: no record, a malformed one, a failed
+ * lookup), and cache, the policy of the cache file (NULL: none). A new id
+ * is fetched at once. A cached policy is refreshed once it is older than
+ * MTASTS_REFRESH_S or half its max_age, whichever is sooner, whether or
+ * not the TXT record is visible (then under the cached id): an attacker
+ * who hides the record must not keep a policy from being refreshed until
+ * it expires (RFC 8461 10.2). An expired one counts for nothing.
+ */
+enum mtasts_action mtasts_decide(const struct mtasts_policy *cache, const char *txt_id, time_t now,
+    const char **fetch_id);
+
 /*
  * RFC 8461 5.1, for the policy domain of host (the host argument as
  * idn_host_to_ascii() gives it: A-labels, lower case; taken without a
  * trailing dot: the domain below):
  * txtst and txt are the TXT lookup at _mta-sts.host made with the MX
  * lookup; cafile the CA store for the HTTPS fetch (control/mtastsca); dir
- * the cache directory. Uses an unexpired cached policy with the same id,
- * else fetches https://mta-sts.domain/.well-known/mta-sts.txt (and keeps
- * it); a failed fetch or a TXT record gone leaves an unexpired cached
- * policy in force. The policy in force (static storage), or NULL.
+ * the cache directory. Does as mtasts_decide() says: fetches
+ * https://mta-sts.domain/.well-known/mta-sts.txt (and keeps it) or uses
+ * the cached policy; a failed fetch leaves an unexpired cached policy in
+ * force and is noted (mtasts_fail_note). The policy in force (static
+ * storage), or NULL.
  */
 const struct mtasts_policy *mtasts_discover(const char *host, enum dns_status txtst,
     const struct dns_txtset *txt, const char *cafile, const char *dir, time_t now);

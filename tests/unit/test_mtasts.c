@@ -369,6 +369,70 @@ test_cache(void)
 	CHECK(system(a) == 0, "rm");
 }
 
+/* ---- fetch, refresh or use the cache (RFC 8461 3.3, 5.1) ---- */
+
+#define NOW 1800000000LL
+#define DAY 86400LL
+
+static const struct dcase {
+	const char *name;
+	int cached;			/* a cache file was read */
+	const char *cid;		/* its id */
+	long long fetched, expires;
+	unsigned long max_age;
+	const char *txt;		/* the TXT record's id, NULL: none visible */
+	enum mtasts_action want;
+	const char *fetch_id;
+} dcases[] = {
+	{ "nothing", 0, NULL, 0, 0, 0, NULL, MTASTS_ACT_NONE, NULL },
+	{ "new domain", 0, NULL, 0, 0, 0, "a1", MTASTS_ACT_FETCH, "a1" },
+	{ "same id, fresh", 1, "a1", NOW - 60, NOW + 7 * DAY, 7 * DAY, "a1", MTASTS_ACT_CACHED, NULL },
+	{ "hidden, fresh", 1, "a1", NOW - 60, NOW + 7 * DAY, 7 * DAY, NULL, MTASTS_ACT_CACHED, NULL },
+	{ "new id", 1, "a1", NOW - 60, NOW + 7 * DAY, 7 * DAY, "b2", MTASTS_ACT_FETCH, "b2" },
+	/* older than a day: refreshed whether or not the record is seen */
+	{ "same id, a day old", 1, "a1", NOW - DAY, NOW + 6 * DAY, 7 * DAY, "a1", MTASTS_ACT_FETCH, "a1" },
+	{ "hidden, a day old", 1, "a1", NOW - DAY, NOW + 6 * DAY, 7 * DAY, NULL, MTASTS_ACT_FETCH, "a1" },
+	{ "hidden, a day less a second", 1, "a1", NOW - DAY + 1, NOW + 6 * DAY, 7 * DAY, NULL, MTASTS_ACT_CACHED, NULL },
+	{ "hidden, two days old", 1, "a1", NOW - 2 * DAY, NOW + 5 * DAY, 7 * DAY, NULL, MTASTS_ACT_FETCH, "a1" },
+	/* or half its max_age, whichever is sooner */
+	{ "hidden, half an hour of an hour", 1, "a1", NOW - 1800, NOW + 1800, 3600, NULL, MTASTS_ACT_FETCH, "a1" },
+	{ "hidden, under half an hour", 1, "a1", NOW - 1799, NOW + 1801, 3600, NULL, MTASTS_ACT_CACHED, NULL },
+	{ "same id, half its max_age", 1, "a1", NOW - 1800, NOW + 1800, 3600, "a1", MTASTS_ACT_FETCH, "a1" },
+	{ "a year's max_age, a day", 1, "a1", NOW - DAY, NOW + 300 * DAY, 31557600, "a1", MTASTS_ACT_FETCH, "a1" },
+	/* expired: counts for nothing */
+	{ "hidden, expired", 1, "a1", NOW - 7 * DAY, NOW, 7 * DAY, NULL, MTASTS_ACT_NONE, NULL },
+	{ "same id, expired", 1, "a1", NOW - 7 * DAY, NOW - 1, 7 * DAY, "a1", MTASTS_ACT_FETCH, "a1" },
+	{ "max_age 0", 1, "a1", NOW - 1, NOW - 1, 0, NULL, MTASTS_ACT_NONE, NULL },
+	/* fetched in the future (a clock set back): kept until it expires */
+	{ "fetched later than now", 1, "a1", NOW + 100, NOW + DAY, DAY, NULL, MTASTS_ACT_CACHED, NULL },
+};
+
+static void
+test_decide(void)
+{
+	static const char *const act[] = { "none", "cached", "fetch" };
+	size_t i;
+
+	for (i = 0; i < sizeof dcases / sizeof dcases[0]; i++) {
+		const struct dcase *c = &dcases[i];
+		const char *fid = "unset";
+		enum mtasts_action got;
+
+		memset(&P, 0, sizeof P);
+		if (c->cached) {
+			strcpy(P.id, c->cid);
+			P.fetched = c->fetched;
+			P.expires = c->expires;
+			P.max_age = c->max_age;
+			P.mode = MTASTS_ENFORCE;
+		}
+		got = mtasts_decide(c->cached ? &P : NULL, c->txt, (time_t)NOW, &fid);
+		CHECK(got == c->want && (got != MTASTS_ACT_FETCH || (fid && strcmp(fid, c->fetch_id) == 0)),
+		    "decide %s: %s (id %s), want %s (id %s)", c->name, act[got], got == MTASTS_ACT_FETCH && fid ? fid : "-",
+		    act[c->want], c->fetch_id ? c->fetch_id : "-");
+	}
+}
+
 /* ---- the HTTP response reader ---- */
 
 static const struct hcase {
@@ -568,6 +632,7 @@ main(int argc, char **argv)
 	test_parse();
 	test_match();
 	test_cache();
+	test_decide();
 	test_http();
 	test_tlsrpt();
 	return check_done();
