@@ -33,8 +33,10 @@ enum https_status https_get(const char *host, const char *path, const char *cafi
 
 /*
  * Reads one HTTP/1.1 response from c (after the request): the status line
- * (1xx skipped), headers, and a body framed by Content-Length or chunked
- * transfer coding, at most max bytes. 0 for a 200 of media type
+ * (1xx skipped), headers, and a body framed by Content-Length, chunked
+ * transfer coding or the connection's end, at most max bytes: c's read op
+ * must return 0 (CONN_EOF) only for a clean end of the stream (a TLS
+ * close_notify) and fail otherwise. 0 for a 200 of media type
  * text/plain (parameters ignored) with the body in body;
  * -1 with *why. *status: the status code (0 when none was read). For unit
  * tests and fuzzing too.

@@ -508,6 +508,8 @@ setup(int fd, const struct tls_policy *pol, const char *servername, struct fail 
 	}
 	if (servername && !is_address(servername))
 		SSL_set_tlsext_host_name(ssl, servername);
+	if (pol->close_notify)	/* make_ctx()'s SSL_OP_IGNORE_UNEXPECTED_EOF: not here */
+		SSL_clear_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	*dane = 0;
 	if (pol->tlsa_count > 0) {
 		if (dane_add(ssl, pol, servername, dane) != 0) {

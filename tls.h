@@ -47,6 +47,10 @@ struct tls_policy {
 	 * outcome, refuse nothing */
 	int mtasts;
 	int sts_audit;
+	/* https.c: the end of the stream must be a close_notify (an EOF
+	 * without one is a read error, not the end of a body framed by the
+	 * connection's end: a truncation attack leaves none) */
+	int close_notify;
 	/* last: the fields above share one page, whatever the path's length */
 	char pem_path[CTL_PATH_MAX];	/* netqmail tlshosts/<FQDN>.pem */
 };

@@ -454,7 +454,15 @@ static const struct hcase {
 	{ "not_found", "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno\n", -1, 404, NULL },
 	{ "too_big", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 65537\r\n\r\n", -1, 200, NULL },
 	{ "short_body", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nabc", -1, 200, NULL },
-	{ "no_framing", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nabc", -1, 200, NULL },
+	/* framed by the connection's end (RFC 9112 6.3): the feed's end is a
+	 * clean one (a close_notify); test_http() cuts them short too */
+	{ "no_framing", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nabc", 0, 200, "abc" },
+	{ "close_delimited", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
+	  "version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: 86400\r\n", 0, 200,
+	  "version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: 86400\r\n" },
+	{ "close_delimited_http10", "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nx\n", 0, 200, "x\n" },
+	{ "close_delimited_empty", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n", 0, 200, "" },
+	{ "close_delimited_404", "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n\r\nnone", -1, 404, NULL },
 	{ "both", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", -1, 200, NULL },
 	{ "two_clens", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", -1, 200, NULL },
 	{ "same_clens", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc", 0, 200, "abc" },
@@ -483,6 +491,36 @@ static const char *const not_text[] = {
 	"HTTP/1.1 200 OK\r\nContent-Type: text/plainx\r\nContent-Length: 1\r\n\r\nx",
 	"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Type: image/png\r\nContent-Length: 1\r\n\r\nx",
 };
+
+/* As feed_ops, but the end of the data is a connection cut without a
+ * close_notify: what tls.c's read op gives when the policy asks for one. */
+static ssize_t
+cut_read(struct conn *c, char *buf, size_t len, int *want)
+{
+	struct feed *f = c->ctx;
+	ssize_t n = f->pos < f->len ? feed_read(c, buf, len, want) : -1;
+
+	*want = 0;
+	return n;
+}
+
+static const struct conn_ops cut_ops = { cut_read, feed_write };
+
+static int
+read_as(const struct conn_ops *ops, const char *resp, size_t resplen, char *body, size_t max, size_t *len,
+    int *status, const char **why)
+{
+	static struct conn c;
+	static struct feed f;
+
+	f.data = (const uint8_t *)resp;
+	f.len = resplen;
+	f.pos = 0;
+	conn_init(&c, -1);
+	c.ops = ops;
+	c.ctx = &f;
+	return https_read_response(&c, body, max, len, status, why);
+}
 
 static void
 test_http(void)
@@ -545,6 +583,30 @@ test_http(void)
 	c.ops = &feed_ops;
 	c.ctx = &f;
 	CHECK(https_read_response(&c, body, sizeof body, &len, &status, &why) == -1, "101 headers accepted");
+	/* a body framed by the connection's end counts only when the stream
+	 * ended cleanly: cut short (no close_notify), it is refused; a body
+	 * framed otherwise is complete before the end and does not care */
+	for (i = 0; i < sizeof hcases / sizeof hcases[0]; i++) {
+		const struct hcase *h = &hcases[i];
+		int framed_by_end = strncmp(h->name, "close_delimited", 15) == 0 || strcmp(h->name, "no_framing") == 0;
+
+		if (h->ret != 0)
+			continue;
+		r = read_as(&cut_ops, h->resp, strlen(h->resp), body, sizeof body, &len, &status, &why);
+		CHECK(framed_by_end ? r == -1 && strstr(why, "close_notify") : r == 0, "http %s cut short: ret %d (%s)",
+		    h->name, r, r ? why : "");
+	}
+	/* exactly 64 KB up to the connection's end is taken; a byte more is not */
+	for (r = 0; r < 2; r++) {
+		int got;
+
+		n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n");
+		memset(big + n, 'p', MTASTS_BODY_MAX + (size_t)r);
+		n += MTASTS_BODY_MAX + (size_t)r;
+		got = read_as(&feed_ops, big, n, body, sizeof body, &len, &status, &why);
+		CHECK(r ? got == -1 && strstr(why, "size limit") : got == 0 && len == sizeof body,
+		    "64 KB to the end %s: ret %d len %zu (%s)", r ? "+1" : "exactly", got, len, got ? why : "");
+	}
 	/* exactly 64 KB in chunks is taken; a byte more is not */
 	for (r = 0; r < 2; r++) {
 		n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
