@@ -244,7 +244,7 @@ static struct delivery {
 	const char *dest;			/* what tlsdestinations matches */
 	const struct route *route;		/* NULL: MX lookup of host */
 	int qmtp_route;				/* from qmtproutes */
-	int sts;				/* MTA-STS may apply: no route, no named tlsdestinations line */
+	int sts;				/* MTA-STS may apply (choose_route()) */
 	unsigned route_port;
 	int route_smtps;
 	const struct ip_address *local;		/* domainips / route localip */
@@ -371,18 +371,21 @@ choose_route(void)
 	d.dest = r && r->relay[0] ? (r->relay_is_ip ? r->relay : d.relay) : d.host;
 	d.sp.auth_user = r && r->user && r->user[0] ? r->user : NULL;
 	d.sp.auth_pass = r && r->password ? r->password : "";
-	/* MTA-STS (RFC 8461): for the MX hosts of the host argument only; a
-	 * route, or a tlsdestinations line naming the destination (the
-	 * admin's own decision), wins over it */
-	if (cfg.mtasts && !r && d.host[0] != '[') {
-		const char *sd = sender_domain(d.sender);
+	/* MTA-STS (RFC 8461): for the MX hosts of the host argument; only
+	 * what changes TLS for them wins over it (SPEC 12): a route to a
+	 * relay, or to QMTP (no STARTTLS on its port); a tlsdestinations line
+	 * naming the destination that says '!' or makes TLS mandatory or pins
+	 * it. A route with an empty relay still goes to the MX hosts, and a
+	 * '/' line only stops TLSA lookups: the policy holds. */
+	if (cfg.mtasts && r && (r->relay[0] || d.qmtp_route)) {
+		TRACE("mta-sts: not used: a route %s", r->relay[0] ? "to a relay" : "to QMTP");
+	} else if (cfg.mtasts && d.host[0] != '[') {
+		const struct ctl_tlsdest *t = ctl_tlsdest(&cfg, d.dest, sender_domain(d.sender));
 
-		if (ctl_tlsdest(&cfg, d.dest, sd))
-			TRACE("mta-sts: not used: a tlsdestinations line names %s", d.dest);
+		if (t && (t->no_starttls || t->mandatory || t->fingerprint || t->smtps || t->qmtps))
+			TRACE("mta-sts: not used: a tlsdestinations line names %s (line %u)", d.dest, t->line);
 		else
 			d.sts = 1;
-	} else if (cfg.mtasts && r) {
-		TRACE("mta-sts: not used: a route");
 	}
 }
 
