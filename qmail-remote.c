@@ -600,11 +600,21 @@ attempt(const struct peer *pr, int plaintext_only)
 	if (sts && policy.tlsa_count > 0) {
 		TRACE("mta-sts: %s has usable TLSA records: DANE decides, not MTA-STS", pr->name);
 	} else if (sts && mtasts_peer(sts, d.host, pr->name, &policy, sts_ca()) == MTASTS_PEER_SKIP) {
+		static struct fail earlier;
+
+		earlier = fail;
 		fail_set(&fail, 'Z', T_STS_MX, NULL);
 		str_copy(fail.host, sizeof fail.host, text);
 		str_copy(fail.mxname, sizeof fail.mxname, pr->name);
 		str_copy(fail.domain, sizeof fail.domain, d.host);
 		note_tls(text);
+		/* a host the policy lists failed before: that explains the
+		 * deferral, not skipping this one (the transcript has both);
+		 * the skip still makes the outcome temporary, as no connection */
+		if (earlier.letter && earlier.text != T_STS_MX) {
+			fail = earlier;
+			return ATTEMPT_NOCONN;
+		}
 		return ATTEMPT_FAILED;
 	}
 	/* QMTP needs the length first: a pipe is spooled before connecting */
