@@ -2,8 +2,9 @@
  * https.c -- one bounded HTTPS GET, for the MTA-STS policy file: looks the
  * host up (dns.c), connects (tcpconnect.c), does the handshake with the
  * chain and the host name checked (tls.c, policy level "name": OpenSSL's
- * X509_VERIFY_PARAM_set1_host), sends one HTTP/1.1 request and reads one
- * response through conn.c's bounded reader: status 200 only (redirects are
+ * X509_VERIFY_PARAM_set1_host; a DNS-ID, never the subject's CN), sends
+ * one HTTP/1.1 request and reads one response through conn.c's bounded
+ * reader: status 200 only (redirects are
  * not followed: RFC 8461 3.3), a body framed by Content-Length, chunked
  * transfer coding or the end of the connection (then only when the TLS
  * stream ended with a close_notify) and no larger than the caller allows,
@@ -314,6 +315,7 @@ https_get(const char *host, const char *path, const char *cafile, unsigned timeo
 		conn_init(&c, fd);
 		memset(&pol, 0, sizeof pol);
 		pol.level = TLS_NAME;	/* the chain and the name: WebPKI (RFC 8461 3.3) */
+		pol.dns_id = 1;		/* never the subject's CN (RFC 8461 3.3) */
 		pol.close_notify = 1;	/* a body may end with the connection */
 		pol.cafile = cafile;
 		memset(&f, 0, sizeof f);

@@ -24,7 +24,8 @@ enum https_status {
 /*
  * GET https://host/path (host: A-labels), the chain verified against
  * cafile (a file, or a hashed directory when it ends in '/') and the name
- * host checked; each address of host tried in turn until timeout_s is
+ * host checked (a subjectAltName DNS-ID, no partial wildcard: RFC 8461
+ * 3.3); each address of host tried in turn until timeout_s is
  * spent. The body (at most max bytes) into body, *len its length; why
  * (whysize bytes) says what failed.
  */

@@ -756,6 +756,10 @@ mtasts_peer(const struct mtasts_policy *p, const char *domain, const char *mxnam
 		pol->cafile = cafile;
 	if (pol->level < TLS_NAME)
 		pol->level = TLS_NAME;
+	/* RFC 8461 4.2: a DNS-ID matching the MX host, with the usual
+	 * wildcards only, whatever a '~*' default would allow */
+	pol->dns_id = 1;
+	pol->partial_wildcards = 0;
 	pol->fallback = 0;
 	pol->plain_retry = 0;
 	TRACE("tls: MTA-STS (enforce): TLS mandatory, chain verified against %s and the name %s",

@@ -23,6 +23,10 @@ enum tls_level {
 struct tls_policy {
 	enum tls_level level;
 	int exact_name;		/* '=': no wildcard, no partial match */
+	int partial_wildcards;	/* '~': a partial wildcard (mx*.example.net) may match; every
+				 * other name check takes only a whole leftmost '*' */
+	int dns_id;		/* MTA-STS decides: the name must be a subjectAltName DNS-ID,
+				 * never the subject's CN (RFC 8461 3.3, 4.2) */
 	int allow_anon;		/* '-': anonymous (aNULL) ciphers, security level 0 */
 	int plain_retry;	/* '?': after a TLS protocol error, retry in plaintext */
 	int no_tlsa;		/* '/' and '%': no TLSA lookup */
