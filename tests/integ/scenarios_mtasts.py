@@ -117,6 +117,11 @@ S += [
                           r"sts-testing\.qrtest \(enforce would skip it\)",
                           r"tls: MTA-STS testing: the certificate would fail enforce: hostname mismatch",
                           r"tls-rpt: sts sts-testing\.qrtest certificate-host-mismatch mx mx-wrongname\.qrtest")]),
+    # testing refuses nothing: a '+*' line (chain only) is not made to
+    # check the name by testing's audit
+    Scn("sts-testing-plus-star-wrong-name-delivers", "sts-testing.qrtest", ["a@sts-testing.qrtest"],
+        control=ctl(STS_CTL, tlsdest("+*:" + CA)), env=STS_TR, expect_rcpts=[r], final=K_tls(rb"192\.0\.2\.61"),
+        checks=[delivered("pf-tls"), sts_trace(r"tls: certificate verified$")]),
     # ---- no policy: delivered as without one (plaintext: mx-notls), the transcript says why
     Scn("sts-malformed-policy", "sts-malformed.qrtest", ["a@sts-malformed.qrtest"], control=STS_CTL, env=STS_TR,
         expect_rcpts=[r], final=K_pf(STS_IP65),
