@@ -4,11 +4,10 @@
  * chain and the host name checked (tls.c, policy level "name": OpenSSL's
  * X509_VERIFY_PARAM_set1_host; a DNS-ID, never the subject's CN), sends
  * one HTTP/1.1 request and reads one response through conn.c's bounded
- * reader: status 200 only (redirects are
- * not followed: RFC 8461 3.3), a body framed by Content-Length, chunked
- * transfer coding or the end of the connection (then only when the TLS
- * stream ended with a close_notify) and no larger than the caller allows,
- * the whole fetch within one deadline.
+ * reader: status 200 only (redirects are not followed: RFC 8461 3.3), a
+ * body framed by Content-Length, chunked transfer coding or the end of the
+ * connection (then only when the TLS stream ended with a close_notify) and
+ * no larger than the caller allows, the whole fetch within one deadline.
  * Not here: what the body means (mtasts.c); HTTP features a policy fetch
  * does not need (redirects, caching, compression, keep-alive, proxies).
  */
