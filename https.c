@@ -2,11 +2,12 @@
  * https.c -- one bounded HTTPS GET, for the MTA-STS policy file: looks the
  * host up (dns.c), connects (tcpconnect.c), does the handshake with the
  * chain and the host name checked (tls.c, policy level "name": OpenSSL's
- * X509_VERIFY_PARAM_set1_host), sends one HTTP/1.1 request and reads one
- * response through conn.c's bounded reader: status 200 only (redirects are
- * not followed: RFC 8461 3.3), a body framed by Content-Length or chunked
- * transfer coding and no larger than the caller allows, the whole fetch
- * within one deadline.
+ * X509_VERIFY_PARAM_set1_host; a DNS-ID, never the subject's CN), sends
+ * one HTTP/1.1 request and reads one response through conn.c's bounded
+ * reader: status 200 only (redirects are not followed: RFC 8461 3.3), a
+ * body framed by Content-Length, chunked transfer coding or the end of the
+ * connection (then only when the TLS stream ended with a close_notify) and
+ * no larger than the caller allows, the whole fetch within one deadline.
  * Not here: what the body means (mtasts.c); HTTP features a policy fetch
  * does not need (redirects, caching, compression, keep-alive, proxies).
  */
@@ -110,6 +111,37 @@ read_chunked(struct conn *c, char *line, char *body, size_t max, size_t *len, co
 	}
 }
 
+/*
+ * RFC 9112 6.3 (7.): neither Content-Length nor a transfer coding, so the
+ * body ends where the connection does. The conn must tell a clean end
+ * (CONN_EOF: tls.c gives it only for a close_notify when the policy says
+ * close_notify) from a connection cut by someone in the path (CONN_IO), or
+ * a truncated policy would pass for a whole one.
+ */
+static int
+read_to_close(struct conn *c, char *body, size_t max, size_t *len, const char **why)
+{
+	char extra;
+	size_t got;
+	int r;
+
+	for (;;) {
+		if (*len == max)	/* one byte more tells "exactly max" from "over" */
+			r = conn_read(c, &extra, 1, &got);
+		else
+			r = conn_read(c, body + *len, max - *len, &got);
+		if (r == CONN_EOF)
+			return 0;
+		if (r == CONN_IO)
+			return (*why = "the body ended without a TLS close_notify (cut short?)", -1);
+		if (r != CONN_OK)
+			return (*why = conn_why(r), -1);
+		if (*len == max)
+			return (*why = "body over the size limit", -1);
+		*len += got;
+	}
+}
+
 static int
 name_is(const char *line, size_t n, const char *name)
 {
@@ -204,7 +236,7 @@ https_read_response(struct conn *c, char *body, size_t max, size_t *len, int *st
 	if (chunked)
 		return read_chunked(c, line, body, max, len, why);
 	if (!have_clen)
-		return (*why = "neither Content-Length nor chunked transfer coding", -1);
+		return read_to_close(c, body, max, len, why);
 	if (clen > max)
 		return (*why = "body over the size limit", -1);
 	if (read_exact(c, body, (size_t)clen, why) != 0)
@@ -282,6 +314,8 @@ https_get(const char *host, const char *path, const char *cafile, unsigned timeo
 		conn_init(&c, fd);
 		memset(&pol, 0, sizeof pol);
 		pol.level = TLS_NAME;	/* the chain and the name: WebPKI (RFC 8461 3.3) */
+		pol.dns_id = 1;		/* never the subject's CN (RFC 8461 3.3) */
+		pol.close_notify = 1;	/* a body may end with the connection */
 		pol.cafile = cafile;
 		memset(&f, 0, sizeof f);
 		str_copy(f.host, sizeof f.host, text);

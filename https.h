@@ -24,7 +24,8 @@ enum https_status {
 /*
  * GET https://host/path (host: A-labels), the chain verified against
  * cafile (a file, or a hashed directory when it ends in '/') and the name
- * host checked; each address of host tried in turn until timeout_s is
+ * host checked (a subjectAltName DNS-ID, no partial wildcard: RFC 8461
+ * 3.3); each address of host tried in turn until timeout_s is
  * spent. The body (at most max bytes) into body, *len its length; why
  * (whysize bytes) says what failed.
  */
@@ -33,8 +34,10 @@ enum https_status https_get(const char *host, const char *path, const char *cafi
 
 /*
  * Reads one HTTP/1.1 response from c (after the request): the status line
- * (1xx skipped), headers, and a body framed by Content-Length or chunked
- * transfer coding, at most max bytes. 0 for a 200 of media type
+ * (1xx skipped), headers, and a body framed by Content-Length, chunked
+ * transfer coding or the connection's end, at most max bytes: c's read op
+ * must return 0 (CONN_EOF) only for a clean end of the stream (a TLS
+ * close_notify) and fail otherwise. 0 for a 200 of media type
  * text/plain (parameters ignored) with the body in body;
  * -1 with *why. *status: the status code (0 when none was read). For unit
  * tests and fuzzing too.

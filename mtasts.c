@@ -99,9 +99,9 @@ txt_fields(const char *s, size_t n, char id[MTASTS_ID_MAX + 1], const char **why
 			return (*why = "malformed TXT record", -1);
 		if (i < n && s[i] != ';' && !is_wsp(s[i]))
 			return (*why = "malformed TXT record", -1);
-		if (eq - start == 2 && memcmp(s + start, "id", 2) == 0) {
-			if (have_id)
-				return (*why = "TXT record with two ids", -1);
+		/* a second id= is an extension like any other: the first
+		 * counts (RFC 8461 3.2, which speaks of TXT records too) */
+		if (eq - start == 2 && memcmp(s + start, "id", 2) == 0 && !have_id) {
 			if (i - eq - 1 > MTASTS_ID_MAX)
 				return (*why = "TXT record id over 32 characters", -1);
 			for (k = eq + 1; k < i; k++)
@@ -232,17 +232,22 @@ mtasts_parse(const char *text, size_t len, struct mtasts_policy *p, int cache, c
 			v++;
 			vn--;
 		}
-		for (i = 0; i < vn; i++)	/* VCHAR and WSP only */
-			if ((unsigned char)v[i] > 0x7e || ((unsigned char)v[i] < 0x21 && !is_wsp(v[i])))
-				return (*why = "control or non-ASCII byte in a value", -1);
+		/*
+		 * Only the fields read here are held to their grammar (each
+		 * check below admits ASCII letters, digits and '.', '-', '*'
+		 * alone); an extension's value may hold UTF-8 (RFC 8461 3.2's
+		 * sts-policy-ext-value) and is never looked at. A field other
+		 * than mx given again: the first counts, the rest are ignored
+		 * (RFC 8461 3.2), whatever they hold.
+		 */
 		if (key_is(k, kn, "version")) {
 			if (have_version++)
-				return (*why = "version given twice", -1);
+				continue;
 			if (!key_is(v, vn, "STSv1"))
 				return (*why = "version is not STSv1", -1);
 		} else if (key_is(k, kn, "mode")) {
 			if (have_mode++)
-				return (*why = "mode given twice", -1);
+				continue;
 			if (key_is(v, vn, "enforce"))
 				p->mode = MTASTS_ENFORCE;
 			else if (key_is(v, vn, "testing"))
@@ -253,7 +258,7 @@ mtasts_parse(const char *text, size_t len, struct mtasts_policy *p, int cache, c
 				return (*why = "mode is not enforce, testing or none", -1);
 		} else if (key_is(k, kn, "max_age")) {
 			if (have_age++)
-				return (*why = "max_age given twice", -1);
+				continue;
 			if (scan_number(v, vn, 10, &num) != 0)
 				return (*why = "max_age is not 1 to 10 digits", -1);
 			p->max_age = num > MTASTS_MAX_AGE_MAX ? MTASTS_MAX_AGE_MAX : (unsigned long)num;
@@ -385,7 +390,7 @@ mtasts_cache_read(const char *dir, const char *domain, struct mtasts_policy *p, 
 		return errno == ENOENT || errno == ENOTDIR ? 0 : (*why = strerror(errno), -1);
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MTASTS_CACHE_MAX) {
 		close(fd);
-		return (*why = "not a regular file of at most 65 KB", -1);
+		return (*why = "not a regular file of at most 78 KB", -1);
 	}
 	while (len <= MTASTS_CACHE_MAX) {
 		r = read(fd, text + len, MTASTS_CACHE_MAX + 1 - len);
@@ -619,16 +624,38 @@ fetch(const char *domain, const char *id, const char *cafile, time_t now)
 	return 0;
 }
 
+enum mtasts_action
+mtasts_decide(const struct mtasts_policy *cache, const char *txt_id, time_t now, const char **fetch_id)
+{
+	long long refresh;
+
+	*fetch_id = txt_id;
+	if (cache && cache->expires <= (long long)now)
+		cache = NULL;	/* expired: as if never fetched */
+	if (!cache)
+		return txt_id ? MTASTS_ACT_FETCH : MTASTS_ACT_NONE;
+	if (txt_id && strcmp(txt_id, cache->id) != 0)
+		return MTASTS_ACT_FETCH;	/* a new policy */
+	refresh = (long long)(cache->max_age / 2);
+	if (refresh > MTASTS_REFRESH_S)
+		refresh = MTASTS_REFRESH_S;
+	if ((long long)now - cache->fetched < refresh)
+		return MTASTS_ACT_CACHED;
+	*fetch_id = cache->id;		/* the same policy, or the TXT record hidden */
+	return MTASTS_ACT_FETCH;
+}
+
 const struct mtasts_policy *
 mtasts_discover(const char *host, enum dns_status txtst, const struct dns_txtset *txt,
     const char *cafile, const char *dir, time_t now)
 {
 	char id[MTASTS_ID_MAX + 1], domain[MTASTS_NAME_MAX + 2];
-	const char *why = NULL;
+	const char *why = NULL, *fid = NULL;
 	int have_id = 0, c, fetched;
 	int have_cache;
 	long long failed_at = 0;
 	size_t len;
+	enum mtasts_action act;
 
 	/* one policy domain however the host is written: "example.com." is
 	 * example.com for the cache file, the fetch host, SNI and the name
@@ -658,29 +685,30 @@ mtasts_discover(const char *host, enum dns_status txtst, const struct dns_txtset
 	if (c > 0 && !have_cache)
 		TRACE("mta-sts: the cached policy of %s expired at %s", domain, utc(cached.expires));
 
-	/* RFC 8461 5.1: the same id, unexpired: no fetch; a refresh once half
-	 * its life is gone, so that an attacker who blocks the TXT record at
-	 * the wrong moment does not find it expired */
-	if (have_cache && (!have_id || strcmp(id, cached.id) == 0) &&
-	    (!have_id || (long long)now < cached.fetched + (long long)cached.max_age / 2)) {
+	/* RFC 8461 5.1: the same id, unexpired and refreshed lately: no fetch */
+	act = mtasts_decide(c > 0 ? &cached : NULL, have_id ? id : NULL, now, &fid);
+	if (act == MTASTS_ACT_CACHED) {
 		if (!have_id)
 			TRACE("mta-sts: no usable TXT record for %s: the cached policy stays in force", domain);
 		trace_policy(domain, &cached, "cached");
 		return &cached;
 	}
-	if (!have_id) {
+	if (act == MTASTS_ACT_NONE) {
 		TRACE("mta-sts: %s has no policy", domain);
 		return NULL;
 	}
-	if (have_cache)
+	if (have_cache && have_id)
 		TRACE("mta-sts: cached policy id %s, TXT id %s: %s", cached.id, id,
 		    strcmp(id, cached.id) ? "fetching the new one" : "refreshing it");
-	if (mtasts_fail_recent(dir, domain, id, now, &failed_at)) {
-		TRACE("mta-sts: the fetch for id %s failed at %s: not tried again before %s", id,
+	else if (have_cache)	/* RFC 8461 3.3, 10.2: hidden or not, a policy is refreshed */
+		TRACE("mta-sts: no usable TXT record for %s: refreshing the cached policy (id %s, fetched %s)",
+		    domain, cached.id, utc(cached.fetched));
+	if (mtasts_fail_recent(dir, domain, fid, now, &failed_at)) {
+		TRACE("mta-sts: the fetch for id %s failed at %s: not tried again before %s", fid,
 		    utc(failed_at), utc(failed_at + MTASTS_RETRY_S));
 		fetched = -1;
-	} else if ((fetched = fetch(domain, id, cafile, now)) != 0) {
-		mtasts_fail_note(dir, domain, id, now);
+	} else if ((fetched = fetch(domain, fid, cafile, now)) != 0) {
+		mtasts_fail_note(dir, domain, fid, now);
 	} else {
 		mtasts_fail_note(dir, domain, NULL, now);
 	}
@@ -728,6 +756,10 @@ mtasts_peer(const struct mtasts_policy *p, const char *domain, const char *mxnam
 		pol->cafile = cafile;
 	if (pol->level < TLS_NAME)
 		pol->level = TLS_NAME;
+	/* RFC 8461 4.2: a DNS-ID matching the MX host, with the usual
+	 * wildcards only, whatever a '~*' default would allow */
+	pol->dns_id = 1;
+	pol->partial_wildcards = 0;
 	pol->fallback = 0;
 	pol->plain_retry = 0;
 	TRACE("tls: MTA-STS (enforce): TLS mandatory, chain verified against %s and the name %s",

@@ -15,8 +15,16 @@
 #define MTASTS_MAX_AGE_MAX	31557600UL	/* RFC 8461 3.2: a year; more is cut to it */
 #define MTASTS_ID_MAX		32		/* RFC 8461 3.1: 1*32(ALPHA / DIGIT) */
 #define MTASTS_FETCH_S		20		/* the whole HTTPS fetch: DNS, connect, TLS, reply */
-#define MTASTS_CACHE_MAX	(MTASTS_BODY_MAX + 1024)	/* a cache file: the policy and 4 lines */
+/*
+ * A cache file: 7 lines and the end line (under 500 bytes), and one
+ * "mx: <pattern>" line per pattern -- a byte longer than the shortest line
+ * a policy may list it with ("mx:a" LF: at most 64 KB / 5 of them; the
+ * last line 2 bytes longer when it had no LF), so every policy that parsed
+ * fits (RFC 8461 3.3 caps only the policy, at 64 KB).
+ */
+#define MTASTS_CACHE_MAX	(MTASTS_BODY_MAX + MTASTS_BODY_MAX / 5 + 1024)
 #define MTASTS_RETRY_S		300		/* after a failed fetch, none for the same id this long */
+#define MTASTS_REFRESH_S	86400		/* RFC 8461 3.3: refresh "once per day" */
 
 enum mtasts_mode {
 	MTASTS_NOPOLICY = 0,	/* no policy in force */
@@ -37,15 +45,18 @@ struct mtasts_policy {
 
 /*
  * The policy id of a domain's _mta-sts TXT RRset: exactly one record that
- * starts with "v=STSv1", syntactically valid, with one id= (RFC 8461 3.1).
- * 0 with id filled; -1 with *why otherwise (= no policy discovered).
+ * starts with "v=STSv1", syntactically valid, with an id= (RFC 8461 3.1;
+ * a second id= is ignored, the first counts). 0 with id filled; -1 with
+ * *why otherwise (= no policy discovered).
  */
 int mtasts_txt_id(const struct dns_txtset *txt, char id[MTASTS_ID_MAX + 1], const char **why);
 
 /*
  * A policy file (RFC 8461 3.2) of len bytes into *p: version STSv1, mode,
  * max_age, at least one mx unless mode is none; LF or CRLF line ends;
- * empty lines and unknown keys ignored. cache: the text is a cache file
+ * empty lines and unknown keys ignored, whatever their values hold (UTF-8
+ * included); version, mode or max_age given again: the first counts, the
+ * rest are ignored. cache: the text is a cache file
  * (mtasts_cache_format): its id, fetched and expires lines are read too and
  * required. 0, or -1 with *why (a malformed policy is no policy).
  */
@@ -77,16 +88,35 @@ int mtasts_cache_write(const char *dir, const char *domain, const struct mtasts_
 int mtasts_fail_recent(const char *dir, const char *domain, const char *id, time_t now, long long *when);
 void mtasts_fail_note(const char *dir, const char *domain, const char *id, time_t now);
 
+enum mtasts_action {
+	MTASTS_ACT_NONE = 0,	/* no policy: no id in DNS and nothing unexpired cached */
+	MTASTS_ACT_CACHED,	/* the cached policy, no fetch */
+	MTASTS_ACT_FETCH	/* fetch for *fetch_id; if that fails, the cached policy while unexpired */
+};
+/*
+ * RFC 8461 3.3 and 5.1: what to do with txt_id, the id of the TXT record
+ * (NULL when none is visible: no record, a malformed one, a failed
+ * lookup), and cache, the policy of the cache file (NULL: none). A new id
+ * is fetched at once. A cached policy is refreshed once it is older than
+ * MTASTS_REFRESH_S or half its max_age, whichever is sooner, whether or
+ * not the TXT record is visible (then under the cached id): an attacker
+ * who hides the record must not keep a policy from being refreshed until
+ * it expires (RFC 8461 10.2). An expired one counts for nothing.
+ */
+enum mtasts_action mtasts_decide(const struct mtasts_policy *cache, const char *txt_id, time_t now,
+    const char **fetch_id);
+
 /*
  * RFC 8461 5.1, for the policy domain of host (the host argument as
  * idn_host_to_ascii() gives it: A-labels, lower case; taken without a
  * trailing dot: the domain below):
  * txtst and txt are the TXT lookup at _mta-sts.host made with the MX
  * lookup; cafile the CA store for the HTTPS fetch (control/mtastsca); dir
- * the cache directory. Uses an unexpired cached policy with the same id,
- * else fetches https://mta-sts.domain/.well-known/mta-sts.txt (and keeps
- * it); a failed fetch or a TXT record gone leaves an unexpired cached
- * policy in force. The policy in force (static storage), or NULL.
+ * the cache directory. Does as mtasts_decide() says: fetches
+ * https://mta-sts.domain/.well-known/mta-sts.txt (and keeps it) or uses
+ * the cached policy; a failed fetch leaves an unexpired cached policy in
+ * force and is noted (mtasts_fail_note). The policy in force (static
+ * storage), or NULL.
  */
 const struct mtasts_policy *mtasts_discover(const char *host, enum dns_status txtst,
     const struct dns_txtset *txt, const char *cafile, const char *dir, time_t now);

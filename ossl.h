@@ -51,6 +51,7 @@
 	F(SSL_read_ex) \
 	F(SSL_write_ex) \
 	F(SSL_shutdown) \
+	F(SSL_clear_options) \
 	F(SSL_get_version) \
 	F(SSL_get_current_cipher) \
 	F(SSL_CIPHER_get_name) \
@@ -144,6 +145,7 @@ extern const char ossl_unavailable[];
 #define SSL_read_ex (ossl_api.SSL_read_ex)
 #define SSL_write_ex (ossl_api.SSL_write_ex)
 #define SSL_shutdown (ossl_api.SSL_shutdown)
+#define SSL_clear_options (ossl_api.SSL_clear_options)
 #define SSL_get_version (ossl_api.SSL_get_version)
 #define SSL_get_current_cipher (ossl_api.SSL_get_current_cipher)
 #define SSL_CIPHER_get_name (ossl_api.SSL_CIPHER_get_name)

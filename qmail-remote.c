@@ -312,7 +312,7 @@ static struct delivery {
 	const char *dest;			/* what tlsdestinations matches */
 	const struct route *route;		/* NULL: MX lookup of host */
 	int qmtp_route;				/* from qmtproutes */
-	int sts;				/* MTA-STS may apply: no route, no named tlsdestinations line */
+	int sts;				/* MTA-STS may apply (choose_route()) */
 	unsigned route_port;
 	int route_smtps;
 	const struct ip_address *local;		/* domainips / route localip */
@@ -439,18 +439,21 @@ choose_route(void)
 	d.dest = r && r->relay[0] ? (r->relay_is_ip ? r->relay : d.relay) : d.host;
 	d.sp.auth_user = r && r->user && r->user[0] ? r->user : NULL;
 	d.sp.auth_pass = r && r->password ? r->password : "";
-	/* MTA-STS (RFC 8461): for the MX hosts of the host argument only; a
-	 * route, or a tlsdestinations line naming the destination (the
-	 * admin's own decision), wins over it */
-	if (cfg.mtasts && !r && d.host[0] != '[') {
-		const char *sd = sender_domain(d.sender);
+	/* MTA-STS (RFC 8461): for the MX hosts of the host argument; only
+	 * what changes TLS for them wins over it (SPEC 12): a route to a
+	 * relay, or to QMTP (no STARTTLS on its port); a tlsdestinations line
+	 * naming the destination that says '!' or makes TLS mandatory or pins
+	 * it. A route with an empty relay still goes to the MX hosts, and a
+	 * '/' line only stops TLSA lookups: the policy holds. */
+	if (cfg.mtasts && r && (r->relay[0] || d.qmtp_route)) {
+		TRACE("mta-sts: not used: a route %s", r->relay[0] ? "to a relay" : "to QMTP");
+	} else if (cfg.mtasts && d.host[0] != '[') {
+		const struct ctl_tlsdest *t = ctl_tlsdest(&cfg, d.dest, sender_domain(d.sender));
 
-		if (ctl_tlsdest(&cfg, d.dest, sd))
-			TRACE("mta-sts: not used: a tlsdestinations line names %s", d.dest);
+		if (t && (t->no_starttls || t->mandatory || t->fingerprint || t->smtps || t->qmtps))
+			TRACE("mta-sts: not used: a tlsdestinations line names %s (line %u)", d.dest, t->line);
 		else
 			d.sts = 1;
-	} else if (cfg.mtasts && r) {
-		TRACE("mta-sts: not used: a route");
 	}
 }
 
@@ -667,11 +670,21 @@ attempt(const struct peer *pr, int plaintext_only)
 	if (sts && policy.tlsa_count > 0) {
 		TRACE("mta-sts: %s has usable TLSA records: DANE decides, not MTA-STS", pr->name);
 	} else if (sts && mtasts_peer(sts, d.host, pr->name, &policy, sts_ca()) == MTASTS_PEER_SKIP) {
+		static struct fail earlier;
+
+		earlier = fail;
 		fail_set(&fail, 'Z', T_STS_MX, NULL);
 		str_copy(fail.host, sizeof fail.host, text);
 		str_copy(fail.mxname, sizeof fail.mxname, pr->name);
 		str_copy(fail.domain, sizeof fail.domain, d.host);
 		note_tls(text);
+		/* a host the policy lists failed before: that explains the
+		 * deferral, not skipping this one (the transcript has both);
+		 * the skip still makes the outcome temporary, as no connection */
+		if (earlier.letter && earlier.text != T_STS_MX) {
+			fail = earlier;
+			return ATTEMPT_NOCONN;
+		}
 		return ATTEMPT_FAILED;
 	}
 	/* QMTP needs the length first: a pipe is spooled before connecting */

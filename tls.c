@@ -48,6 +48,7 @@ apply_rule(struct tls_policy *pol, const struct ctl_tlsdest *t)
 		break;
 	case TLSV_NAME_WILD:
 		want = TLS_NAME;
+		pol->partial_wildcards = 1;
 		break;
 	case TLSV_NAME_EXACT:
 		want = TLS_NAME;
@@ -553,6 +554,25 @@ tls_dane_usable(const struct tls_policy *pol, const char *servername)
 	return taken;
 }
 
+/*
+ * The name check's flags (SPEC 7): a partial wildcard ("mx*.example.net",
+ * which RFC 6125 6.4.3 let clients match and RFC 9525 forbids) only for a
+ * '~' line, whose meaning is "partial match allowed", as Postfix; never a
+ * wildcard for '='. Where MTA-STS decides (dns_id, or the check made only
+ * for testing mode's audit) a DNS-ID is required: OpenSSL otherwise falls
+ * back to the subject's CN when the certificate has no DNS name.
+ */
+static unsigned
+host_flags(const struct tls_policy *pol)
+{
+	unsigned flags = pol->exact_name ? X509_CHECK_FLAG_NO_WILDCARDS :
+	    pol->partial_wildcards ? 0 : X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
+
+	if (pol->dns_id || (pol->sts_audit && pol->level < TLS_NAME))
+		flags |= X509_CHECK_FLAG_NEVER_CHECK_SUBJECT;
+	return flags;
+}
+
 /* The SSL for a handshake on fd: OpenSSL loaded, the context made (CA,
  * client certificate, ciphers), SNI, DANE or the name to check. NULL with
  * f filled when any of that fails. *dane: the TLSA records OpenSSL took
@@ -585,6 +605,8 @@ setup(int fd, const struct tls_policy *pol, const char *servername, struct fail 
 		SSL_set_tlsext_host_name(ssl, sni);
 		TRACE("tls: SNI %s", sni);
 	}
+	if (pol->close_notify)	/* make_ctx()'s SSL_OP_IGNORE_UNEXPECTED_EOF: not here */
+		SSL_clear_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	*dane = 0;
 	if (pol->tlsa_count > 0) {
 		if (dane_add(ssl, pol, servername, dane) != 0) {
@@ -592,13 +614,17 @@ setup(int fd, const struct tls_policy *pol, const char *servername, struct fail 
 			fail_tls(f, T_TLS_CONTEXT, NULL);
 			return NULL;
 		}
-	} else if ((pol->level >= TLS_NAME || pol->sts_audit) && servername) {
+		/* DANE-TA's name check (SSL_dane_enable set the name) */
+		X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(ssl), host_flags(pol));
+	} else if ((pol->level >= TLS_NAME || (pol->sts_audit && pol->level < TLS_VERIFY)) && servername) {
+		/* testing's audit only where nothing verifies: at "verify" a
+		 * name mismatch would refuse what the admin's '+' accepts */
 		X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
 		char literal[IP_FMT_MAX + 8];
 		size_t n = strlen(servername);
 		int ok;
 
-		X509_VERIFY_PARAM_set_hostflags(param, pol->exact_name ? X509_CHECK_FLAG_NO_WILDCARDS : 0);
+		X509_VERIFY_PARAM_set_hostflags(param, host_flags(pol));
 		if (is_address(servername)) {	/* a literal or a relay address: iPAddress SAN */
 			if (servername[0] == '[' && n >= 2 && n - 2 < sizeof literal) {
 				memcpy(literal, servername + 1, n - 2);

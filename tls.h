@@ -23,6 +23,10 @@ enum tls_level {
 struct tls_policy {
 	enum tls_level level;
 	int exact_name;		/* '=': no wildcard, no partial match */
+	int partial_wildcards;	/* '~': a partial wildcard (mx*.example.net) may match; every
+				 * other name check takes only a whole leftmost '*' */
+	int dns_id;		/* MTA-STS decides: the name must be a subjectAltName DNS-ID,
+				 * never the subject's CN (RFC 8461 3.3, 4.2) */
 	int allow_anon;		/* '-': anonymous (aNULL) ciphers, security level 0 */
 	int plain_retry;	/* '?': after a TLS protocol error, retry in plaintext */
 	int no_tlsa;		/* '/' and '%': no TLSA lookup */
@@ -53,6 +57,10 @@ struct tls_policy {
 	 * outcome, refuse nothing */
 	int mtasts;
 	int sts_audit;
+	/* https.c: the end of the stream must be a close_notify (an EOF
+	 * without one is a read error, not the end of a body framed by the
+	 * connection's end: a truncation attack leaves none) */
+	int close_notify;
 	/* last: the fields above share one page, whatever the path's length */
 	char pem_path[CTL_PATH_MAX];	/* netqmail tlshosts/<FQDN>.pem */
 };

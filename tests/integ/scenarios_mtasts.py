@@ -117,6 +117,11 @@ S += [
                           r"sts-testing\.qrtest \(enforce would skip it\)",
                           r"tls: MTA-STS testing: the certificate would fail enforce: hostname mismatch",
                           r"tls-rpt: sts sts-testing\.qrtest certificate-host-mismatch mx mx-wrongname\.qrtest")]),
+    # testing refuses nothing: a '+*' line (chain only) is not made to
+    # check the name by testing's audit
+    Scn("sts-testing-plus-star-wrong-name-delivers", "sts-testing.qrtest", ["a@sts-testing.qrtest"],
+        control=ctl(STS_CTL, tlsdest("+*:" + CA)), env=STS_TR, expect_rcpts=[r], final=K_tls(rb"192\.0\.2\.61"),
+        checks=[delivered("pf-tls"), sts_trace(r"tls: certificate verified$")]),
     # ---- no policy: delivered as without one (plaintext: mx-notls), the transcript says why
     Scn("sts-malformed-policy", "sts-malformed.qrtest", ["a@sts-malformed.qrtest"], control=STS_CTL, env=STS_TR,
         expect_rcpts=[r], final=K_pf(STS_IP65),
@@ -214,6 +219,83 @@ S += [
         checks=[delivered("pf-plain"), trace_lacks(r"mta-sts: ")]),
     Scn("sts-control-mtasts-bad", "sts-enforce.qrtest", ["a@sts-enforce.qrtest"], control={"mtasts": "yes\n"},
         final=X(b"ZUnable to read control files. (#4.3.0)\nmtasts line 1: must be 0 or 1.\n")),
+    # ---- issue 22
+    # a field other than mx given twice: the first counts (RFC 8461 3.2), never no policy
+    Scn("sts-field-twice-first-counts", "sts-dupmode.qrtest", ["a@sts-dupmode.qrtest"], control=STS_CTL,
+        env=STS_TR, expect_rcpts=[r], final=K_sts(IP60),
+        checks=[delivered("pf-tls"),
+                sts_trace(r"mta-sts: policy of sts-dupmode\.qrtest fetched: id dupmode1, mode enforce, max_age 86400,")]),
+    Scn("sts-txt-two-ids-first-counts", "sts-twoid.qrtest", ["a@sts-twoid.qrtest"], control=STS_CTL, env=STS_TR,
+        expect_rcpts=[r], final=K_sts(IP60),
+        checks=[delivered("pf-tls"),
+                sts_trace(r'mta-sts: TXT _mta-sts\.sts-twoid\.qrtest: "v=STSv1; id=twoid1; id=twoid2"',
+                          r"mta-sts: policy of sts-twoid\.qrtest fetched: id twoid1, mode enforce")]),
+    # UTF-8 in an extension value ("owner: Zoë"): the ABNF allows it
+    Scn("sts-utf8-extension-value", "sts-utf8.qrtest", ["a@sts-utf8.qrtest"], control=STS_CTL, env=STS_TR,
+        expect_rcpts=[r], final=K_sts(IP60),
+        checks=[delivered("pf-tls"), sts_trace(r"mta-sts: policy of sts-utf8\.qrtest fetched: id utf81, mode enforce")]),
+    # a route with an empty relay still goes to the MX hosts: the policy
+    # holds (enforce refuses the unlisted MX); so does a '/' line (no TLSA only)
+    Scn("sts-route-empty-relay-policy-holds", "sts-notlisted.qrtest", ["a@sts-notlisted.qrtest"],
+        control=ctl(STS_CTL, route(["sts-notlisted.qrtest:"])), env=STS_TR,
+        final=sts_z_mx("sts-notlisted.qrtest", "mx-plain4.qrtest"),
+        checks=[nd("pf-plain"),
+                sts_trace(r"route: smtproutes line 1: MX look-up",
+                          r"mta-sts: skip mx-plain4\.qrtest: the policy of sts-notlisted\.qrtest \(enforce\)"),
+                trace_lacks(r"mta-sts: not used"), trace_lacks(r"connect 192\.0\.2\.25")]),
+    Scn("sts-slash-line-policy-holds", "sts-notlisted.qrtest", ["a@sts-notlisted.qrtest"],
+        control=ctl(STS_CTL, tlsdest("/sts-notlisted.qrtest:")), env=STS_TR,
+        final=sts_z_mx("sts-notlisted.qrtest", "mx-plain4.qrtest"),
+        checks=[nd("pf-plain"), sts_trace(r"mta-sts: skip mx-plain4\.qrtest"), trace_lacks(r"mta-sts: not used"),
+                trace_lacks(r"connect 192\.0\.2\.25")]),
+    # a named line that makes TLS mandatory is the admin's decision (no
+    # STARTTLS at mx-plain4: the line's Z, not the policy's)
+    Scn("sts-mandatory-line-bypasses", "sts-notlisted.qrtest", ["a@sts-notlisted.qrtest"],
+        control=ctl(STS_CTL, tlsdest("sts-notlisted.qrtest:")), env=STS_TR,
+        final=z_nostarttls("mx-plain4.qrtest", "sts-notlisted.qrtest"),
+        checks=[nd("pf-plain"),
+                sts_trace(r"mta-sts: not used: a tlsdestinations line names sts-notlisted\.qrtest \(line 1\)"),
+                trace_lacks(r"mta-sts: (TXT|fetching)")]),
+    # a body framed by the connection's end: nginx ends it with a
+    # close_notify (accepted); httpscut.py cuts it without one (no policy)
+    Scn("sts-close-delimited-body", "sts-close.qrtest", ["a@sts-close.qrtest"], control=STS_CTL, env=STS_TR,
+        expect_rcpts=[r], final=K_sts(IP60),
+        checks=[delivered("pf-tls"),
+                sts_trace(r"https: < HTTP 200, \d+ bytes",
+                          r"mta-sts: policy of sts-close\.qrtest fetched: id close1, mode enforce")]),
+    Scn("sts-close-delimited-cut-no-close-notify", "sts-cut.qrtest", ["a@sts-cut.qrtest"], control=STS_CTL,
+        env=STS_TR, expect_rcpts=[r], final=K_pf(STS_IP65),
+        checks=[delivered("pf-tls"),
+                sts_no_policy("sts-cut.qrtest", r"mta-sts: fetch failed: mta-sts\.sts-cut\.qrtest: HTTP 200: the body "
+                              r"ended without a TLS close_notify")]),
+    # the listed MX fails TLS, the unlisted backup is skipped: the report
+    # names the TLS failure, the transcript both
+    Scn("sts-deferral-names-listed-failure", "sts-cause.qrtest", ["a@sts-cause.qrtest"], control=STS_CTL,
+        env=STS_TR, final=z_subject("mx-wrongname.qrtest", "sts-cause.qrtest"),
+        checks=[nd("pf-tls"), nd("pf-plain"),
+                sts_trace(r"connect 192\.0\.2\.61 port 25", r"tls: peer rejected",
+                          r"mta-sts: skip mx-plain4\.qrtest: the policy of sts-cause\.qrtest \(enforce\)"),
+                trace_lacks(r"connect 192\.0\.2\.25")]),
+    # name checks under enforce: a partial wildcard is refused (a '~*'
+    # default changes nothing), a whole-label wildcard accepted
+    Scn("sts-enforce-partial-wildcard-refused", "sts-partial.qrtest", ["a@sts-partial.qrtest"], control=STS_CTL,
+        env=STS_TR, final=z_subject("mx1.partial.qrtest", "sts-partial.qrtest"),
+        checks=[nd("pf-tls"), sts_trace(r"tls: peer certificate DNS names mx\*\.partial\.qrtest",
+                                        r"tls: peer rejected")]),
+    Scn("sts-enforce-partial-wildcard-tilde-default", "sts-partial.qrtest", ["a@sts-partial.qrtest"],
+        control=ctl(STS_CTL, tlsdest("~*:" + CA)), final=z_subject("mx1.partial.qrtest", "sts-partial.qrtest"),
+        checks=[nd("pf-tls")]),
+    Scn("sts-enforce-wildcard-accepted", "sts-wild.qrtest", ["a@sts-wild.qrtest"], control=STS_CTL, env=STS_TR,
+        expect_rcpts=[r], final=K_sts(rb"192\.0\.2\.64"),
+        checks=[delivered("pf-tls"), sts_trace(r"tls: certificate verified with the name")]),
+    # the policy host's certificate names it only in the CN: a DNS-ID is
+    # required (RFC 8461 3.3), so no policy
+    Scn("sts-policy-host-cn-only", "sts-cnonly.qrtest", ["a@sts-cnonly.qrtest"], control=STS_CTL, env=STS_TR,
+        expect_rcpts=[r], final=K_pf(STS_IP65),
+        checks=[delivered("pf-tls"),
+                sts_no_policy("sts-cnonly.qrtest", r"mta-sts: fetch failed: Unable to validate X\.500 certificate "
+                              r"Subject for: mta-sts\.sts-cnonly\.qrtest at mta-sts\.sts-cnonly\.qrtest\."),
+                sts_trace(r"tls-rpt: sts sts-cnonly\.qrtest sts-webpki-invalid")]),
     # a domain without a policy: the TXT lookup comes back NXDOMAIN, nothing else is done
     Scn("sts-no-policy-plain", "plain4.qrtest", ["sts@plain4.qrtest"], env=STS_TR, expect_rcpts=[r],
         final=K_pf(IP25),
@@ -352,6 +434,102 @@ def sts_concurrent():
                                 trace_lacks(r"mta-sts: fetching|cache .*: ignored")]))[0]
     return errs
 
+
+def sts_many_cached():
+    """A 64 KB policy of 7200 short mx lines is cached (the cache file's
+    "mx: " lines are longer than the policy's), and read back."""
+    d = sts_dir("many")
+    path = os.path.join(d, "sts-many.qrtest")
+    sc = lambda name, chk: Scn(name, "sts-many.qrtest", ["a@sts-many.qrtest"], control=STS_CTL,  # noqa: E731
+                               env=STS_TR, stsdir=d, expect_rcpts=[r], final=K_sts(IP60),
+                               checks=[delivered("pf-tls")] + chk)
+    errs = sts_run(sc("sts-many-first", [sts_trace(r"https: < HTTP 200, \d+ bytes",
+                                                   r"mta-sts: policy of sts-many\.qrtest fetched: id many1"),
+                                         trace_lacks(r"mta-sts: cache .*not kept")]))[0]
+    if not os.path.exists(path):
+        return errs + ["no cache file %s" % path]
+    text = open(path).read()
+    n = len(re.findall(r"(?m)^mx: h[0-9a-f]{4}$", text))
+    if n != 7200 or "mx: mx-tls.qrtest\n" not in text or not text.endswith("# end\n") or len(text) <= 65536:
+        errs.append("cache file: %d bytes, %d short mx lines (want 7200, over 64 KB)" % (len(text), n))
+    errs += sts_run(sc("sts-many-cached", [sts_trace(r"mta-sts: policy of sts-many\.qrtest cached: id many1"),
+                                           trace_lacks(r"mta-sts: fetching|cache .*: ignored")]))[0]
+    return errs
+
+
+def sts_refresh_hidden():
+    """No TXT record: a cached policy less than a day old is used as it is;
+    one older than a day (of a week's max_age) is fetched again all the same
+    (RFC 8461 3.3, 10.2), under its own id, and the cache replaced."""
+    d = sts_dir("hidden")
+    path = os.path.join(d, "sts-hidden.qrtest")
+    now = int(time.time())
+    n0 = sts_fetches("sts-hidden.qrtest")
+
+    def cache(fetched):
+        with open(path, "w") as f:
+            f.write(sts_cache_text("sts-hidden.qrtest", "hid0", fetched, fetched + 604800, "testing", 604800,
+                                   ["mx-tls.qrtest"]))
+    cache(now - 60)
+    errs = sts_run(Scn("sts-hidden-fresh-cached", "sts-hidden.qrtest", ["a@sts-hidden.qrtest"], control=STS_CTL,
+                       env=STS_TR, stsdir=d, expect_rcpts=[r], final=K_tls(IP60),
+                       checks=[delivered("pf-tls"),
+                               sts_trace(r"mta-sts: TXT _mta-sts\.sts-hidden\.qrtest: lookup NXDOMAIN",
+                                         r"mta-sts: no usable TXT record for sts-hidden\.qrtest: the cached policy "
+                                         r"stays in force",
+                                         r"mta-sts: policy of sts-hidden\.qrtest cached: id hid0, mode testing"),
+                               trace_lacks(r"mta-sts: fetching")]))[0]
+    if sts_fetches("sts-hidden.qrtest") != n0:
+        errs.append("a fresh cached policy was fetched again")
+    cache(now - 2 * 86400)
+    t0 = int(time.time())
+    errs += sts_run(Scn("sts-hidden-stale-refreshed", "sts-hidden.qrtest", ["a@sts-hidden.qrtest"], control=STS_CTL,
+                        env=STS_TR, stsdir=d, expect_rcpts=[r], final=K_sts(IP60),
+                        checks=[delivered("pf-tls"),
+                                sts_trace(r"mta-sts: no usable TXT record for sts-hidden\.qrtest: refreshing the cached "
+                                          r"policy \(id hid0, fetched ",
+                                          r"mta-sts: fetching https://mta-sts\.sts-hidden\.qrtest/",
+                                          r"mta-sts: policy of sts-hidden\.qrtest fetched: id hid0, mode enforce")]))[0]
+    if sts_fetches("sts-hidden.qrtest") != n0 + 1:
+        errs.append("nginx served %d fetches of sts-hidden, want 1" % (sts_fetches("sts-hidden.qrtest") - n0))
+    m = re.search(r"(?m)^fetched: (\d+)$", open(path).read())
+    if not m or int(m.group(1)) < t0 or "mode: enforce\n" not in open(path).read():
+        errs.append("the cache file was not replaced: %r" % open(path).read())
+    return errs
+
+
+def sts_refresh_hidden_fails():
+    """No TXT record, a stale cached policy and a web server that refuses:
+    the refresh fails, the cached policy holds until it expires, and the
+    failure is noted (.fail.<domain>, the cached id): the next delivery
+    does not try again."""
+    d = sts_dir("hidden-down")
+    now = int(time.time())
+    with open(os.path.join(d, "sts-hidden-down.qrtest"), "w") as f:
+        f.write(sts_cache_text("sts-hidden-down.qrtest", "hd1", now - 2 * 86400, now + 5 * 86400, "enforce", 604800,
+                               ["mx-notls.qrtest"]))
+    sc = lambda name, chk: Scn(name, "sts-hidden-down.qrtest", ["a@sts-hidden-down.qrtest"],  # noqa: E731
+                               control=STS_CTL, env=STS_TR, stsdir=d,
+                               final=z_nostarttls("mx-notls.qrtest", "sts-hidden-down.qrtest"),
+                               checks=[nd("pf-tls")] + chk)
+    errs = sts_run(sc("sts-hidden-refresh-fails", [
+        sts_trace(r"mta-sts: no usable TXT record for sts-hidden-down\.qrtest: refreshing the cached policy",
+                  r"mta-sts: fetch failed: mta-sts\.sts-hidden-down\.qrtest: connect to 192\.0\.2\.39: Connection refused",
+                  r"mta-sts: the cached policy of sts-hidden-down\.qrtest stays in force",
+                  r"mta-sts: policy of sts-hidden-down\.qrtest cached: id hd1, mode enforce")]))[0]
+    fail = os.path.join(d, ".fail.sts-hidden-down.qrtest")
+    if not os.path.exists(fail) or not re.fullmatch(r"hd1 \d+\n", open(fail).read()):
+        errs.append("no note of the failed refresh in %s" % fail)
+    errs += sts_run(sc("sts-hidden-refresh-not-retried", [
+        sts_trace(r"mta-sts: the fetch for id hd1 failed at .*: not tried again before ",
+                  r"mta-sts: the cached policy of sts-hidden-down\.qrtest stays in force"),
+        trace_lacks(r"https: connect")]))[0]
+    return errs
+
+
+SPECIAL += [("sts-many-short-mx-lines-cached", sts_many_cached),
+            ("sts-stale-cache-refreshed-without-txt", sts_refresh_hidden),
+            ("sts-failed-refresh-keeps-cache-without-txt", sts_refresh_hidden_fails)]
 
 SPECIAL += [("sts-testing-ca-unreadable-delivers", sts_testing_ca_unreadable),
             ("sts-cached-policy-when-web-down", sts_cached_when_web_down), ("sts-policy-id-change", sts_id_change),

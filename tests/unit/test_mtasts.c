@@ -56,7 +56,14 @@ static const struct tcase {
 	{ { "v=STSv1; id=a-b" }, 1, NULL },			/* only letters and digits */
 	{ { "v=STSv1; id=123456789012345678901234567890123" }, 1, NULL },	/* 33 */
 	{ { "v=STSv1; id=12345678901234567890123456789012" }, 1, "12345678901234567890123456789012" },
-	{ { "v=STSv1; id=a; id=b" }, 1, NULL },
+	/* a field given twice: the first counts, the rest are ignored
+	 * (RFC 8461 3.2), also when the later one is no valid id */
+	{ { "v=STSv1; id=a; id=b" }, 1, "a" },
+	{ { "v=STSv1; id=first1; ext=1; id=second2;" }, 1, "first1" },
+	{ { "v=STSv1; id=a; id=b-c" }, 1, "a" },
+	{ { "v=STSv1; id=a-b; id=c" }, 1, NULL },		/* the first is the one that counts */
+	{ { "v=STSv1; id=a; id=" }, 1, NULL },			/* not a field at all */
+	{ { "v=STSv1; ext=1; id=a; v=STSv1" }, 1, "a" },
 	{ { "v=STSv1; id=a;;" }, 1, NULL },
 	{ { "v=STSv1 id=a" }, 1, NULL },
 	{ { "V=STSV1; id=a" }, 1, NULL },			/* %s: case-sensitive */
@@ -112,7 +119,36 @@ static const struct pcase {
 	{ "mode: enforce\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },	/* no version */
 	{ "version: STSv2\nmode: enforce\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },
 	{ "version: STSv1\nmode: Enforce\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },
-	{ "version: STSv1\nmode: enforce\nmode: none\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },
+	/* a field other than mx given twice: the first counts, the rest are
+	 * ignored (RFC 8461 3.2), whatever they hold; never "no policy" */
+	{ "version: STSv1\nmode: enforce\nmode: none\nmx: a.example\nmax_age: 10\n", 1, MTASTS_ENFORCE, 10,
+	  "a.example" },
+	{ "version: STSv1\nmode: enforce\nmode: testing\nmx: a.example\nmax_age: 10\n", 1, MTASTS_ENFORCE, 10,
+	  "a.example" },
+	{ "version: STSv1\nmode: testing\nmx: a.example\nmode: enforce\nmax_age: 10\n", 1, MTASTS_TESTING, 10,
+	  "a.example" },
+	{ "version: STSv1\nversion: STSv2\nmode: enforce\nmx: a.example\nmax_age: 10\n", 1, MTASTS_ENFORCE, 10,
+	  "a.example" },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nmax_age: 86400\n", 1, MTASTS_ENFORCE, 10,
+	  "a.example" },
+	{ "version: STSv1\nmode: enforce\nmode: bogus\nmx: a.example\nmax_age: 10\nmax_age: x\nversion: 2\n", 1,
+	  MTASTS_ENFORCE, 10, "a.example" },
+	{ "version: STSv1\nmode: bogus\nmode: enforce\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: x\nmax_age: 10\n", 0, 0, 0, NULL },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmx: b.example\nmx: a.example\nmax_age: 1\n", 1,
+	  MTASTS_ENFORCE, 1, "a.example b.example a.example" },
+	/* extension values may hold UTF-8 (RFC 8461 3.2, sts-policy-ext-value);
+	 * only the fields read are held to their grammar */
+	{ "version: STSv1\r\nmode: enforce\r\nmx: a.example\r\nmax_age: 10\r\nowner: Zo\xc3\xab\r\n", 1, MTASTS_ENFORCE,
+	  10, "a.example" },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nnote: \xe2\x9c\x89 \xf0\x9f\x93\xa8 x\n", 1,
+	  MTASTS_ENFORCE, 10, "a.example" },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nnote: \xff\xfe\n", 1, MTASTS_ENFORCE, 10,
+	  "a.example" },
+	{ "version: STSv1\nmode: enforce\nmx: zo\xc3\xab.example\nmax_age: 10\n", 0, 0, 0, NULL },	/* U-label */
+	{ "version: STSv1\nmode: enforce\xc2\xa0\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 1\xc2\xb2\n", 0, 0, 0, NULL },
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\now\xc3\xb1" "er: x\n", 0, 0, 0, NULL },	/* a key */
 	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: -1\n", 0, 0, 0, NULL },
 	{ "version: STSv1\nmode: enforce\nmx: a.example\n", 0, 0, 0, NULL },	/* no max_age */
 	{ "version: STSv1\nmode: enforce\nmx: *.*.example\nmax_age: 10\n", 0, 0, 0, NULL },
@@ -122,7 +158,11 @@ static const struct pcase {
 	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nthis is not a field\n", 0, 0, 0, NULL },
 	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nfuture_key: any value here\n", 1,
 	  MTASTS_ENFORCE, 10, "a.example" },
-	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nkey: bad\001byte\n", 0, 0, 0, NULL },
+	/* an extension's value is never read: a control byte there is no
+	 * reason to drop the policy (SPEC 12) */
+	{ "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 10\nkey: bad\001byte\n", 1, MTASTS_ENFORCE, 10,
+	  "a.example" },
+	{ "version: STSv1\nmode: enforce\001\nmx: a.example\nmax_age: 10\n", 0, 0, 0, NULL },
 	{ "<html><body>404 Not Found</body></html>\n", 0, 0, 0, NULL },
 	{ "", 0, 0, 0, NULL },
 	/* the cache's own keys mean nothing in a fetched policy */
@@ -288,11 +328,109 @@ test_cache(void)
 		mtasts_fail_note(dir, "example.org", NULL, 0);
 		CHECK(mtasts_fail_recent(dir, "example.org", "id1", 1800000001, &when) == 0, "note not removed");
 	}
+	/* every policy that parsed is cached: the cache's "mx: " lines are
+	 * longer than the shortest a policy may use ("mx:a" + LF), so a 64 KB
+	 * policy of such lines makes a larger file -- for the longest domain */
+	{
+		static char big[MTASTS_BODY_MAX + 1];
+		static const char head[] = "version:STSv1\nmode:enforce\nmax_age:86400\nmx:mx1.example.org\n";
+		char dom[256];
+		size_t len = sizeof head - 1, npat;
+
+		memcpy(big, head, len);
+		while (len + 5 + 4 <= MTASTS_BODY_MAX) {
+			memcpy(big + len, "mx:a\n", 5);
+			len += 5;
+		}
+		memcpy(big + len, "mx:b", 4);	/* the last line without its LF */
+		len += 4;
+		CHECK(mtasts_parse(big, len, &P, 0, &why) == 0, "64 KB of short mx lines: %s", why);
+		npat = P.npatterns;
+		strcpy(P.id, "12345678901234567890123456789012");
+		P.fetched = 1000000000000000000LL;
+		P.expires = 1000000000000000000LL;
+		memset(dom, 'd', 253);
+		for (n = 63; n < 253; n += 64)
+			dom[n] = '.';
+		dom[253] = '\0';
+		n = mtasts_cache_format(&P, dom, text, sizeof text);
+		CHECK(n > MTASTS_BODY_MAX, "a %zu-byte policy of %zu mx lines does not fit the cache format (%zu)", len,
+		    npat, n);
+		CHECK(mtasts_cache_write(dir, "example.org", &P, &why) == 0, "64 KB policy not cached: %s", why);
+		memset(&back, 0, sizeof back);
+		CHECK(mtasts_cache_read(dir, "example.org", &back, &why) == 1 && back.npatterns == npat &&
+		    mtasts_match(&back, "mx1.example.org") && mtasts_match(&back, "b"),
+		    "64 KB policy read back: %s, %zu patterns", why, back.npatterns);
+	}
 	/* a missing directory: the write fails (the caller traces it) */
 	snprintf(a, sizeof a, "%s/missing", dir);
 	CHECK(mtasts_cache_write(a, "example.org", &P, &why) == -1, "write into a missing dir");
 	snprintf(a, sizeof a, "rm -rf %s", dir);
 	CHECK(system(a) == 0, "rm");
+}
+
+/* ---- fetch, refresh or use the cache (RFC 8461 3.3, 5.1) ---- */
+
+#define NOW 1800000000LL
+#define DAY 86400LL
+
+static const struct dcase {
+	const char *name;
+	int cached;			/* a cache file was read */
+	const char *cid;		/* its id */
+	long long fetched, expires;
+	unsigned long max_age;
+	const char *txt;		/* the TXT record's id, NULL: none visible */
+	enum mtasts_action want;
+	const char *fetch_id;
+} dcases[] = {
+	{ "nothing", 0, NULL, 0, 0, 0, NULL, MTASTS_ACT_NONE, NULL },
+	{ "new domain", 0, NULL, 0, 0, 0, "a1", MTASTS_ACT_FETCH, "a1" },
+	{ "same id, fresh", 1, "a1", NOW - 60, NOW + 7 * DAY, 7 * DAY, "a1", MTASTS_ACT_CACHED, NULL },
+	{ "hidden, fresh", 1, "a1", NOW - 60, NOW + 7 * DAY, 7 * DAY, NULL, MTASTS_ACT_CACHED, NULL },
+	{ "new id", 1, "a1", NOW - 60, NOW + 7 * DAY, 7 * DAY, "b2", MTASTS_ACT_FETCH, "b2" },
+	/* older than a day: refreshed whether or not the record is seen */
+	{ "same id, a day old", 1, "a1", NOW - DAY, NOW + 6 * DAY, 7 * DAY, "a1", MTASTS_ACT_FETCH, "a1" },
+	{ "hidden, a day old", 1, "a1", NOW - DAY, NOW + 6 * DAY, 7 * DAY, NULL, MTASTS_ACT_FETCH, "a1" },
+	{ "hidden, a day less a second", 1, "a1", NOW - DAY + 1, NOW + 6 * DAY, 7 * DAY, NULL, MTASTS_ACT_CACHED, NULL },
+	{ "hidden, two days old", 1, "a1", NOW - 2 * DAY, NOW + 5 * DAY, 7 * DAY, NULL, MTASTS_ACT_FETCH, "a1" },
+	/* or half its max_age, whichever is sooner */
+	{ "hidden, half an hour of an hour", 1, "a1", NOW - 1800, NOW + 1800, 3600, NULL, MTASTS_ACT_FETCH, "a1" },
+	{ "hidden, under half an hour", 1, "a1", NOW - 1799, NOW + 1801, 3600, NULL, MTASTS_ACT_CACHED, NULL },
+	{ "same id, half its max_age", 1, "a1", NOW - 1800, NOW + 1800, 3600, "a1", MTASTS_ACT_FETCH, "a1" },
+	{ "a year's max_age, a day", 1, "a1", NOW - DAY, NOW + 300 * DAY, 31557600, "a1", MTASTS_ACT_FETCH, "a1" },
+	/* expired: counts for nothing */
+	{ "hidden, expired", 1, "a1", NOW - 7 * DAY, NOW, 7 * DAY, NULL, MTASTS_ACT_NONE, NULL },
+	{ "same id, expired", 1, "a1", NOW - 7 * DAY, NOW - 1, 7 * DAY, "a1", MTASTS_ACT_FETCH, "a1" },
+	{ "max_age 0", 1, "a1", NOW - 1, NOW - 1, 0, NULL, MTASTS_ACT_NONE, NULL },
+	/* fetched in the future (a clock set back): kept until it expires */
+	{ "fetched later than now", 1, "a1", NOW + 100, NOW + DAY, DAY, NULL, MTASTS_ACT_CACHED, NULL },
+};
+
+static void
+test_decide(void)
+{
+	static const char *const act[] = { "none", "cached", "fetch" };
+	size_t i;
+
+	for (i = 0; i < sizeof dcases / sizeof dcases[0]; i++) {
+		const struct dcase *c = &dcases[i];
+		const char *fid = "unset";
+		enum mtasts_action got;
+
+		memset(&P, 0, sizeof P);
+		if (c->cached) {
+			strcpy(P.id, c->cid);
+			P.fetched = c->fetched;
+			P.expires = c->expires;
+			P.max_age = c->max_age;
+			P.mode = MTASTS_ENFORCE;
+		}
+		got = mtasts_decide(c->cached ? &P : NULL, c->txt, (time_t)NOW, &fid);
+		CHECK(got == c->want && (got != MTASTS_ACT_FETCH || (fid && strcmp(fid, c->fetch_id) == 0)),
+		    "decide %s: %s (id %s), want %s (id %s)", c->name, act[got], got == MTASTS_ACT_FETCH && fid ? fid : "-",
+		    act[c->want], c->fetch_id ? c->fetch_id : "-");
+	}
 }
 
 /* ---- the HTTP response reader ---- */
@@ -316,7 +454,15 @@ static const struct hcase {
 	{ "not_found", "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno\n", -1, 404, NULL },
 	{ "too_big", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 65537\r\n\r\n", -1, 200, NULL },
 	{ "short_body", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nabc", -1, 200, NULL },
-	{ "no_framing", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nabc", -1, 200, NULL },
+	/* framed by the connection's end (RFC 9112 6.3): the feed's end is a
+	 * clean one (a close_notify); test_http() cuts them short too */
+	{ "no_framing", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nabc", 0, 200, "abc" },
+	{ "close_delimited", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
+	  "version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: 86400\r\n", 0, 200,
+	  "version: STSv1\r\nmode: enforce\r\nmx: mx.example.com\r\nmax_age: 86400\r\n" },
+	{ "close_delimited_http10", "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nx\n", 0, 200, "x\n" },
+	{ "close_delimited_empty", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n", 0, 200, "" },
+	{ "close_delimited_404", "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n\r\nnone", -1, 404, NULL },
 	{ "both", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", -1, 200, NULL },
 	{ "two_clens", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", -1, 200, NULL },
 	{ "same_clens", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc", 0, 200, "abc" },
@@ -345,6 +491,36 @@ static const char *const not_text[] = {
 	"HTTP/1.1 200 OK\r\nContent-Type: text/plainx\r\nContent-Length: 1\r\n\r\nx",
 	"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Type: image/png\r\nContent-Length: 1\r\n\r\nx",
 };
+
+/* As feed_ops, but the end of the data is a connection cut without a
+ * close_notify: what tls.c's read op gives when the policy asks for one. */
+static ssize_t
+cut_read(struct conn *c, char *buf, size_t len, int *want)
+{
+	struct feed *f = c->ctx;
+	ssize_t n = f->pos < f->len ? feed_read(c, buf, len, want) : -1;
+
+	*want = 0;
+	return n;
+}
+
+static const struct conn_ops cut_ops = { cut_read, feed_write };
+
+static int
+read_as(const struct conn_ops *ops, const char *resp, size_t resplen, char *body, size_t max, size_t *len,
+    int *status, const char **why)
+{
+	static struct conn c;
+	static struct feed f;
+
+	f.data = (const uint8_t *)resp;
+	f.len = resplen;
+	f.pos = 0;
+	conn_init(&c, -1);
+	c.ops = ops;
+	c.ctx = &f;
+	return https_read_response(&c, body, max, len, status, why);
+}
 
 static void
 test_http(void)
@@ -407,6 +583,30 @@ test_http(void)
 	c.ops = &feed_ops;
 	c.ctx = &f;
 	CHECK(https_read_response(&c, body, sizeof body, &len, &status, &why) == -1, "101 headers accepted");
+	/* a body framed by the connection's end counts only when the stream
+	 * ended cleanly: cut short (no close_notify), it is refused; a body
+	 * framed otherwise is complete before the end and does not care */
+	for (i = 0; i < sizeof hcases / sizeof hcases[0]; i++) {
+		const struct hcase *h = &hcases[i];
+		int framed_by_end = strncmp(h->name, "close_delimited", 15) == 0 || strcmp(h->name, "no_framing") == 0;
+
+		if (h->ret != 0)
+			continue;
+		r = read_as(&cut_ops, h->resp, strlen(h->resp), body, sizeof body, &len, &status, &why);
+		CHECK(framed_by_end ? r == -1 && strstr(why, "close_notify") : r == 0, "http %s cut short: ret %d (%s)",
+		    h->name, r, r ? why : "");
+	}
+	/* exactly 64 KB up to the connection's end is taken; a byte more is not */
+	for (r = 0; r < 2; r++) {
+		int got;
+
+		n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n");
+		memset(big + n, 'p', MTASTS_BODY_MAX + (size_t)r);
+		n += MTASTS_BODY_MAX + (size_t)r;
+		got = read_as(&feed_ops, big, n, body, sizeof body, &len, &status, &why);
+		CHECK(r ? got == -1 && strstr(why, "size limit") : got == 0 && len == sizeof body,
+		    "64 KB to the end %s: ret %d len %zu (%s)", r ? "+1" : "exactly", got, len, got ? why : "");
+	}
 	/* exactly 64 KB in chunks is taken; a byte more is not */
 	for (r = 0; r < 2; r++) {
 		n = (size_t)snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
@@ -494,6 +694,7 @@ main(int argc, char **argv)
 	test_parse();
 	test_match();
 	test_cache();
+	test_decide();
 	test_http();
 	test_tlsrpt();
 	return check_done();

@@ -5,17 +5,23 @@
 #                     certificate mta-sts.qrtest from the test CA with every
 #                     such name (tls/pki's CA: $BED/tls/ca.crt); what each
 #                     serves is in mtasts/policies
+#                     (mta-sts.sts-cnonly.qrtest: tls/pki's cnonly, a
+#                     certificate naming it only in its CN)
 #   192.0.2.151:443   mta-sts.sts-webpki.qrtest with the certificate for
 #                     other.qrtest (the policy host's name does not match)
+#   192.0.2.152:443   mtasts/httpscut.py (not nginx: what no real server
+#                     does): sts-cut's policy, framed by the connection's
+#                     end, which it cuts without a TLS close_notify
 # Logs: $BED/mtasts/access.log ("<server name> <status> <request>"),
-# $BED/mtasts/error.log. The zone lines are in 90-mtasts.zone; the client
-# trusts the test CA through control/mtastsca (the scenarios set it).
+# $BED/mtasts/error.log, $BED/mtasts/httpscut.log. The zone lines are in
+# 90-mtasts.zone; the client trusts the test CA through control/mtastsca
+# (the scenarios set it).
 STS_DIR=$BED/mtasts
 STS_WWW=$STS_DIR/www
 
 . "$INTEG/auth/part.sh"
 part_pkgs nginx
-part_addr "$NS_NET" "$VETH_NET" 192.0.2.150 192.0.2.151
+part_addr "$NS_NET" "$VETH_NET" 192.0.2.150 192.0.2.151 192.0.2.152
 mkdir -p "$STS_WWW" "$STS_DIR/tmp"
 chmod 755 "$STS_DIR" "$STS_WWW"
 
@@ -24,12 +30,22 @@ names=
 servers=
 while read -r dom kind text; do
     case $dom in ''|'#'*) continue;; esac
-    names="$names,mta-sts.$dom.$ZONE"
+    [ "$kind" = cnonly ] || names="$names,mta-sts.$dom.$ZONE"
     mkdir -p "$STS_WWW/$dom/.well-known"
     f=$STS_WWW/$dom/.well-known/mta-sts.txt
     loc="location = /.well-known/mta-sts.txt { default_type text/plain; }"
+    cert=
     case $kind in
     policy) printf '%s\r\n' "$(echo "$text" | sed 's/|/\r\n/g')" > "$f" ;;
+    cut)    printf '%s\r\n' "$(echo "$text" | sed 's/|/\r\n/g')" > "$f"; continue ;;
+    cnonly) printf '%s\r\n' "$(echo "$text" | sed 's/|/\r\n/g')" > "$f"
+            cert="ssl_certificate $TLS_DIR/cnonly.crt; ssl_certificate_key $TLS_DIR/cnonly.key;" ;;
+    # SSI drops the Content-Length of what it filters, and without chunked
+    # transfer coding an HTTP/1.1 body can only end with the connection
+    close)  printf '%s\r\n' "$(echo "$text" | sed 's/|/\r\n/g')" > "$f"
+            loc="location = /.well-known/mta-sts.txt { default_type text/plain; ssi on; ssi_types text/plain; chunked_transfer_encoding off; }" ;;
+    many)   { printf '%s\n' "$(echo "$text" | tr '|' '\n')"
+              seq 0 7199 | awk '{ printf "mx:h%04x\n", $1 }'; } > "$f" ;;
     text)   printf '%s\n' "$(echo "$text" | tr '|' '\n')" > "$f" ;;
     big)    { printf '%s\r\n' "$(echo "$text" | sed 's/|/\r\n/g')"
               head -c 70000 /dev/zero | tr '\0' 'x' | sed 's/^/padding: /'; printf '\r\n'; } > "$f" ;;
@@ -45,6 +61,7 @@ while read -r dom kind text; do
         listen 192.0.2.150:443 ssl;
         server_name mta-sts.$dom.$ZONE;
         root $STS_WWW/$dom;
+        $cert
         $loc
     }"
 done < "$INTEG/mtasts/policies"
@@ -100,5 +117,11 @@ NGINX
 in_net nginx -t -q -e "$STS_DIR/error.log" -c "$STS_DIR/nginx.conf" -p "$STS_DIR" 2>"$STS_DIR/nginx-t.out" ||
     { cat "$STS_DIR/nginx-t.out" >&2; die "90-mtasts: nginx.conf does not check"; }
 in_net nginx -e "$STS_DIR/error.log" -c "$STS_DIR/nginx.conf" -p "$STS_DIR" || die "90-mtasts: nginx did not start"
+ip netns exec "$NS_NET" setsid python3 "$INTEG/mtasts/httpscut.py" --cert "$STS_DIR/mta-sts.crt" \
+    --key "$STS_DIR/mta-sts.key" --body "$STS_WWW/sts-cut/.well-known/mta-sts.txt" \
+    --lifetime "${FAULT_LIFETIME:-1800}" --log "$STS_DIR/httpscut.log" 192.0.2.152:443 \
+    </dev/null >"$STS_DIR/httpscut.out" 2>&1 &
+echo $! > "$BED/pids/httpscut.pid"
 wait_listen 192.0.2.150 443
 wait_listen 192.0.2.151 443
+wait_listen 192.0.2.152 443
