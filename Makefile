@@ -15,8 +15,13 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 # the sanitizer build that `make check` also runs.
 O ?= build
 
-LIBSRC = auth.c control.c dns.c https.c idn.c ip.c ipme.c message.c mtasts.c ossl.c qmtp.c report.c \
-	smtp.c stuff.c tcpconnect.c tcpto.c tls.c tlsrpt.c trace.c substdio/conn.c substdio/str.c
+# Each object's (and unit test's) headers, as the compiler found them:
+# x.o depends on x.d's list, written beside it at every compile (-MP: a
+# header that went away breaks nothing).
+DEPFLAGS = -MMD -MP
+
+LIBSRC = auth.c control.c dns.c https.c idn.c ip.c ipme.c lazylib.c message.c mtasts.c ossl.c qmtp.c report.c \
+	smtp.c str.c stuff.c tcpconnect.c tcpto.c tls.c tlsrpt.c trace.c substdio/conn.c
 LIBOBJ = $(LIBSRC:%.c=$(O)/%.o)
 UNITS = test_str test_tcpconnect test_stuff test_smtp test_session test_report test_dns test_control test_qmtp test_auth test_idn test_tcpto test_mtasts
 UNITBIN = $(UNITS:%=$(O)/tests/%)
@@ -74,9 +79,9 @@ $(S)/qmail-remote: $(S)/qmail-remote.o $(S)/libqr.a $(S)/libcrypto.a $(filter-ou
 	$(CC) $(SCFLAGS) $(SLDFLAGS) -o $@ $(S)/qmail-remote.o $(S)/libqr.a \
 	  -lc -lssl $(S)/libcrypto.a -lidn2 -lunistring $(LDLIBS) 2>$(S)/link.log || { cat $(S)/link.log; exit 1; }
 
-$(S)/%.o: %.c *.h substdio/*.h
+$(S)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(SCFLAGS) $(WARN) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(SCFLAGS) $(WARN) $(DEPFLAGS) -c -o $@ $<
 
 $(S)/libqr.a: $(LIBSRC:%.c=$(S)/%.o)
 	rm -f $@
@@ -86,13 +91,13 @@ $(O)/libqr.a: $(LIBOBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(O)/%.o: %.c *.h substdio/*.h
+$(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -c -o $@ $<
 
-$(O)/tests/%: tests/unit/%.c $(O)/libqr.a tests/unit/check.h
+$(O)/tests/%: tests/unit/%.c $(O)/libqr.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -DDNS_TESTING $(CFLAGS) $(WARN) -o $@ $< $(O)/libqr.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) -DDNS_TESTING $(CFLAGS) $(WARN) $(DEPFLAGS) -o $@ $< $(O)/libqr.a $(LDLIBS)
 
 units: $(UNITBIN)
 
@@ -138,6 +143,14 @@ lint:
 		echo "lint: $$t is missing (tests/install-deps installs it, as root)"; exit 1; }; done
 	$(MAKE) -s O=build/lint CFLAGS="-O2 -Werror" build/lint/qmail-remote
 	[ "$(STATIC_HAVE)" != yes ] || $(MAKE) -s S=build/lint-static CFLAGS="-O2 -Werror" build/lint-static/qmail-remote
+	@# ossl.h lists each OpenSSL function twice (the table, and the
+	@# redirect a macro cannot generate): the two lists must agree
+	@awk '/^\tF\(/ { n = $$0; gsub(/^\tF\(|\).*$$/, "", n); f[n] = 1 } \
+	  /^#define [A-Za-z0-9_]+ \(ossl_api\./ { n = $$3; gsub(/^\(ossl_api\.|\)$$/, "", n); \
+	    if (n != $$2) { print "ossl.h: " $$2 " redirected to " n; bad = 1 } r[$$2] = 1 } \
+	  END { for (k in f) if (!(k in r)) { print "ossl.h: no redirect for " k; bad = 1 } \
+	        for (k in r) if (!(k in f)) { print "ossl.h: " k " redirected but not in OSSL_FUNCTIONS"; bad = 1 } \
+	        exit bad }' ossl.h
 	clang-tidy --quiet $(LIBSRC) qmail-remote.c -- $(CPPFLAGS) 2>/dev/null
 	clang-tidy --quiet $(STATIC_SRC) -- $(CPPFLAGS) -DQR_STATIC 2>/dev/null
 	cppcheck --error-exitcode=1 --quiet --inline-suppr --std=c11 \
@@ -173,9 +186,9 @@ demo: all
 # use (ossl.c and idn.c built as for the static link), which shows what
 # the lazy loading saves a delivery that needs neither.
 E ?= build/eager
-$(E)/%.o: %.c *.h substdio/*.h
+$(E)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -DQR_STATIC $(CFLAGS) $(WARN) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -DQR_STATIC $(CFLAGS) $(WARN) $(DEPFLAGS) -c -o $@ $<
 
 $(E)/qmail-remote: $(O)/qmail-remote.o $(filter-out $(STATIC_SRC:%.c=$(O)/%.o),$(LIBOBJ)) $(STATIC_SRC:%.c=$(E)/%.o)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lssl -lcrypto -lidn2 $(LDLIBS)
@@ -226,3 +239,6 @@ clean:
 # qmail-remote too: a copy of the static or the dynamic build, whichever
 # STATIC picks this time
 .PHONY: all qmail-remote units unit san check lint integ fuzz demo bench install uninstall clean
+
+# last: the first rule of an included .d must not become the default goal
+-include $(shell find build -name '*.d' 2>/dev/null)

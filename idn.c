@@ -17,10 +17,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <dlfcn.h>
 #include <idn2.h>
 #include "idn.h"
 #include "ip.h"
+#include "lazylib.h"
 
 /*
  * libidn2 (and its libunistring) are loaded on the first non-ASCII name,
@@ -48,16 +48,17 @@ lib_load(void)
 	lib_state = 1;
 	return 0;
 #else
+	static const struct lazylib_sym syms[] = {
+		{ "idn2_lookup_u8", (void **)&lib.lookup_u8 },
+		{ "idn2_free", (void **)&lib.free },
+		{ "idn2_strerror", (void **)&lib.strerror },
+	};
 	void *h;
 
 	if (lib_state)
 		return lib_state > 0 ? 0 : -1;
 	lib_state = -1;
-	if (!(h = dlopen(IDN_LIBRARY, RTLD_NOW | RTLD_LOCAL)))
-		return -1;
-	if (!(*(void **)&lib.lookup_u8 = dlsym(h, "idn2_lookup_u8")) ||
-	    !(*(void **)&lib.free = dlsym(h, "idn2_free")) ||
-	    !(*(void **)&lib.strerror = dlsym(h, "idn2_strerror")))
+	if (lazylib_open(IDN_LIBRARY, syms, sizeof syms / sizeof syms[0], "idn", &h) != 0)
 		return -1;
 	lib_state = 1;
 	return 0;

@@ -11,6 +11,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED	/* the ERR_load_*_strings, below */
 #include <dlfcn.h>
 #include <stddef.h>
+#include "lazylib.h"
 #include "ossl.h"
 #include "trace.h"
 
@@ -58,19 +59,11 @@ static void *lib;	/* libssl.so.3, once loaded */
 static int
 open_library(void)
 {
-	lib = dlopen(OSSL_LIBRARY, RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		TRACE("tls: cannot load %s: %s", OSSL_LIBRARY, dlerror());
-		return -1;
-	}
-#define OSSL_RESOLVE(name) \
-	if (!(*(void **)&ossl_api.name = dlsym(lib, #name))) { \
-		TRACE("tls: %s lacks %s", OSSL_LIBRARY, #name); \
-		return -1; \
-	}
-	OSSL_FUNCTIONS(OSSL_RESOLVE)
-#undef OSSL_RESOLVE
-	return 0;
+#define OSSL_SYM(name) { #name, (void **)&ossl_api.name },
+	static const struct lazylib_sym syms[] = { OSSL_FUNCTIONS(OSSL_SYM) };
+#undef OSSL_SYM
+
+	return lazylib_open(OSSL_LIBRARY, syms, sizeof syms / sizeof syms[0], "tls", &lib);
 }
 
 /* looked up only when a failure first needs a text; one missing costs

@@ -1,4 +1,8 @@
 /*
+ * substdio/ is this project's substdio and holds nothing else: the
+ * buffered I/O layer that every protocol (SMTP, QMTP, the MTA-STS fetch)
+ * reads and writes the network through, as qmail's substdio is.
+ *
  * conn.h -- one network connection with explicit buffers and a deadline.
  * Every byte from a peer is read through conn_getline() or conn_read(),
  * bounded by the caller; writes are buffered and flushed by conn_flush().

@@ -7,7 +7,7 @@
  * every look-up (hosts and senders in every spelling: case, a trailing
  * dot, address forms, UTF-8). Checks the invariants a caller relies on.
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -I. \
- *   tests/fuzz/fuzz_control.c control.c idn.c ip.c substdio/str.c
+ *   tests/fuzz/fuzz_control.c control.c idn.c ip.c str.c
  */
 #include <stdint.h>
 #include <stdlib.h>

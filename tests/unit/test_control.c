@@ -2,7 +2,7 @@
  * test_control.c -- control.c: each line parser (input -> struct fields or
  * the why of a malformed line), the look-up rules, whole files through
  * ctl_parse_text, and ctl_load on temporary directories.
- * Build: cc -I. -Isubstdio tests/unit/test_control.c control.c idn.c ip.c substdio/str.c
+ * Build: cc -I. -Isubstdio tests/unit/test_control.c control.c idn.c ip.c str.c
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
