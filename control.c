@@ -46,7 +46,6 @@
 
 #define CTL_FILE_MAX	(16UL * 1024 * 1024)	/* a 100k-domain smtproutes is ~5 MB */
 #define CTL_READ_MIN	4096		/* first buffer when fstat says 0 (procfs-like files) */
-#define CTL_NAME_MAX	253		/* RFC 1035 2.3.4, without a trailing dot */
 #define CTL_PORT_MAX	65535
 #define CTL_TIMEOUT_MAX	604800UL	/* a week: also keeps milliseconds within an int */
 #define CTL_VERIFYDEPTH_MAX	100	/* OpenSSL's default is 100 */
@@ -226,7 +225,7 @@ check_name(char *s, int leading_dot)
 
 	if (leading_dot && s[0] == '.')
 		++s, --len;
-	if (len == 0 || len > CTL_NAME_MAX + 1 || s[0] == '.' || strstr(s, ".."))
+	if (len == 0 || len > DNS_NAME_MAX + 1 || s[0] == '.' || strstr(s, ".."))
 		return -1;
 	for (i = 0; i < len; ++i) {
 		unsigned char c = (unsigned char)s[i];
@@ -1743,7 +1742,7 @@ fqdn_ok(const char *fqdn, char *out, size_t size)
 		return ip_fmt(out, &q.ip) > 0;
 	}
 	len = strlen(q.name);
-	if (len == 0 || len > CTL_NAME_MAX || len >= size || q.name[0] == '.')
+	if (len == 0 || len > DNS_NAME_MAX || len >= size || q.name[0] == '.')
 		return 0;
 	for (i = 0; i <= len; ++i) {
 		char c = q.name[i];
@@ -1757,7 +1756,7 @@ fqdn_ok(const char *fqdn, char *out, size_t size)
 int
 ctl_tlshost(const struct config *cfg, const char *fqdn, char **pem_path, int *no_tls)
 {
-	char name[CTL_NAME_MAX + 1], path[CTL_PATH_MAX];
+	char name[DNS_NAME_MAX + 1], path[CTL_PATH_MAX];
 	int r;
 
 	*pem_path = NULL;

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ip.h"
+#include "name.h"	/* DNS_NAME_MAX */
 
-#define DNS_NAME_MAX	253	/* text form, no trailing dot (RFC 1035 2.3.4) */
 #define DNS_MX_MAX	64	/* MX records kept per domain */
 #define DNS_IP_MAX	32	/* addresses kept per name (A + AAAA) */
 /* TLSA: the whole RRset, whatever its size. The largest DNS message (a

@@ -95,7 +95,7 @@ name_shape(const char *s)
 
 	if (len > 0 && s[len - 1] == '.')
 		--len;
-	if (len > IDN_NAME_MAX)
+	if (len > DNS_NAME_MAX)
 		return "name too long";
 	if (len > 0 && s[0] == '.') {
 		++s;

@@ -9,13 +9,13 @@
 #define IDN_H
 
 #include <stddef.h>
+#include "name.h"	/* DNS_NAME_MAX */
 
-#define IDN_NAME_MAX	253	/* a DNS name in text form, no trailing dot (RFC 1035 2.3.4) */
 #define IDN_LABEL_MAX	63	/* RFC 1035 2.3.4 */
 #define IDN_INPUT_MAX	1024	/* UTF-8 bytes we hand to libidn2 (DoS bound): a name
 				 * whose A-labels fit 253 bytes takes at most ~950
 				 * bytes of NFC UTF-8 (59 code points of 4 bytes per label) */
-#define IDN_HOST_SIZE	(IDN_NAME_MAX + 3)	/* out buffer: name, trailing dot, NUL (+1 slack) */
+#define IDN_HOST_SIZE	(DNS_NAME_MAX + 3)	/* out buffer: name, trailing dot, NUL (+1 slack) */
 #define IDN_ADDRESS_MAX	1024	/* an address we convert; RFC 5321 4.5.3.1.3: a path is 256 */
 #define IDN_ADDRESS_SIZE (IDN_ADDRESS_MAX + 1)	/* out buffer for idn_address_to_ascii() */
 #ifndef IDN_SCAN_BLOCK	/* tests build with a tiny one to hit every block edge */

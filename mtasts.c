@@ -27,7 +27,6 @@
 #include "trace.h"
 
 #define MTASTS_WELL_KNOWN	"/.well-known/mta-sts.txt"	/* RFC 8461 3.3 */
-#define MTASTS_NAME_MAX		253
 
 static int
 is_alnum(unsigned char c)
@@ -153,7 +152,7 @@ add_pattern(struct mtasts_policy *p, const char *v, size_t n)
 		n--;
 	if (n >= 2 && v[0] == '*' && v[1] == '.')
 		start = 2;
-	if (n == start || n > MTASTS_NAME_MAX)
+	if (n == start || n > DNS_NAME_MAX)
 		return -1;
 	for (i = start; i < n; i++) {
 		if (v[i] == '.') {
@@ -362,7 +361,7 @@ cache_path(char *buf, size_t size, const char *dir, const char *domain)
 {
 	size_t i, n = strlen(domain);
 
-	if (n == 0 || n > MTASTS_NAME_MAX || domain[0] == '.')
+	if (n == 0 || n > DNS_NAME_MAX || domain[0] == '.')
 		return -1;
 	for (i = 0; i < n; i++)
 		if (!is_alnum((unsigned char)domain[i]) && domain[i] != '-' && domain[i] != '.' &&
@@ -462,7 +461,7 @@ mtasts_cache_write(const char *dir, const char *domain, const struct mtasts_poli
 static int
 fail_path(char *buf, size_t size, const char *dir, const char *domain)
 {
-	char name[MTASTS_NAME_MAX + 8];
+	char name[DNS_NAME_MAX + 8];
 
 	if (str_append(name, sizeof name, str_copy(name, sizeof name, ".fail."), domain) > 255)
 		return -1;	/* longer than a file name may be: no note */
@@ -594,13 +593,13 @@ note_policy_failure(const char *domain, enum tlsrpt_type type, const char *why)
 static int
 fetch(const char *domain, const char *id, const char *cafile, time_t now)
 {
-	char host[MTASTS_NAME_MAX + 16], why[256];
+	char host[DNS_NAME_MAX + 16], why[256];
 	const char *perr;
 	size_t len = 0;
 	enum https_status st;
 
 	if ((size_t)snprintf(host, sizeof host, "mta-sts.%s", domain) >= sizeof host ||
-	    strlen(host) > MTASTS_NAME_MAX) {
+	    strlen(host) > DNS_NAME_MAX) {
 		TRACE("mta-sts: mta-sts.%s is too long a name to fetch from", domain);
 		return -1;
 	}
@@ -649,7 +648,7 @@ const struct mtasts_policy *
 mtasts_discover(const char *host, enum dns_status txtst, const struct dns_txtset *txt,
     const char *cafile, const char *dir, time_t now)
 {
-	char id[MTASTS_ID_MAX + 1], domain[MTASTS_NAME_MAX + 2];
+	char id[MTASTS_ID_MAX + 1], domain[DNS_NAME_MAX + 2];
 	const char *why = NULL, *fid = NULL;
 	int have_id = 0, c, fetched;
 	int have_cache;

@@ -50,7 +50,7 @@ host(const char *in, size_t size)
 	if (r == 0) {
 		must(strnlen(out, size) < size);
 		must(printable_ascii(out));
-		must(strlen(out) <= IDN_NAME_MAX + 1);
+		must(strlen(out) <= DNS_NAME_MAX + 1);
 		/* what we send to DNS, fed back, is itself */
 		if (size >= IDN_HOST_SIZE) {
 			why = NULL;
