@@ -10,9 +10,10 @@
  * qmail, a malformed line (a bad number included) is an error naming the
  * file and the line: the caller reports Z rather than guess.
  *
- * Matching: a key is normalised once, when its file is read (lower case,
- * one trailing dot off, UTF-8 names in A-labels, addresses as addresses),
- * and every host or domain asked about is normalised the same way, so one
+ * Matching: a key is put in its one form once, when its file is read, by
+ * name_form() (name.h: lower case, one trailing dot off, UTF-8 names in
+ * A-labels, addresses as addresses), and every host or domain asked about
+ * is put in the same form, so one
  * destination matches however it is written and each look-up is a single
  * pass that keeps the most specific line -- the later one at equal keys,
  * as qmail's constmap does. Route precedence across authsenders,
@@ -42,6 +43,7 @@
 #include <unistd.h>
 #include "control.h"
 #include "idn.h"
+#include "name.h"
 #include "str.h"
 
 #define CTL_FILE_MAX	(16UL * 1024 * 1024)	/* a 100k-domain smtproutes is ~5 MB */
@@ -160,17 +162,13 @@ scan_ulong(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-static char
-lower(char c)
-{
-	return (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-}
-
-static void
-lowercase(char *s)
+static int
+has_8bit(const char *s)
 {
 	for (; *s; ++s)
-		*s = lower(*s);
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
 }
 
 /* A byte that never belongs in a name, address or path written in a line. */
@@ -233,7 +231,7 @@ check_name(char *s, int leading_dot)
 		    || c == '-' || c == '_' || c == '.' || c >= 0x80))
 			return -1;
 	}
-	lowercase(s);
+	name_lower(s);
 	/* "1.2.3.999" is a mistyped address, not a name: no TLD is all digits */
 	if (s[len - 1] == '.')
 		--len;
@@ -247,20 +245,33 @@ check_name(char *s, int leading_dot)
 }
 
 /*
- * A key or a host as the look-ups compare it: check_name(), then one
- * trailing dot removed ("example.com." is example.com). "." alone, and
- * ".." and the like, stay refused.
+ * A key (or the domain of one) in its one form, in place: name_form()
+ * once (name.h). 1: an address (*ip, when address_ok; s stays as written,
+ * lower-cased); 0: a name that check_name() takes as written (before its
+ * trailing dot goes: "x.example.." stays refused), now in lower case
+ * without a trailing dot; -1: neither. A key holding UTF-8 is judged but
+ * left as written: its A-label form would not fit in the line, and the
+ * reader makes it (alabel_key), calling name_form() then.
  */
 static int
-normalise_name(char *s, int leading_dot)
+key_form(char *s, int leading_dot, int address_ok, struct ip_address *ip)
 {
-	size_t len;
+	struct name n;
 
+	n.kind = NAME_NONE;
+	if (!has_8bit(s))
+		(void)name_form(s, &n, NULL);
+	if (address_ok && n.kind == NAME_ADDRESS) {
+		*ip = n.ip;
+		name_lower(s);
+		return 1;
+	}
 	if (check_name(s, leading_dot) != 0)
 		return -1;
-	len = strlen(s);
-	if (len > 1 && s[len - 1] == '.')
-		s[len - 1] = '\0';
+	if (n.kind == NAME_HOST)
+		memcpy(s, n.text, strlen(n.text) + 1);	/* never longer */
+	else if (!has_8bit(s))
+		return -1;	/* cannot be: check_name() takes no address */
 	return 0;
 }
 
@@ -271,33 +282,6 @@ scan_ip(const char *s, struct ip_address *ip)
 	if (s[0] == '[')
 		return ip_scan_literal(s, ip);
 	return ip_scan(s, ip);
-}
-
-/* ::ffff:a.b.c.d is the IPv4 address a.b.c.d: one destination, one key. */
-static void
-canonical_ip(struct ip_address *ip)
-{
-	static const unsigned char v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-	if (ip->af == AF_INET6 && memcmp(ip->addr, v4_mapped, sizeof v4_mapped) == 0) {
-		memmove(ip->addr, ip->addr + 12, 4);
-		memset(ip->addr + 4, 0, 12);
-		ip->af = AF_INET;
-	}
-	ip->scope_id = 0;
-}
-
-/* A key or host that is an address, in any of its forms: 0 with *ip. */
-static int
-address_key(const char *s, struct ip_address *ip)
-{
-	/* a name is refused before inet_pton is asked (a large smtproutes) */
-	if (s[0] != '[' && s[strspn(s, "0123456789abcdefABCDEF.:")] != '\0')
-		return -1;
-	if (scan_ip(s, ip) != 0)
-		return -1;
-	canonical_ip(ip);
-	return 0;
 }
 
 /* ---- routes: smtproutes, qmtproutes, authsenders ---- */
@@ -498,20 +482,19 @@ split_key(char *line, int prefixed)
 static int
 route_key(struct ctl_routeline *out, char *d, const char **why)
 {
+	int r;
+
 	if (*d == '\0' || strcmp(d, "!@") == 0)
 		return 0;
-	if (address_key(d, &out->domain_ip) == 0) {
-		out->domain_is_ip = 1;
-		lowercase(d);
+	if ((r = key_form(d, 1, 1, &out->domain_ip)) >= 0) {
+		out->domain_is_ip = r;
 		return 0;
 	}
 	if (d[0] == '[')
 		return (*why = "bad IP address", -1);
 	if (strchr(d, '*'))
 		return (*why = "no '*' wildcards: write .example.com", -1);
-	if (normalise_name(d, 1) != 0)
-		return (*why = "bad domain", -1);
-	return 0;
+	return (*why = "bad domain", -1);
 }
 
 int
@@ -546,9 +529,9 @@ ctl_parse_authsender(char *line, struct ctl_authsender *out, const char **why)
 		return (*why = "bad sender", -1);
 	at = strrchr(line, '@');
 	if (at) {
-		if (at[1] == '\0' || normalise_name(at + 1, 0) != 0)
+		if (at[1] == '\0' || key_form(at + 1, 0, 0, NULL) != 0)
 			return (*why = "bad sender", -1);
-	} else if (*line && normalise_name(line, 1) != 0) {
+	} else if (*line && key_form(line, 1, 0, NULL) != 0) {
 		return (*why = "bad sender", -1);
 	}
 	return parse_route_rest(rest, 0, 1, &out->route, why);
@@ -562,7 +545,7 @@ check_sender_domain(char *d)
 {
 	if (strcmp(d, "*") == 0)
 		return 0;
-	return normalise_name(d, 1);
+	return key_form(d, 1, 0, NULL);
 }
 
 /* "domain:rest" of domainips and domaincerts: the rest, or NULL with *why. */
@@ -758,8 +741,9 @@ parse_fingerprint(char *s, const char **out)
 	const char *r;
 	size_t len;
 
+	name_lower(s);
 	for (r = s; *r; ++r) {
-		char c = lower(*r);
+		char c = *r;
 		if (c == ':')
 			continue;
 		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
@@ -802,7 +786,7 @@ apply_fields(struct tlsfields *tf, struct ctl_tlsdest *d, const char **why)
 		}
 	}
 	if (tf->domain && *tf->domain) {
-		if (normalise_name(tf->domain, 0) != 0)
+		if (key_form(tf->domain, 0, 0, NULL) != 0)
 			return (*why = "bad sender domain", -1);
 		d->sender_domain = tf->domain;
 	}
@@ -854,11 +838,9 @@ ctl_parse_tlsdest(char *line, struct ctl_tlsdest *out, int *is_default, const ch
 	if (dest[0] && strchr("=~-%/!", dest[0]))
 		out->prefix = *dest++;
 	out->dest = dest;
-	if (address_key(dest, &out->dest_ip) == 0)
-		out->dest_is_ip = 1;
-	else if (dest[0] == '[' || normalise_name(dest, 1) != 0)
+	if ((rc = key_form(dest, 1, 1, &out->dest_ip)) < 0)
 		return (*why = "bad destination", -1);
-	lowercase(dest);
+	out->dest_is_ip = rc;
 	if (out->fingerprint && out->prefix != '%')
 		return (*why = "a fingerprint needs the '%' prefix", -1);
 	out->mandatory = 1;
@@ -1057,19 +1039,11 @@ parse_single(struct config *cfg, enum ctl_kind kind, char *s, const char **why)
 	}
 }
 
-static int
-has_8bit(const char *s)
-{
-	for (; *s; ++s)
-		if ((unsigned char)*s >= 0x80)
-			return 1;
-	return 0;
-}
-
 /*
- * The A-label form of a key that holds UTF-8, in cfg's memory (an A-label
- * name can be longer than its UTF-8 spelling, so it cannot be written in
- * place); an ASCII key is left alone, and libidn2 is never loaded for it.
+ * The one form (name_form()) of a key that holds UTF-8, which the line
+ * grammar left as written, in cfg's memory: its A-labels can be longer
+ * than its UTF-8 spelling, so they cannot be written in place. An ASCII
+ * key is in its one form already, and libidn2 is never loaded for it.
  * prefix: bytes of *key kept as they are before the name ("u@" of an
  * authsenders address). -1 with why filled (libidn2's reason) when the
  * name has no A-label form, or "out of memory".
@@ -1077,26 +1051,25 @@ has_8bit(const char *s)
 static int
 alabel_key(struct config *cfg, const char **key, size_t prefix, char *why, size_t why_size)
 {
-	char out[IDN_HOST_SIZE], *p;
 	const char *reason = NULL;
+	struct name n;
 	size_t len;
+	char *p;
 
 	if (!*key || !has_8bit(*key + prefix))
 		return 0;
-	if (idn_host_to_ascii(*key + prefix, out, sizeof out, &reason) != 0) {
+	if (name_form(*key + prefix, &n, &reason) != 0) {
 		str_append(why, why_size, str_copy(why, why_size, "no A-label form: "),
 		    reason ? reason : "invalid name");
 		return -1;
 	}
-	len = strlen(out);
-	if (len > 1 && out[len - 1] == '.')	/* a full stop that mapped to '.' */
-		out[--len] = '\0';
+	len = strlen(n.text);
 	if (!(p = ctl_alloc(cfg, prefix + len + 1, 1))) {
 		str_copy(why, why_size, "out of memory");
 		return -1;
 	}
 	memcpy(p, *key, prefix);
-	memcpy(p + prefix, out, len + 1);
+	memcpy(p + prefix, n.text, len + 1);
 	*key = p;
 	return 0;
 }
@@ -1481,54 +1454,6 @@ bad:
 
 /* ---- look-ups ---- */
 
-/* A host or domain asked about, normalised as the keys were (control.h). */
-struct query {
-	int ok;			/* 0: nothing but a default line can match it */
-	int is_ip;
-	struct ip_address ip;
-	char name[IDN_HOST_SIZE];	/* lower case, A-labels, no trailing dot */
-};
-
-/*
- * s as a query: an address in any form, or a name. A name in UTF-8 is
- * converted (the host argument and relays come converted already; a
- * sender's domain may not); a name with no A-label form, or too long to
- * be one, matches nothing but the defaults.
- */
-static void
-query_of(const char *s, struct query *q)
-{
-	char tmp[IDN_HOST_SIZE];
-	const char *why;
-	size_t len, i;
-
-	memset(q, 0, sizeof *q);
-	if (!s)
-		return;
-	if (address_key(s, &q->ip) == 0) {
-		q->is_ip = q->ok = 1;
-		return;
-	}
-	len = strlen(s);
-	if (len > 1 && s[len - 1] == '.')
-		--len;
-	if (len == 0 || len >= sizeof tmp || s[0] == '[')
-		return;
-	for (i = 0; i < len; ++i)
-		tmp[i] = lower(s[i]);
-	tmp[len] = '\0';
-	if (!has_8bit(tmp)) {
-		memcpy(q->name, tmp, len + 1);
-	} else {
-		if (idn_host_to_ascii(tmp, q->name, sizeof q->name, &why) != 0)
-			return;
-		len = strlen(q->name);
-		if (len > 1 && q->name[len - 1] == '.')
-			q->name[len - 1] = '\0';
-	}
-	q->ok = 1;
-}
-
 /*
  * How specifically a key names the query: 0 not at all, RANK_DEFAULT for
  * the catch-all "", 1 + its length for a ".suffix" (the longer, the more
@@ -1541,26 +1466,26 @@ query_of(const char *s, struct query *q)
 #define RANK_ADDRESS	(RANK_EXACT + 1)	/* authsenders: a whole address, above its domain */
 
 static size_t
-rank_name(const char *key, const struct query *q)
+rank_name(const char *key, const struct name *q)
 {
 	size_t kl, nl;
 
-	if (!q->ok || q->is_ip)
+	if (q->kind != NAME_HOST)
 		return 0;
-	if (strcmp(key, q->name) == 0)
+	if (strcmp(key, q->text) == 0)
 		return RANK_EXACT;
 	if (key[0] != '.')
 		return 0;
 	kl = strlen(key);
-	nl = strlen(q->name);
-	return nl > kl && memcmp(q->name + nl - kl, key, kl) == 0 ? 1 + kl : 0;
+	nl = strlen(q->text);
+	return nl > kl && memcmp(q->text + nl - kl, key, kl) == 0 ? 1 + kl : 0;
 }
 
 static size_t
-rank_dest(const char *key, int key_is_ip, const struct ip_address *key_ip, const struct query *q)
+rank_dest(const char *key, int key_is_ip, const struct ip_address *key_ip, const struct name *q)
 {
 	if (key_is_ip)
-		return q->ok && q->is_ip && ip_equal(key_ip, &q->ip) ? RANK_EXACT : 0;
+		return q->kind == NAME_ADDRESS && ip_equal(key_ip, &q->ip) ? RANK_EXACT : 0;
 	if (key[0] == '\0')
 		return RANK_DEFAULT;
 	return rank_name(key, q);
@@ -1569,7 +1494,7 @@ rank_dest(const char *key, int key_is_ip, const struct ip_address *key_ip, const
 /* The best line of one route file for q, *rank its rank (0: none). In
  * one file the later of two lines with the same key wins (qmail's constmap). */
 static const struct ctl_routeline *
-route_best(const struct ctl_routeline *rl, size_t count, const struct query *q, int bounce,
+route_best(const struct ctl_routeline *rl, size_t count, const struct name *q, int bounce,
     size_t *rank)
 {
 	const struct ctl_routeline *best = NULL;
@@ -1595,14 +1520,14 @@ ctl_route(const struct config *cfg, const char *host, const char *sender,
 {
 	const struct ctl_routeline *ql, *sl;
 	size_t qr, sr;
-	struct query q;
+	struct name q;
 
 	memset(out, 0, sizeof *out);
 	if ((out->route = ctl_authsender(cfg, sender))) {
 		out->file = "authsenders";
 		return;
 	}
-	query_of(host, &q);
+	(void)name_form(host, &q, NULL);
 	ql = route_best(cfg->qmtproutes, cfg->qmtproutes_count, &q, sender && !*sender, &qr);
 	sl = route_best(cfg->smtproutes, cfg->smtproutes_count, &q, sender && !*sender, &sr);
 	/* the more specific level wins; within one, qmtproutes (s/qmail) */
@@ -1623,14 +1548,14 @@ ctl_authsender(const struct config *cfg, const char *sender)
 	const struct ctl_authsender *as = cfg->authsenders, *best = NULL;
 	const char *at, *key, *kat;
 	size_t i, r, rank = 0;
-	struct query q;
+	struct name q;
 
 	if (!cfg->authsenders_count)
 		return NULL;
 	if (!sender)
 		sender = "";
 	at = strrchr(sender, '@');
-	query_of(at ? at + 1 : NULL, &q);
+	(void)name_form(at ? at + 1 : NULL, &q, NULL);
 	for (i = 0; i < cfg->authsenders_count; ++i) {
 		key = as[i].sender;
 		kat = strrchr(key, '@');
@@ -1661,11 +1586,11 @@ by_sender_domain(const void *base, size_t count, size_t size, size_t domain_at,
 {
 	const char *el = base, *best = NULL;
 	size_t i, r, rank = 0;
-	struct query q;
+	struct name q;
 
 	if (!count)
 		return NULL;
-	query_of(sender_domain, &q);
+	(void)name_form(sender_domain, &q, NULL);
 	for (i = 0; i < count; ++i) {
 		const char *key = *(const char *const *)(el + i * size + domain_at);
 		r = strcmp(key, "*") == 0 ? RANK_DEFAULT : rank_name(key, &q);
@@ -1696,19 +1621,19 @@ ctl_tlsdest(const struct config *cfg, const char *host, const char *sender_domai
 {
 	const struct ctl_tlsdest *td = cfg->tlsdests, *best = NULL;
 	size_t i, r, score = 0;
-	struct query q, sq;
+	struct name q, sq;
 
 	if (!cfg->tlsdests_count)
 		return NULL;
-	query_of(host, &q);
-	query_of(sender_domain, &sq);
+	(void)name_form(host, &q, NULL);
+	(void)name_form(sender_domain, &sq, NULL);
 	for (i = 0; i < cfg->tlsdests_count; ++i) {
 		r = rank_dest(td[i].dest, td[i].dest_is_ip, &td[i].dest_ip, &q);
 		if (!r)
 			continue;
 		/* at one key, a line bound to this sender's domain is preferred */
 		if (td[i].sender_domain) {
-			if (!sq.ok || sq.is_ip || strcmp(td[i].sender_domain, sq.name) != 0)
+			if (sq.kind != NAME_HOST || strcmp(td[i].sender_domain, sq.text) != 0)
 				continue;
 			r = 2 * r + 1;
 		} else {
@@ -1730,22 +1655,22 @@ ctl_tlsdest(const struct config *cfg, const char *host, const char *sender_domai
 static int
 fqdn_ok(const char *fqdn, char *out, size_t size)
 {
-	struct query q;
+	struct name q;
 	size_t i, len;
 
-	query_of(fqdn, &q);
-	if (!q.ok)
+	(void)name_form(fqdn, &q, NULL);
+	if (q.kind == NAME_NONE)
 		return 0;
-	if (q.is_ip) {
+	if (q.kind == NAME_ADDRESS) {
 		if (size < IP_FMT_MAX)
 			return 0;
-		return ip_fmt(out, &q.ip) > 0;
+		return str_copy(out, size, q.text) > 0;
 	}
-	len = strlen(q.name);
-	if (len == 0 || len > DNS_NAME_MAX || len >= size || q.name[0] == '.')
+	len = strlen(q.text);
+	if (len == 0 || len > DNS_NAME_MAX || len >= size || q.text[0] == '.')
 		return 0;
 	for (i = 0; i <= len; ++i) {
-		char c = q.name[i];
+		char c = q.text[i];
 		if (c && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
 			return 0;
 		out[i] = c;

@@ -33,16 +33,17 @@ struct route {
 };
 
 /*
- * Keys (the part before the first ':') are normalised when a file is
- * read, and the host or domain asked about in the same way when it is
- * looked up, so that one destination matches however it is written:
- * ASCII letters lower-cased, one trailing dot removed, a name holding
- * UTF-8 turned into its A-label form (idn_host_to_ascii(); a key that has
- * none is a malformed line), and an address -- "[192.0.2.7]", "192.0.2.7",
+ * Keys (the part before the first ':') are put in their one form when a
+ * file is read, by name_form() (name.h), and the host or domain asked
+ * about is put in the same form, so that one destination matches however
+ * it is written: ASCII letters lower-cased, one trailing dot removed, a
+ * name holding UTF-8 turned into its A-label form (a key that has none is
+ * a malformed line), and an address -- "[192.0.2.7]", "192.0.2.7",
  * "[IPv6:2001:db8::25]", "[2001:db8::25]", "2001:db8::25" -- kept as an
- * address (::ffff:a.b.c.d as the IPv4 address) and compared as one.
- * The line parsers below do all but the A-label step, which needs memory
- * of its own: ctl_load and ctl_parse_text do that one.
+ * address (::ffff:a.b.c.d as the IPv4 address) and compared as one (its
+ * text stays as written, lower-cased). The line parsers below do it for
+ * ASCII keys; a key holding UTF-8 needs memory of its own for its
+ * A-labels: ctl_load and ctl_parse_text do that one.
  */
 
 /* One line of smtproutes or qmtproutes. */
@@ -232,9 +233,9 @@ int ctl_tlshost(const struct config *cfg, const char *fqdn, char **pem_path, int
 
 /* Parsers for single lines, exposed for unit tests and fuzzing.
  * 0 on success, -1 with *why set to a static text. Strings point into line,
- * which the parser may modify in place (it splits fields with NULs, lower-
- * cases keys, removes a trailing dot). A key holding UTF-8 is left as it
- * is: its A-label form is made by ctl_load / ctl_parse_text. */
+ * which the parser may modify in place (it splits fields with NULs, puts
+ * an ASCII key in its one form). A key holding UTF-8 is judged but left as
+ * written: its one form is made by ctl_load / ctl_parse_text. */
 int ctl_parse_route(char *line, int qmtp, struct ctl_routeline *out, const char **why);
 int ctl_parse_authsender(char *line, struct ctl_authsender *out, const char **why);
 int ctl_parse_domainip(char *line, struct ctl_domainip *out, const char **why);
