@@ -1455,6 +1455,9 @@ bad:
 /* ---- look-ups ---- */
 
 /*
+ * Every name asked about comes in its one form (name.h, control.h): a
+ * look-up compares it with the keys as it is. NULL is no name.
+ *
  * How specifically a key names the query: 0 not at all, RANK_DEFAULT for
  * the catch-all "", 1 + its length for a ".suffix" (the longer, the more
  * specific), RANK_EXACT for the name or the address itself. A ".suffix"
@@ -1470,7 +1473,7 @@ rank_name(const char *key, const struct name *q)
 {
 	size_t kl, nl;
 
-	if (q->kind != NAME_HOST)
+	if (!q || q->kind != NAME_HOST)
 		return 0;
 	if (strcmp(key, q->text) == 0)
 		return RANK_EXACT;
@@ -1485,7 +1488,7 @@ static size_t
 rank_dest(const char *key, int key_is_ip, const struct ip_address *key_ip, const struct name *q)
 {
 	if (key_is_ip)
-		return q->kind == NAME_ADDRESS && ip_equal(key_ip, &q->ip) ? RANK_EXACT : 0;
+		return q && q->kind == NAME_ADDRESS && ip_equal(key_ip, &q->ip) ? RANK_EXACT : 0;
 	if (key[0] == '\0')
 		return RANK_DEFAULT;
 	return rank_name(key, q);
@@ -1515,21 +1518,19 @@ route_best(const struct ctl_routeline *rl, size_t count, const struct name *q, i
 }
 
 void
-ctl_route(const struct config *cfg, const char *host, const char *sender,
-    struct ctl_route_choice *out)
+ctl_route(const struct config *cfg, const struct name *host, const char *sender,
+    const struct name *sender_domain, struct ctl_route_choice *out)
 {
 	const struct ctl_routeline *ql, *sl;
 	size_t qr, sr;
-	struct name q;
 
 	memset(out, 0, sizeof *out);
-	if ((out->route = ctl_authsender(cfg, sender))) {
+	if ((out->route = ctl_authsender(cfg, sender, sender_domain))) {
 		out->file = "authsenders";
 		return;
 	}
-	(void)name_form(host, &q, NULL);
-	ql = route_best(cfg->qmtproutes, cfg->qmtproutes_count, &q, sender && !*sender, &qr);
-	sl = route_best(cfg->smtproutes, cfg->smtproutes_count, &q, sender && !*sender, &sr);
+	ql = route_best(cfg->qmtproutes, cfg->qmtproutes_count, host, sender && !*sender, &qr);
+	sl = route_best(cfg->smtproutes, cfg->smtproutes_count, host, sender && !*sender, &sr);
 	/* the more specific level wins; within one, qmtproutes (s/qmail) */
 	if (ql && qr >= sr) {
 		out->route = &ql->route;
@@ -1541,21 +1542,19 @@ ctl_route(const struct config *cfg, const char *host, const char *sender,
 	}
 }
 
-/* Local parts compare exactly (RFC 5321 2.4); the domain was normalised. */
+/* Local parts compare exactly (RFC 5321 2.4); the domain as sender_domain. */
 const struct route *
-ctl_authsender(const struct config *cfg, const char *sender)
+ctl_authsender(const struct config *cfg, const char *sender, const struct name *sender_domain)
 {
 	const struct ctl_authsender *as = cfg->authsenders, *best = NULL;
 	const char *at, *key, *kat;
 	size_t i, r, rank = 0;
-	struct name q;
 
 	if (!cfg->authsenders_count)
 		return NULL;
 	if (!sender)
 		sender = "";
 	at = strrchr(sender, '@');
-	(void)name_form(at ? at + 1 : NULL, &q, NULL);
 	for (i = 0; i < cfg->authsenders_count; ++i) {
 		key = as[i].sender;
 		kat = strrchr(key, '@');
@@ -1565,9 +1564,9 @@ ctl_authsender(const struct config *cfg, const char *sender)
 			r = 0;		/* "noat": only the empty line */
 		else if (kat && kat != key)	/* an address: above any domain */
 			r = kat - key == at - sender && memcmp(key, sender, (size_t)(at - sender)) == 0
-			    && rank_name(kat + 1, &q) == RANK_EXACT ? RANK_ADDRESS : 0;
+			    && rank_name(kat + 1, sender_domain) == RANK_EXACT ? RANK_ADDRESS : 0;
 		else
-			r = rank_name(kat ? kat + 1 : key, &q);	/* "@d", "d", ".suffix" */
+			r = rank_name(kat ? kat + 1 : key, sender_domain);	/* "@d", "d", ".suffix" */
 		if (r && r >= rank) {
 			best = &as[i];
 			rank = r;
@@ -1582,18 +1581,16 @@ ctl_authsender(const struct config *cfg, const char *sender)
  * string pointer at domain_at. */
 static const void *
 by_sender_domain(const void *base, size_t count, size_t size, size_t domain_at,
-    const char *sender_domain)
+    const struct name *sender_domain)
 {
 	const char *el = base, *best = NULL;
 	size_t i, r, rank = 0;
-	struct name q;
 
 	if (!count)
 		return NULL;
-	(void)name_form(sender_domain, &q, NULL);
 	for (i = 0; i < count; ++i) {
 		const char *key = *(const char *const *)(el + i * size + domain_at);
-		r = strcmp(key, "*") == 0 ? RANK_DEFAULT : rank_name(key, &q);
+		r = strcmp(key, "*") == 0 ? RANK_DEFAULT : rank_name(key, sender_domain);
 		if (r && r >= rank) {
 			best = el + i * size;
 			rank = r;
@@ -1603,37 +1600,35 @@ by_sender_domain(const void *base, size_t count, size_t size, size_t domain_at,
 }
 
 const struct ctl_domainip *
-ctl_domainip(const struct config *cfg, const char *sender_domain)
+ctl_domainip(const struct config *cfg, const struct name *sender_domain)
 {
 	return by_sender_domain(cfg->domainips, cfg->domainips_count, sizeof *cfg->domainips,
 	    offsetof(struct ctl_domainip, domain), sender_domain);
 }
 
 const struct ctl_domaincert *
-ctl_domaincert(const struct config *cfg, const char *sender_domain)
+ctl_domaincert(const struct config *cfg, const struct name *sender_domain)
 {
 	return by_sender_domain(cfg->domaincerts, cfg->domaincerts_count, sizeof *cfg->domaincerts,
 	    offsetof(struct ctl_domaincert, domain), sender_domain);
 }
 
 const struct ctl_tlsdest *
-ctl_tlsdest(const struct config *cfg, const char *host, const char *sender_domain)
+ctl_tlsdest(const struct config *cfg, const struct name *host, const struct name *sender_domain)
 {
 	const struct ctl_tlsdest *td = cfg->tlsdests, *best = NULL;
 	size_t i, r, score = 0;
-	struct name q, sq;
 
 	if (!cfg->tlsdests_count)
 		return NULL;
-	(void)name_form(host, &q, NULL);
-	(void)name_form(sender_domain, &sq, NULL);
 	for (i = 0; i < cfg->tlsdests_count; ++i) {
-		r = rank_dest(td[i].dest, td[i].dest_is_ip, &td[i].dest_ip, &q);
+		r = rank_dest(td[i].dest, td[i].dest_is_ip, &td[i].dest_ip, host);
 		if (!r)
 			continue;
 		/* at one key, a line bound to this sender's domain is preferred */
 		if (td[i].sender_domain) {
-			if (sq.kind != NAME_HOST || strcmp(td[i].sender_domain, sq.text) != 0)
+			if (!sender_domain || sender_domain->kind != NAME_HOST
+			    || strcmp(td[i].sender_domain, sender_domain->text) != 0)
 				continue;
 			r = 2 * r + 1;
 		} else {

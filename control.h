@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include "ip.h"
+#include "name.h"
 
 #define CTL_PATH_MAX	4096
 
@@ -180,8 +181,19 @@ void ctl_free(struct config *cfg);
 int ctl_parse_text(struct config *cfg, const char *name, const char *text, size_t len, struct ctl_error *err);
 
 /*
- * The route for a delivery to host (the host argument, in A-labels) from
- * sender (SPEC 4), all in one place:
+ * The look-ups below take each name asked about in its one form (struct
+ * name, made by name_form()): qmail-remote.c makes those of the host, of
+ * the destination after routes and of the sender's domain once per
+ * delivery, and the keys were put in the same form when their files were
+ * read, so a look-up only compares. A NULL name, or one of kind
+ * NAME_NONE, matches nothing but the catch-all lines. sender_domain is
+ * the one form of what follows the envelope sender's last '@' (NAME_NONE
+ * when there is none).
+ */
+
+/*
+ * The route for a delivery to host (the host argument) from sender (as
+ * given; NULL = "") (SPEC 4), all in one place:
  *   1. authsenders, by the sender (see ctl_authsender);
  *   2. for the empty sender (a bounce), "!@" in qmtproutes, then in smtproutes;
  *   3. level by level -- the exact host, each ".suffix" from the longest,
@@ -196,23 +208,25 @@ struct ctl_route_choice {
 	const char *file;		/* "authsenders", "qmtproutes", "smtproutes" or NULL */
 	int qmtp;			/* from qmtproutes */
 };
-void ctl_route(const struct config *cfg, const char *host, const char *sender,
-    struct ctl_route_choice *out);
+void ctl_route(const struct config *cfg, const struct name *host, const char *sender,
+    const struct name *sender_domain, struct ctl_route_choice *out);
 /*
  * authsenders alone: the exact address (local part compared exactly), then
  * "@domain" or "domain", then each ".suffix" of the domain from the
  * longest, then "" (every sender, bounces included). NULL = none.
  */
-const struct route *ctl_authsender(const struct config *cfg, const char *sender);
+const struct route *ctl_authsender(const struct config *cfg, const char *sender,
+    const struct name *sender_domain);
 /* domainips / domaincerts for the sender's domain: exactly, then each
  * ".suffix" from the longest, then "*". NULL = none. */
-const struct ctl_domainip *ctl_domainip(const struct config *cfg, const char *sender_domain);
-const struct ctl_domaincert *ctl_domaincert(const struct config *cfg, const char *sender_domain);
+const struct ctl_domainip *ctl_domainip(const struct config *cfg, const struct name *sender_domain);
+const struct ctl_domaincert *ctl_domaincert(const struct config *cfg, const struct name *sender_domain);
 /* tlsdestinations: exact host (or address), then ".suffix" lines from the
  * longest; at one key a line bound to sender_domain wins over an unbound
  * one, and the later line over an earlier one. NULL = none (use
  * cfg->tls_default). */
-const struct ctl_tlsdest *ctl_tlsdest(const struct config *cfg, const char *host, const char *sender_domain);
+const struct ctl_tlsdest *ctl_tlsdest(const struct config *cfg, const struct name *host,
+    const struct name *sender_domain);
 
 /*
  * netqmail TLS patch, per MX host (fqdn: the name of the server connected to).
@@ -223,8 +237,10 @@ const struct ctl_tlsdest *ctl_tlsdest(const struct config *cfg, const char *host
  *      (notlshosts/<fqdn> exists, or tlshosts/exhaustivelist exists), else 0.
  *  -1: stat() failed other than ENOENT/ENOTDIR (e.g. EACCES), or out of
  *      memory: errno set, *pem_path = NULL, *no_tls = 0. Caller: Z.
- * fqdn is normalised like a key (lower case, no trailing dot; an address
- * in any form becomes its plain text form, 192.0.2.7 or 2001:db8::7); a
+ * fqdn, the peer's name as given, is put in its one form here, where
+ * alone it is looked up (name_form(): lower case, no trailing dot; an
+ * address in any form becomes its plain text form, 192.0.2.7 or
+ * 2001:db8::7); a
  * name that is then empty, longer than 253 bytes, starts with '.' or has
  * a byte outside [a-z0-9.-] is never looked up (it cannot name a file
  * inside those directories): result 0 as if absent.

@@ -23,6 +23,7 @@
 #include "ipme.h"
 #include "message.h"
 #include "mtasts.h"
+#include "name.h"
 #include "qmtp.h"
 #include "report.h"
 #include "smtp.h"
@@ -302,14 +303,18 @@ sender_domain(const char *sender)
 /*
  * Everything one delivery knows once the arguments and files are read.
  * host keeps a trailing dot as given (DNS and the report texts see it
- * so); control.c compares it without, lower-cased, and the control
- * files' keys in A-labels, so no other spelling is looked up.
+ * so); host_name is its one form (name.h: no trailing dot, an address
+ * as an address), made once, which the control files' keys, read into
+ * the same form, are compared with, so no other spelling is looked up.
  */
 static struct delivery {
 	char host[DNS_NAME_MAX + 8];		/* A-labels, lower case */
+	struct name host_name;			/* host in its one form */
 	char relay[DNS_NAME_MAX + 8];		/* the route's relay in A-labels, no trailing dot */
 	const char *sender;
-	const char *dest;			/* what tlsdestinations matches */
+	struct name sender_domain_name;		/* the sender's domain in its one form */
+	const char *dest;			/* what tlsdestinations matches, as given */
+	struct name dest_name;			/* ... in its one form */
 	const struct route *route;		/* NULL: MX lookup of host */
 	int qmtp_route;				/* from qmtproutes */
 	int sts;				/* MTA-STS may apply (choose_route()) */
@@ -353,6 +358,10 @@ setup(int argc, char **argv)
 	 * them now (nor match the sender's domain in the control files) */
 	if (d.idn.unavailable)
 		report_die('Z', T_OSERR, d.idn.idn_error);
+	/* the one form of each name the control files are asked about, made
+	 * once (the host has one: idn_host_to_ascii() took it) */
+	(void)name_form(d.host, &d.host_name, NULL);
+	(void)name_form(sender_domain(d.sender), &d.sender_domain_name, NULL);
 
 	dir = getenv("CONTROLDIR");
 	if (!dir || !*dir)
@@ -407,7 +416,7 @@ choose_route(void)
 	const struct route *r;
 	const char *why;
 
-	ctl_route(&cfg, d.host, d.sender, &rc);
+	ctl_route(&cfg, &d.host_name, d.sender, &d.sender_domain_name, &rc);
 	r = rc.route;
 	if (r)
 		TRACE("route: %s line %u%s", rc.file, r->line, r->relay[0] ? "" : ": MX look-up");
@@ -437,6 +446,10 @@ choose_route(void)
 	}
 	/* tlsdestinations matches the destination after routes */
 	d.dest = r && r->relay[0] ? (r->relay_is_ip ? r->relay : d.relay) : d.host;
+	if (d.dest == d.host)
+		d.dest_name = d.host_name;
+	else
+		(void)name_form(d.dest, &d.dest_name, NULL);
 	d.sp.auth_user = r && r->user && r->user[0] ? r->user : NULL;
 	d.sp.auth_pass = r && r->password ? r->password : "";
 	/* MTA-STS (RFC 8461): for the MX hosts of the host argument; only
@@ -448,7 +461,7 @@ choose_route(void)
 	if (cfg.mtasts && r && (r->relay[0] || d.qmtp_route)) {
 		TRACE("mta-sts: not used: a route %s", r->relay[0] ? "to a relay" : "to QMTP");
 	} else if (cfg.mtasts && d.host[0] != '[') {
-		const struct ctl_tlsdest *t = ctl_tlsdest(&cfg, d.dest, sender_domain(d.sender));
+		const struct ctl_tlsdest *t = ctl_tlsdest(&cfg, &d.dest_name, &d.sender_domain_name);
 
 		if (t && (t->no_starttls || t->mandatory || t->fingerprint || t->smtps || t->qmtps))
 			TRACE("mta-sts: not used: a tlsdestinations line names %s (line %u)", d.dest, t->line);
@@ -495,7 +508,7 @@ gather_peers(void)
 static void
 choose_local(void)
 {
-	const struct ctl_domainip *dip = ctl_domainip(&cfg, sender_domain(d.sender));
+	const struct ctl_domainip *dip = ctl_domainip(&cfg, &d.sender_domain_name);
 
 	d.sp.helohost = cfg.helohost;
 	if (dip) {
@@ -638,7 +651,7 @@ attempt(const struct peer *pr, int plaintext_only)
 		TRACE("skip %s: recent connect timeouts (qmail-tcpto)", text);
 		return ATTEMPT_NOCONN;
 	}
-	tls_policy_for(&policy, &cfg, d.dest, pr->name, sender_domain(d.sender));
+	tls_policy_for(&policy, &cfg, &d.dest_name, pr->name, &d.sender_domain_name);
 	if (policy.broken)
 		report_die('Z', T_CONTROL, "tlshosts/ or notlshosts/: unreadable");
 	port = policy.port ? policy.port : d.route_port;

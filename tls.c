@@ -28,12 +28,6 @@ static char description[128];
 static enum report_text audit;	/* MTA-STS testing: the last handshake's outcome */
 static char audit_detail[128];
 
-static const char *
-sender_cert_domain(const char *d)
-{
-	return d ? d : "";
-}
-
 /* One tlsdestinations rule on top of what pol holds. */
 static void
 apply_rule(struct tls_policy *pol, const struct ctl_tlsdest *t)
@@ -100,10 +94,10 @@ only_no_tlsa(const struct ctl_tlsdest *t)
 
 void
 tls_policy_for(struct tls_policy *pol, const struct config *cfg,
-    const char *dest, const char *mxhost, const char *sender_domain)
+    const struct name *dest, const char *mxhost, const struct name *sender_domain)
 {
 	const struct ctl_tlsdest *named = ctl_tlsdest(cfg, dest, sender_domain);
-	const struct ctl_domaincert *dc = ctl_domaincert(cfg, sender_cert_domain(sender_domain));
+	const struct ctl_domaincert *dc = ctl_domaincert(cfg, sender_domain);
 	char *pem = NULL;
 	int no_tls = 0, r;
 

@@ -67,12 +67,12 @@ struct tls_policy {
 
 /*
  * The policy for one delivery attempt: dest is the destination after
- * routes (relay name or address, or the host argument; names in
- * A-labels: ctl_tlsdest() compares them with the lines' A-label keys),
- * mxhost the name of the peer, sender_domain the envelope sender's domain.
+ * routes (relay name or address, or the host argument) and sender_domain
+ * the envelope sender's domain, both in their one form (name.h: what
+ * ctl_tlsdest() compares with the lines' keys); mxhost the name of the peer.
  */
 void tls_policy_for(struct tls_policy *pol, const struct config *cfg,
-    const char *dest, const char *mxhost, const char *sender_domain);
+    const struct name *dest, const char *mxhost, const struct name *sender_domain);
 
 /*
  * Handshake on c (STARTTLS already accepted, or SMTPS), then checks as

@@ -36,6 +36,28 @@ static const char *const senders[] = {
 
 #define NUM(a)	(sizeof (a) / sizeof (a)[0])
 
+/* The names qmail-remote.c asks about, in their one form as it makes them
+ * (name_form()), from a ring of four: a call may take two. */
+static const struct name *
+N(const char *s)
+{
+	static struct name ring[4];
+	static unsigned k;
+	struct name *n = &ring[k++ % 4];
+
+	(void)name_form(s, n, NULL);
+	return n;
+}
+
+/* the one form of what follows sender's last '@' ("" without one) */
+static const struct name *
+SD(const char *sender)
+{
+	const char *at = sender ? strrchr(sender, '@') : NULL;
+
+	return N(at ? at + 1 : "");
+}
+
 static void
 check_route(const struct route *r, int qmtp)
 {
@@ -161,9 +183,9 @@ lookups(struct config *cfg, const char *extra)
 		const char *h = i < NUM(hosts) ? hosts[i] : extra;
 		for (j = 0; j <= NUM(senders); ++j) {
 			const char *s = j < NUM(senders) ? senders[j] : extra;
-			ctl_route(cfg, h, s, &rc);
+			ctl_route(cfg, N(h), s, SD(s), &rc);
 			check_choice(cfg, &rc);
-			if ((d = ctl_tlsdest(cfg, h, s)))
+			if ((d = ctl_tlsdest(cfg, N(h), N(s))))
 				check_tlsdest(d);
 		}
 		if (ctl_tlshost(cfg, h, &pem, &no_tls) == 1)
@@ -171,10 +193,10 @@ lookups(struct config *cfg, const char *extra)
 	}
 	for (j = 0; j <= NUM(senders); ++j) {
 		const char *s = j < NUM(senders) ? senders[j] : extra;
-		if ((r = ctl_authsender(cfg, s)))
+		if ((r = ctl_authsender(cfg, s, SD(s))))
 			check_route(r, 0);
-		(void)ctl_domainip(cfg, s);
-		(void)ctl_domaincert(cfg, s);
+		(void)ctl_domainip(cfg, N(s));
+		(void)ctl_domaincert(cfg, N(s));
 	}
 	check_tlsdest(&cfg->tls_default);
 }

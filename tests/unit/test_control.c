@@ -31,6 +31,35 @@ streq(const char *a, const char *b)
 
 #define S(x)	((x) ? (x) : "(null)")
 
+/* The names qmail-remote.c asks about, in their one form as it makes them
+ * (name_form()), from a ring of eight: a call may take several. */
+static const struct name *
+N(const char *s)
+{
+	static struct name ring[8];
+	static unsigned k;
+	struct name *n = &ring[k++ % 8];
+
+	(void)name_form(s, n, NULL);
+	return n;
+}
+
+/* the one form of what follows sender's last '@' ("" without one) */
+static const struct name *
+SD(const char *sender)
+{
+	const char *at = sender ? strrchr(sender, '@') : NULL;
+
+	return N(at ? at + 1 : "");
+}
+
+/* ctl_authsender as qmail-remote.c asks it */
+static const struct route *
+authsender(const struct config *cfg, const char *sender)
+{
+	return ctl_authsender(cfg, sender, SD(sender));
+}
+
 static const char *
 ipstr(const struct ip_address *ip)
 {
@@ -508,7 +537,7 @@ route_of(const struct config *cfg, const char *host, const char *sender, const c
 {
 	struct ctl_route_choice rc;
 
-	ctl_route(cfg, host, sender, &rc);
+	ctl_route(cfg, N(host), sender, SD(sender), &rc);
 	if (file)
 		*file = rc.file ? rc.file : "(none)";
 	CHECK((rc.route != NULL) == (rc.file != NULL) && rc.qmtp == (rc.file && strcmp(rc.file, "qmtproutes") == 0),
@@ -569,13 +598,13 @@ test_route_lookup(void)
 	    "qmtproutes: %s", err.why);
 	{
 		struct ctl_route_choice rc;
-		ctl_route(&cfg, "inside.af.mil", "a@b", &rc);
+		ctl_route(&cfg, N("inside.af.mil"), "a@b", SD("a@b"), &rc);
 		CHECK(rc.qmtp && rc.route && streq(rc.route->relay, "qmtp.example") && rc.route->port == 6209
 		    && rc.route->smtps, "qmtproute exact beats smtproutes exact");
 		/* ".af.mil" in smtproutes is longer than ".mil" in qmtproutes */
 		CHECK(streq(route_of(&cfg, "foo.af.mil", "a@b", &file), "") && streq(file, "smtproutes"),
 		    "smtproutes .af.mil beats qmtproutes .mil: %s", file);
-		ctl_route(&cfg, "foo.mil", "a@b", &rc);
+		ctl_route(&cfg, N("foo.mil"), "a@b", SD("a@b"), &rc);
 		CHECK(rc.qmtp && rc.route && streq(rc.route->relay, "m.example") && rc.route->port == 209
 		    && !rc.route->smtps, "qmtproute suffix");
 		/* the qmtproutes suffix beats smtproutes' catch-all */
@@ -677,7 +706,7 @@ test_authsender_lookup(void)
 	ctl_init(&cfg);
 	CHECK(text(&cfg, "authsenders", lines, &err) == 0, "authsenders: %s", err.why);
 	for (i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
-		const struct route *r = ctl_authsender(&cfg, cases[i].sender);
+		const struct route *r = authsender(&cfg, cases[i].sender);
 		CHECK(r && streq(r->relay, cases[i].relay), "authsender(%s) = %s, want %s",
 		    S(cases[i].sender), relay_of(r), cases[i].relay);
 	}
@@ -685,8 +714,8 @@ test_authsender_lookup(void)
 
 	ctl_init(&cfg);
 	CHECK(text(&cfg, "authsenders", "a@example.com:r.example\n", &err) == 0, "authsenders 2");
-	CHECK(ctl_authsender(&cfg, "b@example.com") == NULL, "authsender: no match -> NULL");
-	CHECK(ctl_authsender(&cfg, "") == NULL, "authsender: bounce, no \"\" line -> NULL");
+	CHECK(authsender(&cfg, "b@example.com") == NULL, "authsender: no match -> NULL");
+	CHECK(authsender(&cfg, "") == NULL, "authsender: bounce, no \"\" line -> NULL");
 	ctl_free(&cfg);
 }
 
@@ -701,28 +730,28 @@ test_domain_lookups(void)
 	ctl_init(&cfg);
 	CHECK(text(&cfg, "domainips", "*:192.0.2.1\nexample.com:192.0.2.3\nexample.com:192.0.2.2|helo.example.com\n", &err) == 0,
 	    "domainips: %s", err.why);
-	d = ctl_domainip(&cfg, "example.com");
+	d = ctl_domainip(&cfg, N("example.com"));
 	CHECK(d && streq(ipstr(&d->localip), "192.0.2.2") && streq(d->helohost, "helo.example.com"), "domainip exact, later line");
-	d = ctl_domainip(&cfg, "EXAMPLE.com.");
+	d = ctl_domainip(&cfg, N("EXAMPLE.com."));
 	CHECK(d && streq(ipstr(&d->localip), "192.0.2.2"), "domainip exact, case, trailing dot");
-	d = ctl_domainip(&cfg, "sub.example.com");
+	d = ctl_domainip(&cfg, N("sub.example.com"));
 	CHECK(d && streq(ipstr(&d->localip), "192.0.2.1"), "domainip wildcard for a subdomain");
-	d = ctl_domainip(&cfg, "");
+	d = ctl_domainip(&cfg, N(""));
 	CHECK(d && streq(d->domain, "*"), "domainip wildcard for a bounce");
-	d = ctl_domainip(&cfg, NULL);
+	d = ctl_domainip(&cfg, N(NULL));
 	CHECK(d && streq(d->domain, "*"), "domainip wildcard for NULL");
 
 	CHECK(text(&cfg, "domaincerts", "example.com:/c1\n*:/c2|/k2\n", &err) == 0, "domaincerts: %s", err.why);
-	c = ctl_domaincert(&cfg, "example.com");
+	c = ctl_domaincert(&cfg, N("example.com"));
 	CHECK(c && streq(c->certfile, "/c1"), "domaincert exact");
-	c = ctl_domaincert(&cfg, "other.example");
+	c = ctl_domaincert(&cfg, N("other.example"));
 	CHECK(c && streq(c->certfile, "/c2") && streq(c->keyfile, "/k2"), "domaincert default");
 	ctl_free(&cfg);
 
 	ctl_init(&cfg);
 	CHECK(text(&cfg, "domainips", "example.com:192.0.2.2\n", &err) == 0, "domainips 2");
-	CHECK(ctl_domainip(&cfg, "other.example") == NULL, "domainip: none");
-	CHECK(ctl_domaincert(&cfg, "other.example") == NULL, "domaincert: none");
+	CHECK(ctl_domainip(&cfg, N("other.example")) == NULL, "domainip: none");
+	CHECK(ctl_domaincert(&cfg, N("other.example")) == NULL, "domaincert: none");
 	ctl_free(&cfg);
 }
 
@@ -782,11 +811,11 @@ test_key_forms(void)
 	}
 	CHECK(text(&cfg, "tlsdestinations", tlsd, &err) == 0, "tlsdestinations key forms: line %u %s", err.line, err.why);
 	for (i = 0; i < sizeof tcases / sizeof tcases[0]; ++i) {
-		d = ctl_tlsdest(&cfg, tcases[i].host, NULL);
+		d = ctl_tlsdest(&cfg, N(tcases[i].host), N(NULL));
 		CHECK(tcases[i].cafile ? d && streq(d->cafile, tcases[i].cafile) : d == NULL,
 		    "key forms: tlsdest(%s) = %s, want %s", tcases[i].host, d ? S(d->cafile) : "(none)", S(tcases[i].cafile));
 	}
-	d = ctl_tlsdest(&cfg, "192.0.2.9", NULL);
+	d = ctl_tlsdest(&cfg, N("192.0.2.9"), N(NULL));
 	CHECK(d && d->prefix == '%' && d->dest_is_ip, "key forms: a pinned v4-mapped address");
 	ctl_free(&cfg);
 }
@@ -809,8 +838,8 @@ test_utf8_keys(void)
 	    && text(&cfg, "tlsdestinations", "=xn--bcher-kva.example:/ca\n", &err) == 0
 	    && text(&cfg, "authsenders", "joe@example.com:r\n", &err) == 0, "ascii keys: %s", err.why);
 	CHECK(streq(route_of(&cfg, "xn--bcher-kva.example", "a@example.com", NULL), "r1"), "A-label key, A-label host");
-	(void)ctl_tlsdest(&cfg, "xn--bcher-kva.example", "example.com");
-	(void)ctl_authsender(&cfg, "joe@example.com");
+	(void)ctl_tlsdest(&cfg, N("xn--bcher-kva.example"), N("example.com"));
+	(void)authsender(&cfg, "joe@example.com");
 	CHECK(idn_library_calls == calls, "ASCII keys and queries: %lu libidn2 calls", idn_library_calls - calls);
 	ctl_free(&cfg);
 
@@ -826,25 +855,25 @@ test_utf8_keys(void)
 	CHECK(streq(route_of(&cfg, "mx.xn--bcher-kva.example", "a@b", NULL), "r3"), "UTF-8 suffix key");
 	CHECK(text(&cfg, "tlsdestinations", "=b\xc3\xbc" "cher.example:/partner-ca\n.example:\n"
 	    "x.example:;|b\xc3\xbc" "cher.example\n", &err) == 0, "utf8 tlsdestinations: line %u %s", err.line, err.why);
-	d = ctl_tlsdest(&cfg, "xn--bcher-kva.example", NULL);
+	d = ctl_tlsdest(&cfg, N("xn--bcher-kva.example"), N(NULL));
 	CHECK(d && d->prefix == '=' && streq(d->cafile, "/partner-ca") && streq(d->dest, "xn--bcher-kva.example"),
 	    "UTF-8 exact tlsdestinations line beats an A-label suffix line");
-	d = ctl_tlsdest(&cfg, "x.example", "xn--bcher-kva.example");
+	d = ctl_tlsdest(&cfg, N("x.example"), N("xn--bcher-kva.example"));
 	CHECK(d && d->line == 3, "UTF-8 |domain binding, A-label sender domain");
-	d = ctl_tlsdest(&cfg, "x.example", "B\xc3\x9c" "cher.example");
+	d = ctl_tlsdest(&cfg, N("x.example"), N("B\xc3\x9c" "cher.example"));
 	CHECK(d && d->line == 3, "UTF-8 |domain binding, UTF-8 sender domain");
-	d = ctl_tlsdest(&cfg, "x.example", "other.example");
+	d = ctl_tlsdest(&cfg, N("x.example"), N("other.example"));
 	CHECK(d && d->line == 2, "other sender: the suffix line");
 	CHECK(text(&cfg, "authsenders", "j\xc3\xbcrgen@b\xc3\xbc" "cher.example:r-auth\n", &err) == 0
 	    && streq(cfg.authsenders[0].sender, "j\xc3\xbcrgen@xn--bcher-kva.example"), "UTF-8 authsenders key '%s'",
 	    cfg.authsenders_count ? cfg.authsenders[0].sender : "");
-	r = ctl_authsender(&cfg, "j\xc3\xbcrgen@xn--bcher-kva.example");
+	r = authsender(&cfg, "j\xc3\xbcrgen@xn--bcher-kva.example");
 	CHECK(r && streq(r->relay, "r-auth"), "authsender, A-label sender domain");
-	r = ctl_authsender(&cfg, "j\xc3\xbcrgen@b\xc3\xbc" "cher.example");
+	r = authsender(&cfg, "j\xc3\xbcrgen@b\xc3\xbc" "cher.example");
 	CHECK(r && streq(r->relay, "r-auth"), "authsender, UTF-8 sender domain");
-	CHECK(ctl_authsender(&cfg, "J\xc3\xbcrgen@b\xc3\xbc" "cher.example") == NULL, "authsender: local part exact");
+	CHECK(authsender(&cfg, "J\xc3\xbcrgen@b\xc3\xbc" "cher.example") == NULL, "authsender: local part exact");
 	CHECK(text(&cfg, "domainips", ".b\xc3\xbc" "cher.example:192.0.2.5\n", &err) == 0, "utf8 domainips");
-	di = ctl_domainip(&cfg, "mail.xn--bcher-kva.example");
+	di = ctl_domainip(&cfg, N("mail.xn--bcher-kva.example"));
 	CHECK(di && streq(ipstr(&di->localip), "192.0.2.5"), "UTF-8 domainips suffix");
 	ctl_free(&cfg);
 
@@ -886,45 +915,45 @@ test_compat_lookups(void)
 	CHECK(text(&cfg, "authsenders", ".example.com:suffix.relay\n@example.com:at.relay\n:all.relay\n"
 	    ".sub.example.com:sub.relay\njoe@a.example.com:joe.relay\n", &err) == 0, "authsenders suffixes: %s", err.why);
 	for (i = 0; i < sizeof acases / sizeof acases[0]; ++i) {
-		r = ctl_authsender(&cfg, acases[i].sender);
+		r = authsender(&cfg, acases[i].sender);
 		CHECK(r && streq(r->relay, acases[i].relay), "authsender(%s) = %s, want %s", acases[i].sender,
 		    relay_of(r), acases[i].relay);
 	}
 	CHECK(text(&cfg, "authsenders", "joe@example.com:one.relay\njoe@example.com:two.relay\n", &err) == 0,
 	    "authsenders twice");
-	r = ctl_authsender(&cfg, "joe@example.com");
+	r = authsender(&cfg, "joe@example.com");
 	CHECK(r && streq(r->relay, "two.relay"), "authsenders: the later line, %s", relay_of(r));
 	ctl_free(&cfg);
 
 	ctl_init(&cfg);
 	CHECK(text(&cfg, "domainips", ".example.com:192.0.2.1\n*:192.0.2.9\nexample.com:192.0.2.2\n"
 	    ".sub.example.com:192.0.2.3\n*:192.0.2.8\n", &err) == 0, "domainips suffixes: %s", err.why);
-	di = ctl_domainip(&cfg, "a.example.com");
+	di = ctl_domainip(&cfg, N("a.example.com"));
 	CHECK(di && streq(ipstr(&di->localip), "192.0.2.1"), "domainips .suffix");
-	di = ctl_domainip(&cfg, "a.sub.example.com");
+	di = ctl_domainip(&cfg, N("a.sub.example.com"));
 	CHECK(di && streq(ipstr(&di->localip), "192.0.2.3"), "domainips longest .suffix");
-	di = ctl_domainip(&cfg, "example.com");
+	di = ctl_domainip(&cfg, N("example.com"));
 	CHECK(di && streq(ipstr(&di->localip), "192.0.2.2"), "domainips exact beats suffix");
-	di = ctl_domainip(&cfg, "other.org");
+	di = ctl_domainip(&cfg, N("other.org"));
 	CHECK(di && streq(ipstr(&di->localip), "192.0.2.8"), "domainips: the later '*' line");
 	CHECK(text(&cfg, "domaincerts", ".example.com:/c-suffix\nexample.com:/c1\nexample.com:/c2\n*:/c-all\n", &err) == 0,
 	    "domaincerts: %s", err.why);
-	dc = ctl_domaincert(&cfg, "mail.example.com");
+	dc = ctl_domaincert(&cfg, N("mail.example.com"));
 	CHECK(dc && streq(dc->certfile, "/c-suffix"), "domaincerts .suffix");
-	dc = ctl_domaincert(&cfg, "example.com");
+	dc = ctl_domaincert(&cfg, N("example.com"));
 	CHECK(dc && streq(dc->certfile, "/c2"), "domaincerts: the later line");
-	dc = ctl_domaincert(&cfg, "");
+	dc = ctl_domaincert(&cfg, N(""));
 	CHECK(dc && streq(dc->certfile, "/c-all"), "domaincerts: a bounce gets '*'");
 	ctl_free(&cfg);
 
 	ctl_init(&cfg);
 	CHECK(text(&cfg, "tlsdestinations", "x.example:/ca1\nx.example:/ca2\ny.example:/ca-bound;|s.example\n"
 	    "y.example:/ca-unbound\ny.example:/ca-bound2;|s.example\n", &err) == 0, "tlsdestinations twice");
-	d = ctl_tlsdest(&cfg, "x.example", NULL);
+	d = ctl_tlsdest(&cfg, N("x.example"), N(NULL));
 	CHECK(d && streq(d->cafile, "/ca2"), "tlsdestinations: the later line");
-	d = ctl_tlsdest(&cfg, "y.example", "s.example");
+	d = ctl_tlsdest(&cfg, N("y.example"), N("s.example"));
 	CHECK(d && streq(d->cafile, "/ca-bound2"), "tlsdestinations: the later bound line");
-	d = ctl_tlsdest(&cfg, "y.example", "t.example");
+	d = ctl_tlsdest(&cfg, N("y.example"), N("t.example"));
 	CHECK(d && streq(d->cafile, "/ca-unbound"), "tlsdestinations: the unbound line for other senders");
 	ctl_free(&cfg);
 
@@ -984,7 +1013,7 @@ test_tls_files(void)
 	CHECK(cfg.tls_default.mandatory && cfg.tls_default.no_tlsa && cfg.tls_default.verify == TLSV_CHAIN
 	    && streq(cfg.tls_default.dest, "") && cfg.tls_default.line == 1, "tls default folded");
 	for (i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
-		const struct ctl_tlsdest *d = ctl_tlsdest(&cfg, cases[i].host, cases[i].sender_domain);
+		const struct ctl_tlsdest *d = ctl_tlsdest(&cfg, N(cases[i].host), N(cases[i].sender_domain));
 		CHECK(cases[i].cafile ? d && streq(d->cafile, cases[i].cafile) : d == NULL,
 		    "tlsdest(%s, %s) = %s, want %s", cases[i].host, S(cases[i].sender_domain),
 		    d ? S(d->cafile) : "(none)", S(cases[i].cafile));
@@ -1236,7 +1265,7 @@ test_load(void)
 		CHECK(cfg.timeoutremote == 300 && cfg.timeoutdns == 5 && cfg.timeoutconnect == 60, "timeouts");
 		CHECK(cfg.ipme_count == 2, "ipme count");
 		CHECK(cfg.smtproutes_count == 1 && cfg.qmtproutes_count == 1 && cfg.authsenders_count == 1, "route counts");
-		r = ctl_authsender(&cfg, "joe@example.com");
+		r = authsender(&cfg, "joe@example.com");
 		CHECK(r && r->smtps && r->port == 587 && streq(r->password, "secret"), "authsender loaded");
 		CHECK(cfg.has_tlsdestinations && cfg.tls_default.mandatory && cfg.tls_default.verify == TLSV_NAME_WILD
 		    && cfg.tlsdests_count == 1, "tlsdestinations loaded");
