@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "https.h"
 #include "mtasts.h"
+#include "name.h"
 #include "str.h"
 #include "tlsrpt.h"
 #include "trace.h"
@@ -38,14 +39,6 @@ static int
 is_wsp(char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-static char
-lower(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		c = (char)(c - 'A' + 'a');
-	return c;
 }
 
 /* RFC 8461's ext-name: (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / "."). */
@@ -168,9 +161,10 @@ add_pattern(struct mtasts_policy *p, const char *v, size_t n)
 	}
 	if (label == 0 || p->patlen + n + 1 > sizeof p->pat)
 		return -1;
-	for (i = 0; i < n; i++)
-		p->pat[p->patlen++] = lower(v[i]);
-	p->pat[p->patlen++] = '\0';
+	memcpy(p->pat + p->patlen, v, n);
+	p->pat[p->patlen + n] = '\0';
+	name_lower(p->pat + p->patlen);
+	p->patlen += n + 1;
 	p->npatterns++;
 	return 0;
 }
@@ -653,20 +647,17 @@ mtasts_discover(const char *host, enum dns_status txtst, const struct dns_txtset
 	int have_id = 0, c, fetched;
 	int have_cache;
 	long long failed_at = 0;
-	size_t len;
 	enum mtasts_action act;
 
-	/* one policy domain however the host is written: "example.com." is
-	 * example.com for the cache file, the fetch host, SNI and the name
-	 * check (which a trailing dot would fail); idn_host_to_ascii() gave
-	 * it in lower case already */
+	/* one policy domain however the host is written: host comes in its
+	 * one form (name.h), so "example.com." is example.com for the cache
+	 * file, the fetch host, SNI and the name check (which a trailing dot
+	 * would fail) */
 	if (strlen(host) >= sizeof domain) {
 		TRACE("mta-sts: %s is too long a name for a policy", host);
 		return NULL;
 	}
-	len = str_copy(domain, sizeof domain, host);
-	if (len > 1 && domain[len - 1] == '.')
-		domain[--len] = '\0';
+	str_copy(domain, sizeof domain, host);
 
 	if (txtst == DNS_OK) {
 		trace_txt(domain, txt);

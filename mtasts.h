@@ -107,9 +107,8 @@ enum mtasts_action mtasts_decide(const struct mtasts_policy *cache, const char *
     const char **fetch_id);
 
 /*
- * RFC 8461 5.1, for the policy domain of host (the host argument as
- * idn_host_to_ascii() gives it: A-labels, lower case; taken without a
- * trailing dot: the domain below):
+ * RFC 8461 5.1, for the policy domain host (the host argument in its one
+ * form, name.h: A-labels, lower case, no trailing dot):
  * txtst and txt are the TXT lookup at _mta-sts.host made with the MX
  * lookup; cafile the CA store for the HTTPS fetch (control/mtastsca); dir
  * the cache directory. Does as mtasts_decide() says: fetches

@@ -131,9 +131,10 @@ resolve_host(const char *name, unsigned long pref)
 	return st;
 }
 
-/* The peers of host by its MX records (or its own address). */
+/* The peers of host by its MX records (or its own address); self is
+ * host's one form (name.h), its name as a peer's. */
 static void
-find_mx_peers(const char *host, int want_sts)
+find_mx_peers(const char *host, const char *self, int want_sts)
 {
 	char txtname[DNS_NAME_MAX + 16];
 	size_t n = 0, i;
@@ -154,11 +155,6 @@ find_mx_peers(const char *host, int want_sts)
 	if (n == 0) {	/* no MX: the host itself (RFC 5321 5.1) */
 		/* its name goes to SNI and the certificate check, as DNS
 		 * gives MX names: without the trailing dot "host." may have */
-		static char self[DNS_NAME_MAX + 8];
-		size_t len = str_copy(self, sizeof self, host);
-
-		if (len > 1 && self[len - 1] == '.')
-			self[len - 1] = '\0';
 		st = resolve_host(self, 0);
 		if (st == DNS_NXDOMAIN || st == DNS_BADNAME)
 			report_die('D', T_DNS_PERM, host);
@@ -430,8 +426,7 @@ choose_route(void)
 		d.route_port = r->port;
 	d.route_smtps = r && r->smtps;
 	if (r && r->relay[0] && !r->relay_is_ip) {
-		size_t n;
-
+		struct name relay;
 		int idn_rc = idn_host_to_ascii(r->relay, d.relay, sizeof d.relay, &why);
 
 		if (idn_rc == IDN_UNAVAILABLE)
@@ -439,10 +434,11 @@ choose_route(void)
 		if (idn_rc != 0)
 			report_die('D', T_DNS_PERM, r->relay);
 		/* the relay is the peer's name, as an MX name from DNS would be:
-		 * SNI and the certificate's name never end in a dot */
-		n = strlen(d.relay);
-		if (n > 1 && d.relay[n - 1] == '.')
-			d.relay[n - 1] = '\0';
+		 * SNI and the certificate's name never end in a dot -- its one
+		 * form (a name that reads as an address has no dot to lose and
+		 * stays as written) */
+		if (name_form(d.relay, &relay, NULL) == 0 && relay.kind == NAME_HOST)
+			str_copy(d.relay, sizeof d.relay, relay.text);
 	}
 	/* tlsdestinations matches the destination after routes */
 	d.dest = r && r->relay[0] ? (r->relay_is_ip ? r->relay : d.relay) : d.host;
@@ -496,7 +492,7 @@ gather_peers(void)
 			report_die('D', T_DNS_PERM, d.host);
 		add_peer(&literal, 0, d.host, NULL, 0);
 	} else {
-		find_mx_peers(d.host, d.sts);
+		find_mx_peers(d.host, d.host_name.text, d.sts);
 	}
 	/* a route with an empty relay is a plain MX lookup, own check included */
 	if (ipme_init(cfg.ipme, cfg.ipme_count) != 0)
@@ -754,7 +750,7 @@ main(int argc, char **argv)
 	gather_peers();
 	choose_local();
 	if (d.sts)
-		sts = mtasts_discover(d.host, sts_txtst, &sts_txt, sts_ca(), MTASTS_DIR, time(NULL));
+		sts = mtasts_discover(d.host_name.text, sts_txtst, &sts_txt, sts_ca(), MTASTS_DIR, time(NULL));
 
 	for (k = 0; k < npeers; ++k) {
 		if (peers[k].pref >= d.prefme)
