@@ -1,13 +1,15 @@
 /*
- * fuzz_control.c -- libFuzzer target for control.c. The first byte picks
- * what the rest is fed to: byte % 8 = 0..5 one line to ctl_parse_route
+ * fuzz_control.c -- libFuzzer target for control.c, ctlgrammar.c and
+ * ctllookup.c. The first byte picks what the rest is fed to:
+ * byte % 8 = 0..5 one line to ctl_parse_route
  * (SMTP, QMTP), ctl_parse_authsender, ctl_parse_domainip,
  * ctl_parse_domaincert or ctl_parse_tlsdest; 6 and 7 a whole file, named
  * by (byte >> 3) % the number of files, through ctl_parse_text, followed by
  * every look-up (hosts and senders in every spelling: case, a trailing
  * dot, address forms, UTF-8). Checks the invariants a caller relies on.
- * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -I. \
- *   tests/fuzz/fuzz_control.c control.c idn.c ip.c str.c
+ * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -Isubstdio \
+ *   tests/fuzz/fuzz_control.c control.c ctlgrammar.c ctllookup.c name.c \
+ *   idn.c ip.c str.c lazylib.c trace.c -ldl
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,8 +1,11 @@
 /*
- * test_control.c -- control.c: each line parser (input -> struct fields or
- * the why of a malformed line), the look-up rules, whole files through
- * ctl_parse_text, and ctl_load on temporary directories.
- * Build: cc -I. -Isubstdio tests/unit/test_control.c control.c idn.c ip.c str.c
+ * test_control.c -- control.c, ctlgrammar.c, ctllookup.c: each line parser
+ * (input -> struct fields or the why of a malformed line), the look-up
+ * rules, whole files through ctl_parse_text, and ctl_load on temporary
+ * directories. The names looked up are put in their one form first, as
+ * qmail-remote.c does (N(), SD()); name_form() itself: test_name.c.
+ * Build: cc -I. -Isubstdio tests/unit/test_control.c control.c ctlgrammar.c
+ *   ctllookup.c name.c idn.c ip.c str.c lazylib.c trace.c -ldl
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
