@@ -1,12 +1,14 @@
 /*
- * fuzz_control.c -- libFuzzer target for control.c, ctlgrammar.c and
- * ctllookup.c. The first byte picks what the rest is fed to:
- * byte % 8 = 0..5 one line to ctl_parse_route
- * (SMTP, QMTP), ctl_parse_authsender, ctl_parse_domainip,
- * ctl_parse_domaincert or ctl_parse_tlsdest; 6 and 7 a whole file, named
+ * fuzz_control.c -- libFuzzer target for control.c, ctlgrammar.c,
+ * ctllookup.c and name.c. The first byte picks what the rest is fed to:
+ * byte % 8 = 0..5 one line to ctl_parse_route (SMTP, QMTP),
+ * ctl_parse_authsender, ctl_parse_domainip, ctl_parse_domaincert or
+ * ctl_parse_tlsdest; 6 and 7 a whole file, named
  * by (byte >> 3) % the number of files, through ctl_parse_text, followed by
  * every look-up (hosts and senders in every spelling: case, a trailing
- * dot, address forms, UTF-8). Checks the invariants a caller relies on.
+ * dot, address forms, UTF-8, put in their one form by name_form() as
+ * qmail-remote.c does), and name_form() of each of those names and of the
+ * input's first line. Checks the invariants a caller relies on.
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -Isubstdio \
  *   tests/fuzz/fuzz_control.c control.c ctlgrammar.c ctllookup.c name.c \
  *   idn.c ip.c str.c lazylib.c trace.c -ldl
@@ -16,6 +18,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "control.h"
+#include "idn.h"
+#include "name.h"
 
 static const char *const files[] = {
 	"smtproutes", "qmtproutes", "authsenders", "domainips", "domaincerts",
@@ -171,6 +175,46 @@ check_keys(const struct config *cfg)
 	}
 }
 
+/* name_form() of s: a one form or a reason; ASCII, lower case; an
+ * address compares as itself; the one form of the one form is itself */
+static void
+check_name_form(const char *s)
+{
+	static const unsigned char v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
+	struct name n, again;
+	const char *why = NULL, *p;
+	size_t len;
+	int rc = name_form(s, &n, &why);
+
+	if (rc != 0 && rc != -1 && rc != IDN_UNAVAILABLE)
+		abort();
+	if ((rc == 0) != (n.kind != NAME_NONE))
+		abort();
+	len = strnlen(n.text, sizeof n.text);
+	if (len == sizeof n.text)
+		abort();
+	if (n.kind == NAME_NONE) {
+		if (len != 0 || !why || !*why)
+			abort();
+		return;
+	}
+	for (p = n.text; *p; ++p)
+		if ((unsigned char)*p >= 0x80 || (*p >= 'A' && *p <= 'Z'))
+			abort();
+	if (name_form(n.text, &again, NULL) != 0)
+		abort();
+	if (n.kind == NAME_ADDRESS) {
+		if ((n.ip.af != AF_INET && n.ip.af != AF_INET6) || n.ip.scope_id != 0
+		    || (n.ip.af == AF_INET6 && memcmp(n.ip.addr, v4_mapped, sizeof v4_mapped) == 0)
+		    || again.kind != NAME_ADDRESS || !ip_equal(&again.ip, &n.ip)
+		    || strcmp(again.text, n.text) != 0)
+			abort();
+	} else if (len == 0 || (n.text[len - 1] != '.' && again.kind == NAME_HOST
+	    && strcmp(again.text, n.text) != 0)) {
+		abort();
+	}
+}
+
 static void
 lookups(struct config *cfg, const char *extra)
 {
@@ -183,6 +227,7 @@ lookups(struct config *cfg, const char *extra)
 
 	for (i = 0; i <= NUM(hosts); ++i) {
 		const char *h = i < NUM(hosts) ? hosts[i] : extra;
+		check_name_form(h);
 		for (j = 0; j <= NUM(senders); ++j) {
 			const char *s = j < NUM(senders) ? senders[j] : extra;
 			ctl_route(cfg, N(h), s, SD(s), &rc);
@@ -195,6 +240,7 @@ lookups(struct config *cfg, const char *extra)
 	}
 	for (j = 0; j <= NUM(senders); ++j) {
 		const char *s = j < NUM(senders) ? senders[j] : extra;
+		check_name_form(s);
 		if ((r = ctl_authsender(cfg, s, SD(s))))
 			check_route(r, 0);
 		(void)ctl_domainip(cfg, N(s));
