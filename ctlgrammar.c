@@ -150,9 +150,8 @@ check_name(char *s, int leading_dot)
 static int
 key_form(char *s, int leading_dot, int address_ok, struct ip_address *ip)
 {
-	struct name n;
+	struct name n = { .kind = NAME_NONE };
 
-	n.kind = NAME_NONE;
 	if (!ctl_has_8bit(s))
 		(void)name_form(s, &n, NULL);
 	if (address_ok && n.kind == NAME_ADDRESS) {
