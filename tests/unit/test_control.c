@@ -722,6 +722,50 @@ test_authsender_lookup(void)
 	ctl_free(&cfg);
 }
 
+/* The look-ups take names in their one form and only compare: a name with
+ * no one form (NULL, or NAME_NONE: empty, no A-labels) matches the
+ * catch-all lines and nothing else, and an address the address keys. */
+static void
+test_names_asked(void)
+{
+	struct config cfg;
+	struct ctl_error err;
+	struct ctl_route_choice rc;
+	struct name none;
+	const struct ctl_tlsdest *d;
+	const struct route *r;
+
+	(void)name_form("b\xff.example", &none, NULL);
+	CHECK(none.kind == NAME_NONE, "no one form");
+	ctl_init(&cfg);
+	CHECK(text(&cfg, "smtproutes", "b.example:exact.relay\n.example:suffix.relay\n:all.relay\n", &err) == 0
+	    && text(&cfg, "authsenders", "@b.example:auth.relay\n", &err) == 0
+	    && text(&cfg, "domainips", "b.example:192.0.2.1\n*:192.0.2.2\n", &err) == 0
+	    && text(&cfg, "tlsdestinations", "b.example:/ca-b\n.example:/ca-suffix\n192.0.2.7:/ca-ip\n", &err) == 0,
+	    "names asked: %s line %u %s", err.file, err.line, err.why);
+	ctl_route(&cfg, NULL, "a@b.example", NULL, &rc);
+	CHECK(rc.route && streq(rc.route->relay, "all.relay"), "route: no name: the catch-all");
+	ctl_route(&cfg, &none, "a@b.example", &none, &rc);
+	CHECK(rc.route && streq(rc.route->relay, "all.relay"), "route: NAME_NONE: the catch-all");
+	ctl_route(&cfg, N("192.0.2.7"), "a@x.example", SD("a@x.example"), &rc);
+	CHECK(rc.route && streq(rc.route->relay, "all.relay"), "route: an address is no name under .example");
+	r = ctl_authsender(&cfg, "a@b.example", NULL);
+	CHECK(r == NULL, "authsender: the domain not given, no domain line");
+	r = ctl_authsender(&cfg, "a@b.example", N("b.example"));
+	CHECK(r && streq(r->relay, "auth.relay"), "authsender: the domain given");
+	CHECK(ctl_domainip(&cfg, NULL) && streq(ctl_domainip(&cfg, NULL)->domain, "*"), "domainip: no name: '*'");
+	CHECK(ctl_domainip(&cfg, &none) && streq(ctl_domainip(&cfg, &none)->domain, "*"), "domainip: NAME_NONE: '*'");
+	CHECK(ctl_domainip(&cfg, N("192.0.2.1")) && streq(ctl_domainip(&cfg, N("192.0.2.1"))->domain, "*"),
+	    "domainip: an address: '*'");
+	CHECK(ctl_tlsdest(&cfg, NULL, NULL) == NULL && ctl_tlsdest(&cfg, &none, &none) == NULL,
+	    "tlsdest: no name: no line (tls_default)");
+	d = ctl_tlsdest(&cfg, N("[::ffff:192.0.2.7]"), NULL);
+	CHECK(d && streq(d->cafile, "/ca-ip"), "tlsdest: an address as an address");
+	d = ctl_tlsdest(&cfg, N("B.Example."), NULL);
+	CHECK(d && streq(d->cafile, "/ca-b"), "tlsdest: exact, in its one form");
+	ctl_free(&cfg);
+}
+
 static void
 test_domain_lookups(void)
 {
@@ -1347,6 +1391,7 @@ main(void)
 	test_compat_lookups();
 	test_authsender_lookup();
 	test_domain_lookups();
+	test_names_asked();
 	test_tls_files();
 	test_text_files();
 	test_load();
