@@ -236,7 +236,7 @@ alabel_key(struct config *cfg, const char **key, size_t prefix, char *why, size_
 	size_t len;
 	char *p;
 
-	if (!*key || !ctl_has_8bit(*key + prefix))
+	if (!*key || name_is_ascii(*key + prefix))
 		return 0;
 	if (name_form(*key + prefix, &n, &reason) != 0) {
 		str_append(why, why_size, str_copy(why, why_size, "no A-label form: "),

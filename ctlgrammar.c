@@ -56,15 +56,6 @@ scan_ulong(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-int
-ctl_has_8bit(const char *s)
-{
-	for (; *s; ++s)
-		if ((unsigned char)*s >= 0x80)
-			return 1;
-	return 0;
-}
-
 /* A byte that never belongs in a name, address or path written in a line. */
 static int
 is_space_or_ctl(char c)
@@ -152,7 +143,7 @@ key_form(char *s, int leading_dot, int address_ok, struct ip_address *ip)
 {
 	struct name n = { .kind = NAME_NONE };
 
-	if (!ctl_has_8bit(s))
+	if (name_is_ascii(s))
 		(void)name_form(s, &n, NULL);
 	if (address_ok && n.kind == NAME_ADDRESS) {
 		*ip = n.ip;
@@ -163,7 +154,7 @@ key_form(char *s, int leading_dot, int address_ok, struct ip_address *ip)
 		return -1;
 	if (n.kind == NAME_HOST)
 		memcpy(s, n.text, strlen(n.text) + 1);	/* never longer */
-	else if (!ctl_has_8bit(s))
+	else if (name_is_ascii(s))
 		return -1;	/* cannot be: check_name() takes no address */
 	return 0;
 }

@@ -25,8 +25,4 @@ int ctl_parse_single(struct config *cfg, enum ctl_kind kind, char *line, const c
 /* One ipme line: "1.2.3.4", "::1" or a bracketed literal. 0, or -1 with *why. */
 int ctl_parse_ipme(const char *line, struct ip_address *ip, const char **why);
 
-/* s holds a byte >= 0x80: a key the grammars judged but left as written,
- * whose A-labels control.c makes (they need memory of their own). */
-int ctl_has_8bit(const char *s);
-
 #endif

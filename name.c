@@ -26,13 +26,13 @@ name_lower(char *s)
 			*s = (char)(*s - 'A' + 'a');
 }
 
-static int
-has_8bit(const char *s)
+int
+name_is_ascii(const char *s)
 {
 	for (; *s; ++s)
 		if ((unsigned char)*s >= 0x80)
-			return 1;
-	return 0;
+			return 0;
+	return 1;
 }
 
 /* An address in any of its forms: 0 with *ip, ::ffff:a.b.c.d as IPv4. */
@@ -95,7 +95,7 @@ name_form(const char *s, struct name *out, const char **why)
 	out->text[len] = '\0';
 	name_lower(out->text);
 	out->kind = NAME_HOST;
-	if (!has_8bit(out->text))
+	if (name_is_ascii(out->text))
 		return 0;
 	memcpy(utf8, out->text, len + 1);
 	if ((rc = idn_host_to_ascii(utf8, out->text, sizeof out->text, why)) != 0) {

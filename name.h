@@ -57,4 +57,8 @@ int name_form(const char *s, struct name *out, const char **why);
 /* ASCII letters in s lower-cased, in place; other bytes as they are. */
 void name_lower(char *s);
 
+/* s has no byte >= 0x80: its one form needs no libidn2 and is no longer
+ * than s (the control files' grammars write such keys in place). */
+int name_is_ascii(const char *s);
+
 #endif

@@ -20,6 +20,7 @@
 #include "control.h"
 #include "idn.h"
 #include "name.h"
+#include "../unit/asked.h"
 
 static const char *const files[] = {
 	"smtproutes", "qmtproutes", "authsenders", "domainips", "domaincerts",
@@ -41,28 +42,6 @@ static const char *const senders[] = {
 };
 
 #define NUM(a)	(sizeof (a) / sizeof (a)[0])
-
-/* The names qmail-remote.c asks about, in their one form as it makes them
- * (name_form()), from a ring of four: a call may take two. */
-static const struct name *
-N(const char *s)
-{
-	static struct name ring[4];
-	static unsigned k;
-	struct name *n = &ring[k++ % 4];
-
-	(void)name_form(s, n, NULL);
-	return n;
-}
-
-/* the one form of what follows sender's last '@' ("" without one) */
-static const struct name *
-SD(const char *sender)
-{
-	const char *at = sender ? strrchr(sender, '@') : NULL;
-
-	return N(at ? at + 1 : "");
-}
 
 static void
 check_route(const struct route *r, int qmtp)

@@ -3,7 +3,7 @@
  * (input -> struct fields or the why of a malformed line), the look-up
  * rules, whole files through ctl_parse_text, and ctl_load on temporary
  * directories. The names looked up are put in their one form first, as
- * qmail-remote.c does (N(), SD()); name_form() itself: test_name.c.
+ * qmail-remote.c does (N(), SD(): asked.h); name_form() itself: test_name.c.
  * Build: cc -I. -Isubstdio tests/unit/test_control.c control.c ctlgrammar.c
  *   ctllookup.c name.c idn.c ip.c str.c lazylib.c trace.c -ldl
  */
@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "control.h"
 #include "idn.h"
+#include "asked.h"
 #include "check.h"
 
 static int
@@ -33,28 +34,6 @@ streq(const char *a, const char *b)
 }
 
 #define S(x)	((x) ? (x) : "(null)")
-
-/* The names qmail-remote.c asks about, in their one form as it makes them
- * (name_form()), from a ring of eight: a call may take several. */
-static const struct name *
-N(const char *s)
-{
-	static struct name ring[8];
-	static unsigned k;
-	struct name *n = &ring[k++ % 8];
-
-	(void)name_form(s, n, NULL);
-	return n;
-}
-
-/* the one form of what follows sender's last '@' ("" without one) */
-static const struct name *
-SD(const char *sender)
-{
-	const char *at = sender ? strrchr(sender, '@') : NULL;
-
-	return N(at ? at + 1 : "");
-}
 
 /* ctl_authsender as qmail-remote.c asks it */
 static const struct route *
