@@ -21,6 +21,7 @@
 #include "idn.h"
 #include "ip.h"
 #include "lazylib.h"
+#include "name.h"
 
 /*
  * libidn2 (and its libunistring) are loaded on the first non-ASCII name,
@@ -155,8 +156,8 @@ idn_host_to_ascii(const char *utf8, char *out, size_t size, const char **why)
 		 * (xn--ls8h.la), and a bounce without a lookup would be wrong */
 		if (len >= size)
 			return fail(out, size, why, "name too long");
-		for (i = 0; i <= len; ++i)
-			out[i] = (char)(utf8[i] >= 'A' && utf8[i] <= 'Z' ? utf8[i] - 'A' + 'a' : utf8[i]);
+		memcpy(out, utf8, len + 1);
+		name_lower(out);
 	} else {
 		if (lib_load() != 0) {
 			(void)fail(out, size, why, "libidn2 (" IDN_LIBRARY ") could not be loaded");
