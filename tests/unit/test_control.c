@@ -4,7 +4,7 @@
  * rules, whole files through ctl_parse_text, and ctl_load on temporary
  * directories. The names looked up are put in their one form first, as
  * qmail-remote.c does (N(), SD(): asked.h); name_form() itself: test_name.c.
- * Build: cc -I. -Isubstdio tests/unit/test_control.c control.c ctlgrammar.c
+ * Build: cc -D_GNU_SOURCE -I. -Isubstdio tests/unit/test_control.c control.c ctlgrammar.c
  *   ctllookup.c name.c idn.c ip.c str.c lazylib.c trace.c -ldl
  */
 #ifndef _GNU_SOURCE

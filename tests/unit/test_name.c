@@ -3,7 +3,8 @@
  * destination -> its one form (SPEC 1, 4: case, one trailing dot, UTF-8
  * or A-labels, the forms of an address), what has none, and that ASCII
  * never calls libidn2.
- * Standalone: cc -I. tests/unit/test_name.c name.c idn.c ip.c lazylib.c -ldl
+ * Standalone: cc -D_GNU_SOURCE -I. -Isubstdio tests/unit/test_name.c name.c idn.c ip.c
+ *   lazylib.c trace.c -ldl
  */
 #include <stdio.h>
 #include <string.h>
