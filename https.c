@@ -312,11 +312,7 @@ https_get(const char *host, const char *path, const char *cafile, unsigned timeo
 			break;
 		}
 		conn_init(&c, fd);
-		memset(&pol, 0, sizeof pol);
-		pol.level = TLS_NAME;	/* the chain and the name: WebPKI (RFC 8461 3.3) */
-		pol.dns_id = 1;		/* never the subject's CN (RFC 8461 3.3) */
-		pol.close_notify = 1;	/* a body may end with the connection */
-		pol.cafile = cafile;
+		tls_webpki_policy(&pol, cafile);	/* RFC 8461 3.3 */
 		memset(&f, 0, sizeof f);
 		str_copy(f.host, sizeof f.host, text);
 		str_copy(f.mxname, sizeof f.mxname, host);

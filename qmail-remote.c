@@ -232,10 +232,10 @@ tlsa_at(const char *base, unsigned port, struct dns_tlsa *tlsa, size_t *n)
  * The whole RRset is used, whatever its size: dns_tlsa() fails the lookup
  * rather than cut it short. Records of usages 2 and 3 go to tls.c, which
  * counts those OpenSSL accepts (RFC 7672 2.2: the others are unusable).
- * 0 = policy updated (or nothing to do), -1 = lookup failed: Z, next host.
+ * What it means for TLS is tlspolicy.c's to decide: here only what was found.
  */
-static int
-dane_policy(struct tls_policy *pol, const struct peer *pr, unsigned port)
+static void
+dane_lookup(struct tls_dane *out, const struct peer *pr, unsigned port)
 {
 	static struct dns_tlsa tlsa[DNS_TLSA_MAX];	/* BSS: touched only as far as used */
 	static char last[2 * DNS_NAME_MAX + 32];	/* the port and names last asked for */
@@ -246,8 +246,7 @@ dane_policy(struct tls_policy *pol, const struct peer *pr, unsigned port)
 	const char *base[2];
 	size_t nbase = 0, i;
 
-	if (!pr->secure || pol->no_tlsa)	/* '/', '%', '!' lines; not notlshosts/ */
-		return 0;
+	memset(out, 0, sizeof *out);
 	(void)snprintf(key, sizeof key, "%u %s %s", port, pr->name, pr->canon ? pr->canon : "");
 	if (strcmp(key, last) != 0) {	/* the same MX's other addresses: ask once */
 		str_copy(last, sizeof last, key);
@@ -272,23 +271,20 @@ dane_policy(struct tls_policy *pol, const struct peer *pr, unsigned port)
 				tlsa[last_u++] = t;
 			}
 	}
-	if (last_rc < 0)
-		return -1;
-	if (last_rc == 0)
-		return 0;	/* insecure or no records: no DANE */
-	if (pol->level < TLS_ENCRYPT)
-		pol->level = TLS_ENCRYPT;	/* secure TLSA: TLS is mandatory */
-	pol->tlsa = tlsa;
-	pol->tlsa_count = last_u;
-	pol->tlsa_base = last_at_end ? pr->canon : pr->name;
+	out->failed = last_rc < 0;
+	if (last_rc <= 0)
+		return;	/* failed, or insecure or no records: no DANE */
+	out->secure = 1;
+	out->tlsa = tlsa;
+	out->count = last_u;
+	out->base = last_at_end ? pr->canon : pr->name;
 	/* DANE-TA accepts both names of the chain (Postfix's match list too) */
-	pol->tlsa_other_name = pr->canon ? (last_at_end ? pr->name : pr->canon) : NULL;
-	TRACE("tls: DANE: TLSA base domain %s%s%s%s", pol->tlsa_base,
+	out->other_name = pr->canon ? (last_at_end ? pr->name : pr->canon) : NULL;
+	TRACE("tls: DANE: TLSA base domain %s%s%s%s", out->base,
 	    last_at_end ? " (the CNAME target of " : "", last_at_end ? pr->name : "",
 	    last_at_end ? ")" : "");
 	TRACE("tls: DANE: %zu TLSA record(s) of usage 2 or 3%s", last_u,
 	    last_u ? "" : ": encrypt, unauthenticated");
-	return 0;
 }
 
 static const char *
@@ -556,6 +552,72 @@ enum attempt {
 	ATTEMPT_RETRY_PLAIN	/* opportunistic TLS failed: the same host once more without it */
 };
 
+/*
+ * The TLS policy for pr: what tlspolicy.c decides from the control files,
+ * the route, the credentials, DANE and MTA-STS, which are looked up here
+ * (tlshosts/ and notlshosts/ for the peer only without a named line, TLSA
+ * only where the decision asks for it, OpenSSL's verdict on the records
+ * only where MTA-STS would otherwise decide). The verdict; policy holds
+ * the policy.
+ */
+static enum tls_verdict
+decide_tls(const struct peer *pr)
+{
+	static char pem[CTL_PATH_MAX];	/* netqmail's tlshosts/<FQDN>.pem of this peer */
+	static struct tls_dane dane;
+	struct tls_facts in;
+	struct tls_sts stsf;
+	enum tls_verdict v;
+	const char *sd = sender_domain(d.sender);
+
+	memset(&in, 0, sizeof in);
+	in.cfg = &cfg;
+	in.named = ctl_tlsdest(&cfg, d.dest, sd);
+	in.domaincert = ctl_domaincert(&cfg, sd);
+	if (!in.named && pr->name) {
+		char *path = NULL;
+		int r = ctl_tlshost(&cfg, pr->name, &path, &in.compat_no_tls);
+
+		in.compat_broken = r < 0;
+		if (r == 1 && path) {
+			str_copy(pem, sizeof pem, path);
+			in.tlshost_pem = pem;
+		}
+		free(path);
+	}
+	in.route_port = d.route_port;
+	in.route_smtps = d.route_smtps;
+	in.qmtp_route = d.qmtp_route;
+	in.credentials = d.sp.auth_user != NULL;
+	in.mxname = pr->name;
+	in.peer_secure = pr->secure;
+	if (sts) {
+		stsf.mode = sts->mode;
+		stsf.listed = mtasts_match(sts, pr->name);
+		stsf.ca = sts_ca();
+		stsf.domain = d.host;
+		in.sts = &stsf;
+	}
+	v = tls_decide(&in, &policy);
+	if (v != TLS_WANT_TLSA)
+		return v;
+	dane_lookup(&dane, pr, policy.port);
+	if (sts && dane.secure && dane.count > 0) {
+		/* MTA-STS decides where DANE cannot authenticate: ask OpenSSL
+		 * now whether it takes any of the records */
+		struct tls_policy probe;
+
+		memset(&probe, 0, sizeof probe);
+		probe.tlsa = dane.tlsa;
+		probe.tlsa_count = dane.count;
+		probe.tlsa_base = dane.base;
+		probe.tlsa_other_name = dane.other_name;
+		dane.none_usable = tls_dane_usable(&probe, pr->name) == 0;
+	}
+	in.dane = &dane;
+	return tls_decide(&in, &policy);
+}
+
 /* SMTPS and QMTPS: OpenSSL's set-up (milliseconds) while the TCP
  * handshake travels; tls_start() takes it. */
 static void
@@ -638,38 +700,19 @@ attempt(const struct peer *pr, int plaintext_only)
 		TRACE("skip %s: recent connect timeouts (qmail-tcpto)", text);
 		return ATTEMPT_NOCONN;
 	}
-	tls_policy_for(&policy, &cfg, d.dest, pr->name, sender_domain(d.sender));
-	if (policy.broken)
+	switch (decide_tls(pr)) {
+	case TLS_GO:
+	case TLS_WANT_TLSA:	/* decide_tls() asked and decided again */
+		break;
+	case TLS_BROKEN:
 		report_die('Z', T_CONTROL, "tlshosts/ or notlshosts/: unreadable");
-	port = policy.port ? policy.port : d.route_port;
-	qmtp = d.qmtp_route || policy.qmtps;
-	if (qmtp)	/* QMTPS: TLS from the first byte on 6209, or "s<port>" */
-		policy.smtps = port == QMTPS_PORT || (d.qmtp_route && d.route_smtps) || policy.qmtps;
-	else
-		policy.smtps = policy.port ? policy.smtps || port == 465 : d.route_smtps || port == 465;
-	if (policy.smtps && policy.level < TLS_ENCRYPT)
-		policy.level = TLS_ENCRYPT;	/* SMTPS has no plaintext */
-	if (dane_policy(&policy, pr, port) != 0) {
+	case TLS_SKIP_TLSA_FAILED:
 		fail_set(&fail, 'Z', T_TLSA_LOOKUP, NULL);
 		str_copy(fail.host, sizeof fail.host, text);
 		str_copy(fail.mxname, sizeof fail.mxname, pr->name);
 		str_copy(fail.domain, sizeof fail.domain, d.host);
 		return ATTEMPT_FAILED;
-	}
-	/* MTA-STS, where DANE does not authenticate this host (RFC 8461 2):
-	 * secure TLSA records OpenSSL can use none of leave TLS mandatory
-	 * (RFC 7672 2.2) and the policy's checks to do */
-	if (sts && policy.tlsa_count > 0 && tls_dane_usable(&policy, pr->name) == 0) {
-		TRACE("mta-sts: OpenSSL can use none of the %zu TLSA record(s) of %s: the policy decides",
-		    policy.tlsa_count, pr->name);
-		policy.tlsa = NULL;
-		policy.tlsa_count = 0;
-		/* the policy checks the MX name as written: SNI is that name */
-		policy.tlsa_base = policy.tlsa_other_name = NULL;
-	}
-	if (sts && policy.tlsa_count > 0) {
-		TRACE("mta-sts: %s has usable TLSA records: DANE decides, not MTA-STS", pr->name);
-	} else if (sts && mtasts_peer(sts, d.host, pr->name, &policy, sts_ca()) == MTASTS_PEER_SKIP) {
+	case TLS_SKIP_STS_UNLISTED: {
 		static struct fail earlier;
 
 		earlier = fail;
@@ -687,6 +730,9 @@ attempt(const struct peer *pr, int plaintext_only)
 		}
 		return ATTEMPT_FAILED;
 	}
+	}
+	port = policy.port;
+	qmtp = policy.qmtp;
 	/* QMTP needs the length first: a pipe is spooled before connecting */
 	if ((qmtp || qmtp_mxps(pr->pref)) && !d.msg.is_regular && message_spool(&d.msg) != 0)
 		report_die('Z', T_READ, NULL);

@@ -356,19 +356,6 @@ hello(struct conn *c, const struct smtp_params *p, struct fail *f, struct ehlo *
 	return SMTP_FINAL;
 }
 
-/*
- * May this delivery go on without TLS after TLS failed? Only opportunistic
- * TLS may (never DANE, a named line, '*'; also: '?' where the caller asks),
- * and never with AUTH credentials: they go only where TLS was had, and a
- * relay that wants them refuses the plaintext session anyway (SPEC 7;
- * Postfix's rule: no plaintext fallback with SASL credentials).
- */
-static int
-may_fall_back(const struct smtp_params *p, int also)
-{
-	return p->tls->level == TLS_MAY && (p->tls->fallback || also) && !p->auth_user;
-}
-
 /* The handshake under the policy; SMTP_FINAL means "go on". */
 static int
 start_tls(struct conn *c, const struct smtp_params *p, struct fail *f)
@@ -377,12 +364,13 @@ start_tls(struct conn *c, const struct smtp_params *p, struct fail *f)
 
 	if (tls_start(c, p->tls, p->mxname, p->domain, p->timeout_s, f, &protocol_error) == 0)
 		return SMTP_FINAL;
-	/* only opportunistic TLS may be retried without it: '?' or the
-	 * built-in default (an attacker who can break a handshake can strip
-	 * STARTTLS too, so deferring would only lose mail) */
-	if (protocol_error && may_fall_back(p, p->tls->plain_retry))
+	/* only where the policy allows it (tlspolicy.c: opportunistic TLS,
+	 * '?' or the built-in default, no credentials): an attacker who can
+	 * break a handshake can strip STARTTLS too, so deferring would only
+	 * lose mail */
+	if (protocol_error && p->tls->retry_after_error)
 		return SMTP_RETRY_PLAIN;
-	if (protocol_error && p->auth_user && p->tls->level == TLS_MAY)
+	if (protocol_error && p->tls->credentials_hold_tls)
 		TRACE("tls: no retry without TLS: AUTH credentials go only over TLS");
 	return SMTP_NEXT;
 }
@@ -703,7 +691,7 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 	/* a retry without TLS exists only where the level allows one: the
 	 * caller never asks otherwise, and this keeps it so */
 	if (p->plaintext_only && p->tls && p->tls->level != TLS_NEVER &&
-	    (p->tls->smtps || !may_fall_back(p, p->tls->plain_retry))) {
+	    (p->tls->smtps || !p->tls->retry_after_error)) {
 		fail_set(f, 'Z', T_TLS_UNAVAILABLE, "no retry without TLS under this policy");
 		return SMTP_NEXT;
 	}
@@ -753,7 +741,7 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 				r = hello(c, p, f, &ehlo);
 				if (r != SMTP_FINAL)
 					return (enum smtp_outcome)r;
-			} else if (may_fall_back(p, 0)) {
+			} else if (p->tls->plain_after_refusal) {
 				/* SPEC 7: the built-in opportunistic TLS goes on in
 				 * plaintext, as Postfix's "may" does (RFC 3207 4.1) */
 				TRACE("tls: STARTTLS refused (%d): going on without TLS", said.code);
@@ -762,12 +750,12 @@ smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 				/* an explicit '*' (seed 000): offered and refused is a
 				 * failure ('?' retries the host without STARTTLS); so
 				 * is any refusal when credentials are to be sent */
-				fail_set(f, 'Z', T_TLS_STARTTLS, p->auth_user && p->tls->level == TLS_MAY ?
+				fail_set(f, 'Z', T_TLS_STARTTLS, p->tls->credentials_hold_tls ?
 				    "the server refused STARTTLS, and AUTH credentials go only over TLS" :
 				    "the server refused STARTTLS");
 				f->said = said;
 				quit(c, p);
-				if (p->tls->plain_retry && may_fall_back(p, 1))
+				if (p->tls->retry_after_refusal)
 					return SMTP_RETRY_PLAIN;
 				return SMTP_NEXT;
 			}

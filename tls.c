@@ -1,14 +1,14 @@
 /*
- * tls.c -- TLS under a struct conn, with OpenSSL 3. Turns the control
- * files (tlsdestinations, domaincerts and the netqmail/skarnet ones) into
- * one policy per peer, runs the handshake within the deadline, checks the
- * peer as the policy demands -- chain and name with OpenSSL's verifier
- * (X509_VERIFY_PARAM_set1_host), pins with X509_digest, DANE with
- * OpenSSL's SSL_dane_* -- and then replaces the conn's ops, so smtp.c and
- * qmtp.c read and write as before. A failure is a report, never a silent
- * fall back to plaintext. CA material is loaded only when a check needs it.
- * Not here: STARTTLS itself and "next MX" (smtp.c, qmail-remote.c), TLSA
- * lookups (dns.c).
+ * tls.c -- TLS under a struct conn, with OpenSSL 3: carries out the
+ * policy tlspolicy.c decided for a peer. Runs the handshake within the
+ * deadline, checks the peer as the policy demands -- chain and name with
+ * OpenSSL's verifier (X509_VERIFY_PARAM_set1_host), pins with
+ * X509_digest, DANE with OpenSSL's SSL_dane_* -- and then replaces the
+ * conn's ops, so smtp.c and qmtp.c read and write as before. A failure is
+ * a report, never a silent fall back to plaintext. CA material is loaded
+ * only when a check needs it.
+ * Not here: what the policy is (tlspolicy.c), STARTTLS itself and "next
+ * MX" (smtp.c, qmail-remote.c), TLSA lookups (dns.c).
  */
 #include <dirent.h>
 #include <poll.h>
@@ -27,146 +27,6 @@ static int initialised;
 static char description[128];
 static enum report_text audit;	/* MTA-STS testing: the last handshake's outcome */
 static char audit_detail[128];
-
-static const char *
-sender_cert_domain(const char *d)
-{
-	return d ? d : "";
-}
-
-/* One tlsdestinations rule on top of what pol holds. */
-static void
-apply_rule(struct tls_policy *pol, const struct ctl_tlsdest *t)
-{
-	enum tls_level want = t->mandatory ? TLS_ENCRYPT : TLS_MAY;
-
-	switch (t->verify) {
-	case TLSV_NONE:
-		break;
-	case TLSV_CHAIN:
-		want = TLS_VERIFY;
-		break;
-	case TLSV_NAME_WILD:
-		want = TLS_NAME;
-		pol->partial_wildcards = 1;
-		break;
-	case TLSV_NAME_EXACT:
-		want = TLS_NAME;
-		pol->exact_name = 1;
-		break;
-	case TLSV_PIN:
-		want = TLS_ENCRYPT;
-		pol->fingerprint = t->fingerprint;
-		pol->no_tlsa = 1;
-		break;
-	}
-	if (want > pol->level)
-		pol->level = want;
-	if (t->allow_anon)
-		pol->allow_anon = 1;
-	if (t->plain_retry)
-		pol->plain_retry = 1;
-	if (t->no_tlsa)
-		pol->no_tlsa = 1;
-	if (t->cafile)
-		pol->cafile = t->cafile;
-	if (t->ciphers)
-		pol->ciphers = t->ciphers;
-	if (t->verifydepth)
-		pol->verifydepth = t->verifydepth;
-	if (t->port) {
-		pol->port = t->port;
-		pol->smtps = t->smtps || t->qmtps;
-		pol->qmtps = t->qmtps;
-	}
-	if (t->no_starttls) {
-		pol->level = TLS_NEVER;
-		pol->no_tlsa = 1;	/* '!' names the destination: DANE too is off (SPEC 8) */
-	}
-}
-
-/*
- * A line whose only word is '/' (named, or the default): it switches TLSA
- * lookups off and says nothing else about TLS, so it is not the admin's
- * word on TLS that overrides skarnet's tlsstrictness (SPEC 7).
- */
-static int
-only_no_tlsa(const struct ctl_tlsdest *t)
-{
-	return t->no_tlsa && !t->mandatory && t->verify == TLSV_NONE && !t->allow_anon &&
-	    !t->plain_retry && !t->explicit_star && !t->no_starttls && !t->cafile && !t->ciphers &&
-	    !t->verifydepth && !t->port;
-}
-
-void
-tls_policy_for(struct tls_policy *pol, const struct config *cfg,
-    const char *dest, const char *mxhost, const char *sender_domain)
-{
-	const struct ctl_tlsdest *named = ctl_tlsdest(cfg, dest, sender_domain);
-	const struct ctl_domaincert *dc = ctl_domaincert(cfg, sender_cert_domain(sender_domain));
-	char *pem = NULL;
-	int no_tls = 0, r;
-
-	memset(pol, 0, sizeof *pol);
-	pol->level = TLS_MAY;
-	if (named) {
-		/* the line for this destination adds to the defaults, never
-		 * lowers them: "+*:" and "example.com:" still verify example.com */
-		apply_rule(pol, &cfg->tls_default);
-		apply_rule(pol, named);
-		TRACE("tls: policy from tlsdestinations line %u", named->line);
-	} else {
-		apply_rule(pol, &cfg->tls_default);
-		/* netqmail: tlshosts/<FQDN>.pem demands TLS verified against it */
-		r = mxhost ? ctl_tlshost(cfg, mxhost, &pem, &no_tls) : 0;
-		if (r < 0) {
-			pol->broken = 1;	/* tlshosts/ unreadable: never guess weaker */
-		} else if (r == 1 && pem) {
-			str_copy(pol->pem_path, sizeof pol->pem_path, pem);
-			free(pem);
-			pol->cafile = pol->pem_path;
-			if (pol->level < TLS_NAME)
-				pol->level = TLS_NAME;
-			TRACE("tls: policy from %s", pol->pem_path);
-		} else if (no_tls && pol->level <= TLS_MAY) {
-			/* no STARTTLS unless DNS publishes TLSA records: those hold
-			 * whatever the compatibility files say (SPEC 8) */
-			pol->level = TLS_NEVER;
-			TRACE("tls: notlshosts/ or tlshosts/exhaustivelist: no TLS (unless DANE)");
-		}
-	}
-	/*
-	 * skarnet: tlsstrictness 2 = mandatory, verified against trustanchors.
-	 * Where s/qmail's tlsdestinations speaks -- a line for this
-	 * destination, or any default line -- it decides alone (SPEC 3): a
-	 * pinned ('%') or anonymous ('-') destination must not be made to
-	 * verify a chain it does not have. A '/' line (TLSA off, nothing
-	 * more) does not speak about TLS: the strictness holds (SPEC 7).
-	 */
-	if (cfg->tlsstrictness >= 2 && pol->level != TLS_NEVER && (!named || only_no_tlsa(named)) &&
-	    (!cfg->tls_default.line || only_no_tlsa(&cfg->tls_default))) {
-		if (pol->level < TLS_NAME)
-			pol->level = TLS_NAME;
-		if (!pol->cafile && cfg->trustanchors)
-			pol->cafile = cfg->trustanchors;
-	}
-	/* no line names the destination and no '*' line fails it closed:
-	 * Postfix's "may", s/qmail's '?' (SPEC 7); DANE or SMTPS raise the
-	 * level later, and then nothing falls back */
-	pol->fallback = !named && !cfg->tls_default.explicit_star && pol->level == TLS_MAY;
-	if (!pol->ciphers)
-		pol->ciphers = cfg->tlsclientciphers;
-	if (dc) {
-		pol->certfile = dc->certfile;
-		pol->keyfile = dc->keyfile;
-		pol->keypass = dc->password;
-	} else if (cfg->clientcert_pem) {
-		pol->certfile = cfg->clientcert_pem;
-	} else if (cfg->clientcert) {
-		pol->certfile = cfg->clientcert;
-		pol->keyfile = cfg->clientkey;
-	}
-}
 
 /* --- the ops that replace plain reads and writes --- */
 
@@ -319,8 +179,6 @@ make_ctx(const struct tls_policy *pol, struct fail *f)
 {
 	SSL_CTX *ctx;
 	const char *ca = pol->cafile;
-	/* DANE brings its own anchors; MTA-STS testing checks what enforce would */
-	int need_ca = (pol->level >= TLS_VERIFY || pol->sts_audit) && pol->tlsa_count == 0;
 
 	ctx = SSL_CTX_new(TLS_client_method());
 	if (!ctx) {
@@ -350,7 +208,7 @@ make_ctx(const struct tls_policy *pol, struct fail *f)
 	}
 	if (pol->verifydepth)
 		SSL_CTX_set_verify_depth(ctx, (int)pol->verifydepth);
-	if (need_ca) {
+	if (pol->load_ca) {	/* tlspolicy.c: not for DANE, which brings its own anchors */
 		int ok;
 		size_t n = ca ? strlen(ca) : 0;
 		struct stat st;
@@ -568,7 +426,7 @@ host_flags(const struct tls_policy *pol)
 	unsigned flags = pol->exact_name ? X509_CHECK_FLAG_NO_WILDCARDS :
 	    pol->partial_wildcards ? 0 : X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
 
-	if (pol->dns_id || (pol->sts_audit && pol->level < TLS_NAME))
+	if (pol->dns_id)
 		flags |= X509_CHECK_FLAG_NEVER_CHECK_SUBJECT;
 	return flags;
 }
@@ -616,9 +474,7 @@ setup(int fd, const struct tls_policy *pol, const char *servername, struct fail 
 		}
 		/* DANE-TA's name check (SSL_dane_enable set the name) */
 		X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(ssl), host_flags(pol));
-	} else if ((pol->level >= TLS_NAME || (pol->sts_audit && pol->level < TLS_VERIFY)) && servername) {
-		/* testing's audit only where nothing verifies: at "verify" a
-		 * name mismatch would refuse what the admin's '+' accepts */
+	} else if (pol->check_name && servername) {
 		X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
 		char literal[IP_FMT_MAX + 8];
 		size_t n = strlen(servername);

@@ -180,6 +180,34 @@ contains(const char *s)
 
 #define PRINTED(s)	printed(s, sizeof(s) - 1)
 
+/* The policy tlspolicy.c decides for a peer at port 25 under these
+ * tlsdestinations lines (NULL: none), with or without AUTH credentials:
+ * the sessions below run under what the one decision gives. */
+static const struct tls_policy *
+decided(const char *lines, int credentials)
+{
+	static struct config cfg[8];
+	static struct tls_policy pol[8];
+	static size_t k;
+	struct ctl_error err;
+	struct tls_facts in;
+
+	k = (k + 1) % 8;
+	ctl_free(&cfg[k]);
+	ctl_init(&cfg[k]);
+	if (lines && ctl_parse_text(&cfg[k], "tlsdestinations", lines, strlen(lines), &err) != 0) {
+		printf("tlsdestinations %s: %s\n", lines, err.why);
+		exit(1);
+	}
+	memset(&in, 0, sizeof in);
+	in.cfg = &cfg[k];
+	in.route_port = 25;
+	in.credentials = credentials;
+	in.mxname = "mx.example";
+	(void)tls_decide(&in, &pol[k]);
+	return &pol[k];
+}
+
 static char *two[] = { "x@example", "y@example" };
 
 int
@@ -353,41 +381,39 @@ main(void)
 	}
 	/* opportunistic, STARTTLS offered but refused: not plaintext (SPEC 7), next host */
 	{
-		static struct tls_policy may = { .level = TLS_MAY };
 		static const struct step s[] = {
 			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 STARTTLS\r\n" },
 			{ "STARTTLS\r\n", "454 TLS not available\r\n" }, { "MAIL", "250 ok\r\n" },
 			{ "RCPT", "250 ok\r\n" }, { "DATA", "354 go\r\n" }, { "\r\n.\r\n", "250 ok\r\n" }, { NULL, NULL }
 		};
-		policy = &may;
+		policy = decided("*:\n", 0);
 		CHECK(session(s, msg, 1, two) == SMTP_NEXT, "opportunistic, refused STARTTLS: next host");
 		CHECK(f.letter == 'Z' && f.text == T_TLS_STARTTLS && !contains("MAIL"), "refused STARTTLS: Z");
 	}
 	/* the same under '?': the same host again without TLS */
 	{
-		static struct tls_policy retry = { .level = TLS_MAY, .plain_retry = 1 };
 		static const struct step s[] = {
 			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 STARTTLS\r\n" },
 			{ "STARTTLS\r\n", "454 TLS not available\r\n" }, { NULL, NULL }
 		};
-		policy = &retry;
+		policy = decided("*:\n?:\n", 0);
 		CHECK(session(s, msg, 1, two) == SMTP_RETRY_PLAIN, "'?': retry in plaintext");
 	}
 	/* the retry without TLS: delivered in plaintext where the level
 	 * allows it; never where it demands TLS, nor for SMTPS */
 	{
-		static struct tls_policy retry = { .level = TLS_MAY, .plain_retry = 1 };
-		static struct tls_policy must = { .level = TLS_ENCRYPT, .plain_retry = 1, .fallback = 1 };
-		static struct tls_policy smtps = { .level = TLS_MAY, .smtps = 1, .fallback = 1 };
+		/* and one no decision makes (SMTPS is never "may"): smtp.c refuses
+		 * a plaintext session for SMTPS on its own too */
+		static struct tls_policy smtps = { .level = TLS_MAY, .smtps = 1, .retry_after_error = 1 };
 		static const struct step s[] = {
 			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 STARTTLS\r\n" }, { "MAIL", "250 ok\r\n" },
 			{ "RCPT", "250 ok\r\n" }, { "DATA", "354 go\r\n" }, { "\r\n.\r\n", "250 ok\r\n" }, { NULL, NULL }
 		};
 		plaintext_only = 1;
-		policy = &retry;
+		policy = decided("*:\n?:\n", 0);
 		CHECK(session(s, msg, 1, two) == SMTP_FINAL && contains("MAIL") && !contains("STARTTLS"),
 		    "plaintext retry under '?': delivered without STARTTLS");
-		policy = &must;
+		policy = decided("-*:\n?:\n", 0);
 		CHECK(session(s, msg, 1, two) == SMTP_NEXT && f.letter == 'Z' && f.text == T_TLS_UNAVAILABLE &&
 		    !contains("EHLO") && !contains("MAIL"), "plaintext retry under mandatory TLS: Z, nothing sent");
 		policy = &smtps;
@@ -402,8 +428,6 @@ main(void)
 	 * failed handshake. Credentials never go where TLS was refused.
 	 */
 	{
-		static struct tls_policy builtin = { .level = TLS_MAY, .fallback = 1 };
-		static struct tls_policy qmark = { .level = TLS_MAY, .plain_retry = 1 };
 		static const struct step refuse[] = {
 			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250-AUTH CRAM-MD5 PLAIN LOGIN\r\n250 STARTTLS\r\n" },
 			{ "STARTTLS\r\n", "454 4.7.0 TLS not available\r\n" }, { "MAIL", "250 ok\r\n" },
@@ -414,27 +438,28 @@ main(void)
 			{ "MAIL", "250 ok\r\n" },
 			{ "RCPT", "250 ok\r\n" }, { "DATA", "354 go\r\n" }, { "\r\n.\r\n", "250 ok\r\n" }, { NULL, NULL }
 		};
+		/* the built-in default (no lines) and '?' with '*' (s/qmail's retry) */
 		static const struct {
-			const struct tls_policy *pol;
+			const char *lines;
 			const struct step *steps;
 			int retry, creds;
 			enum smtp_outcome want;
 			char letter;
 			const char *what;
 		} t[] = {
-			{ &builtin, refuse, 0, 0, SMTP_FINAL, 'K', "built-in, STARTTLS refused: plaintext, same session" },
-			{ &builtin, refuse, 0, 1, SMTP_NEXT, 'Z', "built-in, STARTTLS refused, credentials: Z" },
-			{ &qmark, refuse, 0, 0, SMTP_RETRY_PLAIN, 'Z', "'?', STARTTLS refused: retry" },
-			{ &qmark, refuse, 0, 1, SMTP_NEXT, 'Z', "'?', STARTTLS refused, credentials: Z" },
-			{ &builtin, plain_cram, 1, 0, SMTP_FINAL, 'K', "built-in, the retry: plaintext" },
-			{ &builtin, plain_cram, 1, 1, SMTP_NEXT, 'Z', "built-in, the retry, credentials: refused" },
-			{ &qmark, plain_cram, 1, 1, SMTP_NEXT, 'Z', "'?', the retry, credentials: refused" },
+			{ NULL, refuse, 0, 0, SMTP_FINAL, 'K', "built-in, STARTTLS refused: plaintext, same session" },
+			{ NULL, refuse, 0, 1, SMTP_NEXT, 'Z', "built-in, STARTTLS refused, credentials: Z" },
+			{ "*:\n?:\n", refuse, 0, 0, SMTP_RETRY_PLAIN, 'Z', "'?', STARTTLS refused: retry" },
+			{ "*:\n?:\n", refuse, 0, 1, SMTP_NEXT, 'Z', "'?', STARTTLS refused, credentials: Z" },
+			{ NULL, plain_cram, 1, 0, SMTP_FINAL, 'K', "built-in, the retry: plaintext" },
+			{ NULL, plain_cram, 1, 1, SMTP_NEXT, 'Z', "built-in, the retry, credentials: refused" },
+			{ "*:\n?:\n", plain_cram, 1, 1, SMTP_NEXT, 'Z', "'?', the retry, credentials: refused" },
 		};
 		size_t i;
 
 		auth_pass = "Cr4m-Pw";
 		for (i = 0; i < sizeof t / sizeof t[0]; ++i) {
-			policy = t[i].pol;
+			policy = decided(t[i].lines, t[i].creds);
 			plaintext_only = t[i].retry;
 			auth_user = t[i].creds ? "carol" : NULL;
 			CHECK(session(t[i].steps, msg, 1, two) == t[i].want && f.letter == t[i].letter, "%s", t[i].what);
@@ -459,7 +484,6 @@ main(void)
 	 * fallback nothing changes.
 	 */
 	{
-		static struct tls_policy builtin = { .level = TLS_MAY, .fallback = 1 };
 		static const struct step mail530[] = {
 			{ "", "220 mx\r\n" }, { "EHLO", "250 mx\r\n" },
 			{ "MAIL", "530 5.7.0 Must issue a STARTTLS command first\r\n" }, { NULL, NULL }
@@ -492,7 +516,7 @@ main(void)
 		};
 		static char *one[] = { "x@example" };
 
-		policy = &builtin;
+		policy = decided(NULL, 0);
 		plaintext_only = 1;
 		CHECK(session(mail530, msg, 1, two) == SMTP_NEXT && message_report("ZTLS to 192.0.2.25 failed; sent "
 		    "without TLS.\nConnected to 192.0.2.25 but sender was rejected.\nRemote host said: 530 5.7.0 "
