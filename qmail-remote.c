@@ -57,9 +57,7 @@ static struct config cfg;
 static struct peer peers[PEERS_MAX];
 static size_t npeers;
 static struct dns_mx mxs[DNS_MX_MAX];
-static struct conn conn;
-static struct fail fail;
-static struct tls_policy policy;
+static struct outcome fail;	/* the walk's: the last failure, or the final outcome */
 /* MTA-STS: the TXT lookup made with the MX lookup, and the policy in force */
 static struct dns_txtset sts_txt;
 static enum dns_status sts_txtst = DNS_TEMP;
@@ -315,7 +313,7 @@ static struct delivery {
 	unsigned long prefme;			/* peers at or above: not tried */
 	struct message msg;
 	struct idn_envelope idn;
-	struct smtp_params sp;
+	struct session_params sp;
 } d;
 
 /* Arguments, control files and the message: every refusal that needs no
@@ -509,43 +507,52 @@ sts_ca(void)
 	return cfg.mtastsca ? cfg.mtastsca : MTASTS_CA;
 }
 
-/* One TLS outcome under DANE or MTA-STS, in RFC 8460's terms (tlsrpt.c);
- * fail and conn as the attempt left them. Today it goes to the transcript
- * only, so nothing is done without one. */
-static void
-note_tls(const char *ip)
-{
-	struct tlsrpt_result r;
-	struct fail would;
-	const char *detail = "";
-	enum report_text t;
+/*
+ * One attempt at one peer: its TLS policy, the TLS set-up done ahead and
+ * the connection. attempt() fills it anew for each peer; nothing of it
+ * outlives the attempt or is kept anywhere else.
+ */
+struct attempt {
+	const struct peer *pr;
+	char text[IP_FMT_MAX];		/* its address: reports, the transcript */
+	struct tls_policy policy;
+	struct tls_pending pending;	/* tls.c's set-up, while a reply or SYN-ACK travels */
+	struct conn conn;
+};
 
-	if (!trace_on || (policy.tlsa_count == 0 && !policy.mtasts && !policy.sts_audit))
+/* One TLS outcome under DANE or MTA-STS, in RFC 8460's terms (tlsrpt.c);
+ * fail as the attempt left it. Today it goes to the transcript only, so
+ * nothing is done without one. */
+static void
+note_tls(const struct attempt *a)
+{
+	const struct tls_policy *pol = &a->policy;
+	struct tlsrpt_result r;
+
+	if (!trace_on || (pol->tlsa_count == 0 && !pol->mtasts && !pol->sts_audit))
 		return;
 	memset(&r, 0, sizeof r);
-	r.policy = policy.tlsa_count > 0 ? TLSRPT_TLSA : TLSRPT_STS;
+	r.policy = pol->tlsa_count > 0 ? TLSRPT_TLSA : TLSRPT_STS;
 	r.domain = d.host;
 	r.mx = fail.mxname;
-	str_copy(r.ip, sizeof r.ip, ip);
+	str_copy(r.ip, sizeof r.ip, a->text);
 	r.type = tlsrpt_type_of(&fail);
 	r.detail = fail.letter == 'K' ? "" : fail.text == T_STS_MX ? "the policy does not list this MX host" :
 	    fail.detail;
 	if (fail.letter != 'K' && r.type == TLSRPT_VALIDATION_FAILURE && fail.text != T_STS_MX)
 		return;	/* not a TLS failure (a refused sender, a dead connection) */
-	if (policy.sts_audit && !policy.mtasts) {	/* testing: what enforce would have met */
-		if (fail.letter == 'K' && !tls_describe(&conn)) {
+	if (pol->sts_audit && !pol->mtasts) {	/* testing: what enforce would have met */
+		if (fail.letter == 'K' && !fail.tls.cipher[0]) {
 			r.type = TLSRPT_STARTTLS_NOT_SUPPORTED;
-		} else if ((t = tls_sts_audit(&detail)) != T_NONE) {
-			memset(&would, 0, sizeof would);
-			fail_set(&would, 'Z', t, detail);
-			r.type = tlsrpt_type_of(&would);
-			r.detail = detail;
+		} else if (fail.tls.audit != TLS_CERT_OK) {
+			r.type = tlsrpt_type_of_cert(fail.tls.audit);
+			r.detail = fail.tls.audit_detail;
 		}
 	}
 	tlsrpt_note(&r);
 }
 
-enum attempt {
+enum attempt_result {
 	ATTEMPT_SKIPPED,	/* not tried: nothing learnt */
 	ATTEMPT_NOCONN,		/* no connection: temporary */
 	ATTEMPT_FAILED,		/* fail holds this host's report */
@@ -561,8 +568,9 @@ enum attempt {
  * the policy.
  */
 static enum tls_verdict
-decide_tls(const struct peer *pr)
+decide_tls(struct attempt *a)
 {
+	const struct peer *pr = a->pr;
 	static char pem[CTL_PATH_MAX];	/* netqmail's tlshosts/<FQDN>.pem of this peer */
 	static struct tls_dane dane;
 	struct tls_facts in;
@@ -598,10 +606,10 @@ decide_tls(const struct peer *pr)
 		stsf.domain = d.host;
 		in.sts = &stsf;
 	}
-	v = tls_decide(&in, &policy);
+	v = tls_decide(&in, &a->policy);
 	if (v != TLS_WANT_TLSA)
 		return v;
-	dane_lookup(&dane, pr, policy.port);
+	dane_lookup(&dane, pr, a->policy.port);
 	if (sts && dane.secure && dane.count > 0) {
 		/* MTA-STS decides where DANE cannot authenticate: ask OpenSSL
 		 * now whether it takes any of the records */
@@ -615,34 +623,36 @@ decide_tls(const struct peer *pr)
 		dane.none_usable = tls_dane_usable(&probe, pr->name) == 0;
 	}
 	in.dane = &dane;
-	return tls_decide(&in, &policy);
+	return tls_decide(&in, &a->policy);
 }
 
 /* SMTPS and QMTPS: OpenSSL's set-up (milliseconds) while the TCP
  * handshake travels; tls_start() takes it. */
 static void
-prepare_tls(int fd, const void *peer)
+prepare_tls(int fd, void *attempt)
 {
-	const struct peer *pr = peer;
+	struct attempt *a = attempt;
 
 	TRACE("tls: set up while connecting");
-	tls_prepare(fd, &policy, pr->name);
+	tls_prepare(&a->pending, fd, &a->policy, a->pr->name);
 }
 
 /* MXPS (cr.yp.to/im/mxps.html): this MX's preference asks for QMTP first;
  * not through a route, and not when TLS is mandatory (QMTP on 209 has none). */
 static int
-mxps_applies(const struct peer *pr)
+mxps_applies(const struct attempt *a)
 {
-	return !(d.route && d.route->relay[0]) && qmtp_mxps(pr->pref) && policy.level < TLS_ENCRYPT;
+	return !(d.route && d.route->relay[0]) && qmtp_mxps(a->pr->pref) && a->policy.level < TLS_ENCRYPT;
 }
 
 /* Opens a connection to pr on the policy's port, MXPS first when it
  * applies; the fd, or -1 (reason traced, tcpto updated). tls_first:
  * the session starts with a TLS handshake (SMTPS, QMTPS). */
 static int
-open_connection(const struct peer *pr, const char *text, unsigned port, int *qmtp, int tls_first)
+open_connection(struct attempt *a, unsigned port, int *qmtp, int tls_first)
 {
+	const struct peer *pr = a->pr;
+	const char *text = a->text;
 	int fd = -1;
 	char from[IP_FMT_MAX];
 
@@ -651,7 +661,7 @@ open_connection(const struct peer *pr, const char *text, unsigned port, int *qmt
 		TRACE("source address %s (domainips or the route's localip)", from);
 	}
 
-	if (mxps_applies(pr)) {
+	if (mxps_applies(a)) {
 		/* MXPS: QMTP first; only a failed connection falls back to SMTP */
 		TRACE("connect %s port %u (%s, preference %lu: MXPS, QMTP)", text, QMTP_PORT,
 		    pr->name, pr->pref);
@@ -663,9 +673,9 @@ open_connection(const struct peer *pr, const char *text, unsigned port, int *qmt
 	}
 	if (fd < 0 && fd != TCP_BIND_FAILED) {
 		TRACE("connect %s port %u (%s, preference %lu)%s", text, port, pr->name, pr->pref,
-		    policy.smtps ? (*qmtp ? " QMTPS" : " SMTPS") : *qmtp ? " QMTP" : "");
+		    a->policy.smtps ? (*qmtp ? " QMTPS" : " SMTPS") : *qmtp ? " QMTP" : "");
 		fd = tcp_connect(&pr->ip, port, d.local, cfg.timeoutconnect,
-		    tls_first ? prepare_tls : NULL, pr);
+		    tls_first ? prepare_tls : NULL, a);
 	}
 	if (fd == TCP_BIND_FAILED) {
 		char lt[IP_FMT_MAX];
@@ -675,7 +685,7 @@ open_connection(const struct peer *pr, const char *text, unsigned port, int *qmt
 	if (fd < 0) {
 		TRACE("connect %s: %s", text, strerror(errno));
 		tcpto_record(&pr->ip, errno == ETIMEDOUT);
-		tls_discard();	/* made for this peer: the next one reuses the fd number */
+		tls_discard(&a->pending);	/* made for this connection, which is no more */
 		return -1;
 	}
 	tcpto_record(&pr->ip, 0);
@@ -683,15 +693,16 @@ open_connection(const struct peer *pr, const char *text, unsigned port, int *qmt
 }
 
 /* One peer: policy, DANE, connection, session. Exits on a final outcome. */
-static enum attempt
-attempt(const struct peer *pr, int plaintext_only)
+static enum attempt_result
+attempt(struct attempt *a, const struct peer *pr, int plaintext_only)
 {
-	char text[IP_FMT_MAX];
+	const char *text = a->text;
 	unsigned port;
 	int fd, qmtp;
-	enum smtp_outcome o;
+	enum next o;
 
-	ip_fmt(text, &pr->ip);
+	a->pr = pr;
+	ip_fmt(a->text, &pr->ip);
 	if (d.local && d.local->af != pr->ip.af) {
 		TRACE("skip %s: the local address has another family", text);
 		return ATTEMPT_SKIPPED;
@@ -700,27 +711,27 @@ attempt(const struct peer *pr, int plaintext_only)
 		TRACE("skip %s: recent connect timeouts (qmail-tcpto)", text);
 		return ATTEMPT_NOCONN;
 	}
-	switch (decide_tls(pr)) {
+	switch (decide_tls(a)) {
 	case TLS_GO:
 	case TLS_WANT_TLSA:	/* decide_tls() asked and decided again */
 		break;
 	case TLS_BROKEN:
 		report_die('Z', T_CONTROL, "tlshosts/ or notlshosts/: unreadable");
 	case TLS_SKIP_TLSA_FAILED:
-		fail_set(&fail, 'Z', T_TLSA_LOOKUP, NULL);
+		outcome_set(&fail, 'Z', T_TLSA_LOOKUP, NULL);
 		str_copy(fail.host, sizeof fail.host, text);
 		str_copy(fail.mxname, sizeof fail.mxname, pr->name);
 		str_copy(fail.domain, sizeof fail.domain, d.host);
 		return ATTEMPT_FAILED;
 	case TLS_SKIP_STS_UNLISTED: {
-		static struct fail earlier;
+		static struct outcome earlier;
 
 		earlier = fail;
-		fail_set(&fail, 'Z', T_STS_MX, NULL);
+		outcome_set(&fail, 'Z', T_STS_MX, NULL);
 		str_copy(fail.host, sizeof fail.host, text);
 		str_copy(fail.mxname, sizeof fail.mxname, pr->name);
 		str_copy(fail.domain, sizeof fail.domain, d.host);
-		note_tls(text);
+		note_tls(a);
 		/* a host the policy lists failed before: that explains the
 		 * deferral, not skipping this one (the transcript has both);
 		 * the skip still makes the outcome temporary, as no connection */
@@ -731,49 +742,50 @@ attempt(const struct peer *pr, int plaintext_only)
 		return ATTEMPT_FAILED;
 	}
 	}
-	port = policy.port;
-	qmtp = policy.qmtp;
+	port = a->policy.port;
+	qmtp = a->policy.qmtp;
 	/* QMTP needs the length first: a pipe is spooled before connecting */
 	if ((qmtp || qmtp_mxps(pr->pref)) && !d.msg.is_regular && message_spool(&d.msg) != 0)
 		report_die('Z', T_READ, NULL);
 	/* "impossible in SMTP" (seed 000): known now unless MXPS may still
 	 * make it QMTP; a pipe's last line is judged as it is sent */
-	if (d.msg.partial && !qmtp && !mxps_applies(pr))
+	if (d.msg.partial && !qmtp && !mxps_applies(a))
 		report_die('D', T_PARTIAL, NULL);
-	if ((fd = open_connection(pr, text, port, &qmtp,
-	    policy.smtps && (qmtp || !plaintext_only))) < 0)
+	if ((fd = open_connection(a, port, &qmtp, a->policy.smtps && (qmtp || !plaintext_only))) < 0)
 		return ATTEMPT_NOCONN;
 	if (d.msg.partial && !qmtp) {	/* MXPS fell back to SMTP */
 		close(fd);
 		report_die('D', T_PARTIAL, NULL);
 	}
 
-	conn_init(&conn, fd);
+	conn_init(&a->conn, fd);
 	d.sp.host = text;
 	d.sp.mxname = pr->name;
-	d.sp.tls = &policy;
+	d.sp.tls = &a->policy;
+	d.sp.pending = &a->pending;
 	d.sp.plaintext_only = plaintext_only;
 	d.sp.peer_loopback = ip_is_loopback(&pr->ip);
 	if (qmtp) {
-		if (qmtp_deliver(&conn, &d.sp, &fail) == SMTP_FINAL)
+		if (qmtp_deliver(&a->conn, &d.sp, &fail) == NEXT_FINAL)
 			report_exit(&fail, 0);
-		o = SMTP_NEXT;
+		o = NEXT_PEER;
 	} else {
 		scan_message();
-		o = smtp_deliver(&conn, &d.sp, &fail);
-		note_tls(text);
-		if (o == SMTP_FINAL)
+		o = smtp_deliver(&a->conn, &d.sp, &fail);
+		note_tls(a);
+		if (o == NEXT_FINAL)
 			report_exit(&fail, 0);
 	}
-	tls_close(&conn);
-	tls_discard();	/* whatever set-up the session did not take */
+	tls_close(&a->conn);
+	tls_discard(&a->pending);	/* whatever set-up the session did not take */
 	close(fd);
-	return o == SMTP_RETRY_PLAIN ? ATTEMPT_RETRY_PLAIN : ATTEMPT_FAILED;
+	return o == NEXT_RETRY_PLAIN ? ATTEMPT_RETRY_PLAIN : ATTEMPT_FAILED;
 }
 
 int
 main(int argc, char **argv)
 {
+	static struct attempt a;	/* one at a time; its conn's buffers are large */
 	size_t k;
 	int have_fail = 0, all_perm = 1, plaintext_only = 0;
 
@@ -792,7 +804,7 @@ main(int argc, char **argv)
 	for (k = 0; k < npeers; ++k) {
 		if (peers[k].pref >= d.prefme)
 			continue;
-		switch (attempt(&peers[k], plaintext_only)) {
+		switch (attempt(&a, &peers[k], plaintext_only)) {
 		case ATTEMPT_SKIPPED:
 			break;
 		case ATTEMPT_NOCONN:

@@ -23,10 +23,7 @@
 #include "tls.h"
 #include "trace.h"
 
-static int initialised;
-static char description[128];
-static enum report_text audit;	/* MTA-STS testing: the last handshake's outcome */
-static char audit_detail[128];
+static int initialised;	/* OpenSSL loaded and set up: once per process */
 
 /* --- the ops that replace plain reads and writes --- */
 
@@ -100,9 +97,9 @@ accept_for_now(int ok, X509_STORE_CTX *store)
 }
 
 static int
-fail_tls(struct fail *f, enum report_text text, const char *detail)
+fail_tls(struct outcome *f, enum report_text text, const char *detail)
 {
-	fail_set(f, 'Z', text, detail);
+	outcome_set(f, 'Z', text, detail);
 	return -1;
 }
 
@@ -175,7 +172,7 @@ load_system_ca(SSL_CTX *ctx, const char **used)
 }
 
 static SSL_CTX *
-make_ctx(const struct tls_policy *pol, struct fail *f)
+make_ctx(const struct tls_policy *pol, struct outcome *f)
 {
 	SSL_CTX *ctx;
 	const char *ca = pol->cafile;
@@ -436,7 +433,7 @@ host_flags(const struct tls_policy *pol)
  * f filled when any of that fails. *dane: the TLSA records OpenSSL took
  * (0: no DANE on this SSL). */
 static SSL *
-setup(int fd, const struct tls_policy *pol, const char *servername, struct fail *f, size_t *dane)
+setup(int fd, const struct tls_policy *pol, const char *servername, struct outcome *f, size_t *dane)
 {
 	SSL_CTX *ctx;
 	SSL *ssl;
@@ -508,7 +505,7 @@ setup(int fd, const struct tls_policy *pol, const char *servername, struct fail 
  * and 1 only. Never plaintext, never a DANE check that cannot pass.
  */
 static SSL *
-setup_dane(int fd, const struct tls_policy *pol, const char *servername, struct fail *f,
+setup_dane(int fd, const struct tls_policy *pol, const char *servername, struct outcome *f,
     size_t *dane)
 {
 	struct tls_policy unusable;
@@ -528,38 +525,49 @@ setup_dane(int fd, const struct tls_policy *pol, const char *servername, struct 
 	return setup(fd, &unusable, servername, f, dane);
 }
 
-/* What tls_prepare() made for the connection on fd (ssl, with dane: the
- * TLSA records OpenSSL took), or the failure it met (failed.letter set);
- * fd -1 when nothing waits. */
-static struct {
-	int fd;
-	SSL *ssl;
-	size_t dane;
-	struct fail failed;
-} ahead = { -1, NULL, 0, { 0 } };
-
 void
-tls_discard(void)
+tls_discard(struct tls_pending *tp)
 {
-	if (ahead.ssl)
-		SSL_free(ahead.ssl);
-	ahead.ssl = NULL;
-	ahead.dane = 0;
-	ahead.fd = -1;
+	if (!tp)
+		return;
+	if (tp->ssl)
+		SSL_free(tp->ssl);
+	tp->ssl = NULL;
+	tp->dane = 0;
+	tp->ready = 0;
 }
 
 void
-tls_prepare(int fd, const struct tls_policy *pol, const char *servername)
+tls_prepare(struct tls_pending *tp, int fd, const struct tls_policy *pol, const char *servername)
 {
-	tls_discard();
-	memset(&ahead.failed, 0, sizeof ahead.failed);
-	ahead.ssl = setup_dane(fd, pol, servername, &ahead.failed, &ahead.dane);
-	ahead.fd = fd;
+	SSL *ssl;
+
+	if (!tp)
+		return;
+	tls_discard(tp);
+	memset(&tp->failed, 0, sizeof tp->failed);
+	ssl = setup_dane(fd, pol, servername, &tp->failed, &tp->dane);
+	tp->ssl = ssl;
+	tp->fd = fd;
+	tp->ready = 1;
+}
+
+/* The certificate problem a verify result stands for (RFC 8460's terms). */
+static enum tls_cert
+cert_problem(long vr)
+{
+	if (vr == X509_V_OK)
+		return TLS_CERT_OK;
+	if (vr == X509_V_ERR_HOSTNAME_MISMATCH || vr == X509_V_ERR_IP_ADDRESS_MISMATCH)
+		return TLS_CERT_NAME;
+	if (vr == X509_V_ERR_CERT_HAS_EXPIRED || vr == X509_V_ERR_CRL_HAS_EXPIRED)
+		return TLS_CERT_EXPIRED;
+	return TLS_CERT_UNTRUSTED;
 }
 
 int
-tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
-    const char *domain, unsigned timeout_s, struct fail *f, int *protocol_error)
+tls_start(struct conn *c, const struct tls_policy *pol, struct tls_pending *tp,
+    const char *servername, unsigned timeout_s, struct outcome *f, int *protocol_error)
 {
 	SSL *ssl;
 	X509 *cert;
@@ -568,20 +576,19 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 	size_t dane = 0;	/* TLSA records OpenSSL took: DANE decides */
 	char got[2 * EVP_MAX_MD_SIZE + 1];
 
-	(void)domain;
 	*protocol_error = 0;
-	audit = T_NONE;
-	if (ahead.fd != -1 && ahead.fd == c->fd) {	/* made while a reply or SYN-ACK travelled */
-		ssl = ahead.ssl;
-		dane = ahead.dane;
-		ahead.ssl = NULL;
-		ahead.fd = -1;
+	f->tls.cert = f->tls.audit = TLS_CERT_OK;
+	if (tp && tp->ready && tp->fd == c->fd) {	/* made while a reply or SYN-ACK travelled */
+		ssl = tp->ssl;
+		dane = tp->dane;
+		tp->ssl = NULL;
+		tp->ready = 0;
 		if (!ssl) {
-			fail_set(f, ahead.failed.letter, ahead.failed.text, ahead.failed.detail);
+			outcome_set(f, tp->failed.letter, tp->failed.text, tp->failed.detail);
 			return -1;
 		}
 	} else {
-		tls_discard();
+		tls_discard(tp);
 		if (!(ssl = setup_dane(c->fd, pol, servername, f, &dane)))
 			return -1;
 	}
@@ -612,8 +619,9 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 			return -1;
 		}
 	}
-	(void)snprintf(description, sizeof description, "%s %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
-	TRACE("tls: %s", description);
+	(void)snprintf(f->tls.cipher, sizeof f->tls.cipher, "%s %s", SSL_get_version(ssl),
+	    SSL_get_cipher_name(ssl));
+	TRACE("tls: %s", f->tls.cipher);
 
 	cert = SSL_get1_peer_certificate(ssl);
 	if (trace_on && cert) {
@@ -624,17 +632,18 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 		trace_san(cert);
 	}
 	vr = SSL_get_verify_result(ssl);
-	audit = T_NONE;
 	if (pol->sts_audit && pol->level < TLS_VERIFY && !dane) {
 		/* MTA-STS testing: what enforce would have said, refusing nothing */
-		audit = !cert ? T_TLS_NOCERT : vr == X509_V_ERR_HOSTNAME_MISMATCH ? T_TLS_SUBJECT :
-		    vr != X509_V_OK ? T_TLS_CHAIN : T_NONE;
-		str_copy(audit_detail, sizeof audit_detail, vr != X509_V_OK ? X509_verify_cert_error_string(vr) : "");
-		TRACE("tls: MTA-STS testing: the certificate %s%s", audit == T_NONE ?
-		    "verifies with the name" : "would fail enforce: ", audit_detail);
+		f->tls.audit = !cert ? TLS_CERT_NONE : vr == X509_V_ERR_HOSTNAME_MISMATCH ? TLS_CERT_NAME :
+		    cert_problem(vr);
+		str_copy(f->tls.audit_detail, sizeof f->tls.audit_detail,
+		    vr != X509_V_OK ? X509_verify_cert_error_string(vr) : "");
+		TRACE("tls: MTA-STS testing: the certificate %s%s", f->tls.audit == TLS_CERT_OK ?
+		    "verifies with the name" : "would fail enforce: ", f->tls.audit_detail);
 	}
 	if (!cert && (pol->level >= TLS_VERIFY || pol->fingerprint || dane)) {
 		r = dane ? T_TLSA_MISSING : T_TLS_NOCERT;
+		f->tls.cert = TLS_CERT_NONE;
 		goto reject;
 	}
 	if (pol->fingerprint) {
@@ -655,7 +664,8 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 		}
 		TRACE("tls: DANE authenticated the peer");
 	} else if (pol->level >= TLS_VERIFY) {
-		if (vr == X509_V_ERR_HOSTNAME_MISMATCH || vr == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+		f->tls.cert = cert_problem(vr);
+		if (f->tls.cert == TLS_CERT_NAME) {
 			r = T_TLS_SUBJECT;
 			goto reject;
 		}
@@ -665,6 +675,7 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 		}
 		TRACE("tls: certificate verified%s", pol->level >= TLS_NAME ? " with the name" : "");
 	}
+	f->tls.dane = dane > 0;	/* and it authenticated the peer: checked above */
 	X509_free(cert);
 	c->ctx = ssl;
 	c->ops = &tls_ops;
@@ -674,6 +685,7 @@ reject:
 	fail_tls(f, (enum report_text)r, NULL);
 rejected:
 	TRACE("tls: peer rejected: %d %s", (int)f->text, f->detail);
+	f->tls.cipher[0] = '\0';	/* no TLS session came of it */
 	X509_free(cert);
 	SSL_free(ssl);
 	return -1;
@@ -693,18 +705,11 @@ tls_close(struct conn *c)
 const char *
 tls_describe(const struct conn *c)
 {
-	return c->ops == &tls_ops ? description : NULL;
-}
+	static char description[128];
 
-int
-tls_dane_authenticated(const struct conn *c)
-{
-	return c->ops == &tls_ops && SSL_get0_dane_authority(c->ctx, NULL, NULL) >= 0;
-}
-
-enum report_text
-tls_sts_audit(const char **detail)
-{
-	*detail = audit_detail;
-	return audit;
+	if (c->ops != &tls_ops)
+		return NULL;
+	(void)snprintf(description, sizeof description, "%s %s", SSL_get_version(c->ctx),
+	    SSL_get_cipher_name(c->ctx));
+	return description;
 }

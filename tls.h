@@ -11,32 +11,41 @@
 #include "tlspolicy.h"
 
 /*
- * Handshake on c (STARTTLS already accepted, or SMTPS), then checks as
- * the policy says. On success the conn's ops are TLS and 0 is returned;
- * -1 with f filled (Z) otherwise; *protocol_error is set when the failure
- * was in the TLS protocol itself (what '?' may retry in plaintext).
- * servername: for SNI and the name check (the MX host name, or NULL).
- * domain: the host argument, for the report texts.
+ * The set-up of a handshake done ahead (loading OpenSSL, the context, CA
+ * material, client certificate), while the reply to STARTTLS or (SMTPS,
+ * QMTPS) the TCP handshake is on its way: it belongs to the attempt that
+ * made it, and the next tls_start() with it takes it, failure included.
  */
-int tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
-    const char *domain, unsigned timeout_s, struct fail *f, int *protocol_error);
+struct tls_pending {
+	int ready;		/* tls_prepare() made it, tls_start() has not taken it */
+	int fd;			/* the connection it was made for */
+	void *ssl;		/* the SSL, or NULL when the set-up failed */
+	size_t dane;		/* the TLSA records OpenSSL took */
+	struct outcome failed;	/* why the set-up failed */
+};
+
 /*
- * Does tls_start()'s set-up (loading OpenSSL, the context, CA material,
- * client certificate) ahead for the connection on fd, while the reply to
- * STARTTLS or (SMTPS, QMTPS) the TCP handshake is on its way; the next
- * tls_start() on that fd takes it, failure included. tls_discard() drops
- * it: the caller must, whenever the handshake will not follow.
+ * Handshake on c (STARTTLS already accepted, or SMTPS), then checks as
+ * the policy says; with tp (may be NULL) ready for c, its set-up is used.
+ * On success the conn's ops are TLS, f->tls says how (cipher, DANE, the
+ * MTA-STS testing audit) and 0 is returned; -1 with f filled (Z, and
+ * f->tls.cert for a certificate check) otherwise; *protocol_error is set
+ * when the failure was in the TLS protocol itself (what '?' and the
+ * built-in default may retry in plaintext).
+ * servername: for SNI and the name check (the MX host name, or NULL).
  */
-void tls_prepare(int fd, const struct tls_policy *pol, const char *servername);
-void tls_discard(void);
+int tls_start(struct conn *c, const struct tls_policy *pol, struct tls_pending *tp,
+    const char *servername, unsigned timeout_s, struct outcome *f, int *protocol_error);
+/* tls_start()'s set-up for the connection on fd, ahead, into tp.
+ * tls_discard() drops it: the owner must, whenever the handshake will not
+ * follow. Both take NULL as "nothing ahead". */
+void tls_prepare(struct tls_pending *tp, int fd, const struct tls_policy *pol, const char *servername);
+void tls_discard(struct tls_pending *tp);
 /* Sends close_notify (best effort) and frees the session. */
 void tls_close(struct conn *c);
-/* "TLSv1.3 TLS_AES_256_GCM_SHA384", for the K report and the transcript. */
+/* "TLSv1.3 TLS_AES_256_GCM_SHA384" while c speaks TLS (valid until the
+ * next call), else NULL. */
 const char *tls_describe(const struct conn *c);
-/* MTA-STS testing (pol->sts_audit): what enforce would have refused the
- * last handshake with (T_TLS_SUBJECT, T_TLS_CHAIN, T_TLS_NOCERT; T_NONE:
- * nothing), and OpenSSL's reason. */
-enum report_text tls_sts_audit(const char **detail);
 /*
  * How many of pol's TLSA records OpenSSL would take (as tls_start() adds
  * them), for a caller that must know before connecting whether DANE will
@@ -44,7 +53,5 @@ enum report_text tls_sts_audit(const char **detail);
  * when it cannot tell: the handshake then decides, and fails closed.
  */
 size_t tls_dane_usable(const struct tls_policy *pol, const char *servername);
-/* Did DANE authenticate the peer? */
-int tls_dane_authenticated(const struct conn *c);
 
 #endif
