@@ -127,38 +127,6 @@ enum dns_status dns_ip_canon(const char *name, struct ip_address *ip, size_t max
 enum dns_status dns_tlsa(const char *name, struct dns_tlsa *tlsa, size_t max,
     size_t *count, int *ad);
 
-/*
- * The packet parser under the lookups, exposed for unit tests and fuzzing.
- * Checks id, the question (name, type, class IN), lengths, counts and
- * compression pointers. Collects answer records of qtype owned by qname
- * or by the CNAME chain from it; *canon receives the chain's final name.
- * TLSA data points into pkt.
- */
-struct dns_answer {
-	int rcode;
-	int ad;			/* AD bit */
-	int tc;			/* truncated */
-	size_t count;		/* records of qtype collected */
-	size_t max;		/* capacity of the array below */
-	size_t dropped;		/* A, AAAA, TLSA records that did not fit it */
-	uint16_t qtype;
-	union {
-		struct dns_mx *mx;
-		struct ip_address *ip;
-		struct dns_tlsa *tlsa;
-		struct dns_txtset *txt;	/* qtype TXT: max is ignored */
-	} rr;
-	char canon[DNS_NAME_MAX + 1];
-};
-/* 0 on a well-formed response to this question, -1 otherwise. */
-int dns_parse(const unsigned char *pkt, size_t len, uint16_t id,
-    const char *qname, uint16_t qtype, struct dns_answer *ans);
-
-/* Builds a query (RD set, EDNS0 with DO when want_dnssec); returns its
- * length or 0 when the name is not a valid DNS name. buf >= 512 bytes. */
-size_t dns_query_build(unsigned char *buf, size_t size, uint16_t id,
-    const char *qname, uint16_t qtype, int want_dnssec);
-
 #define DNS_T_A		1
 #define DNS_T_CNAME	5
 #define DNS_T_MX	15
