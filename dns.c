@@ -1,58 +1,50 @@
 /*
- * dns.c -- our stub resolver: MX, A/AAAA and TLSA of a name, following
- * a CNAME chain, asked of the nameservers in $DNSCACHEIP or else the
- * nameserver lines of /etc/resolv.conf, over UDP with a random id and
- * source port, and again over TCP when the reply is truncated.
- * Replies are built and checked by the codec (dnspacket.c). A reply that
- * fails its checks is ignored as possibly spoofed, and we keep
+ * dns.c -- our stub resolver's lookups (dns.h): MX, A/AAAA and TLSA of a
+ * name, following a CNAME chain, and TXT, asked of the nameservers that
+ * dnsconf.c lists, over UDP with a random id and source port, and again
+ * over TCP when the reply is truncated. A reply that fails the codec's
+ * checks (dnspacket.c) is ignored as possibly spoofed, and we keep
  * waiting for the real one until that try's time is up. A SERVFAIL is
  * the resolver's verdict (bogus data, to a validating one): after it,
  * only a validated answer from another server counts (servfailed()).
- * Not here: the wire format (dnspacket.c); choosing peers, own addresses,
- * reports (qmail-remote.c);
- * DNSSEC validation (we only pass on the AD bit of the resolver: the
- * admin must run a local validating one, see the man page); DANE
- * matching (tls.c); the libc resolver, which we never call.
- * Limits: 16 nameservers; UDP replies up to 4096 bytes, TCP up to 65535.
- * A TLSA RRset is kept whole (any reply's worth: DNS_TLSA_MAX records,
- * 64 KB of data).
+ * Not here: the wire format (dnspacket.c); which nameservers (dnsconf.c);
+ * choosing peers, own addresses, reports (qmail-remote.c); DNSSEC
+ * validation (we only pass on the AD bit of the resolver: the admin must
+ * run a local validating one, see the man page); DANE matching (tls.c);
+ * the libc resolver, which we never call.
+ * Limits: UDP replies up to 4096 bytes, TCP up to 65535. A TLSA RRset is
+ * kept whole (any reply's worth: DNS_TLSA_MAX records, 64 KB of data).
  * Our own retry schedule (1, 2, 4, 8 s per server and round) replaces
- * resolv.conf's options, search and domain lines, which we ignore.
- * Not reentrant: the reply buffers and the nameserver list are static.
- * Built with -DDNS_TESTING (tests only), it also honours $DNS_TEST_PORT
- * and $DNS_TEST_RESOLV_CONF.
+ * resolv.conf's options, which dnsconf.c ignores.
+ * Not reentrant: the reply buffers are static.
+ * Built with -DDNS_TESTING (tests only), it also honours $DNS_TEST_PORT.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "dnsconf.h"
 #include "dnspacket.h"
 #include "trace.h"
 
 #define DNS_PORT	53
-#define DNS_NS_MAX	16	/* djbdns reads 16 from $DNSCACHEIP; glibc uses 3 */
 #define DNS_UDP_MAX	4096	/* we ask for 1232; anything over 4096 is not for us */
 #define DNS_TCP_MAX	65535	/* what the 2-byte TCP length prefix can say */
 #define DNS_TRY_FIRST_MS 1000	/* wait for the first try at each server ... */
 #define DNS_TRY_LAST_MS	8000	/* ... doubled each round up to this */
 #define DNS_LOOKUP_MS	12000	/* whole lookup when timeout_s is 0 */
-#define DNS_RESOLV_LINE_MAX 512	/* a nameserver line is short; longer lines are skipped */
-#define DNS_RESOLV_MAX 16384	/* resolv.conf read up to this much */
 
-static struct ip_address ns[DNS_NS_MAX];
+/* The nameservers of the lookup in progress (dnsconf.c) */
+static const struct ip_address *ns;
 static size_t ns_count;
-static int ns_ready;
 static unsigned lookup_timeout_s;
 
 static unsigned char udp_buf[DNS_UDP_MAX];
@@ -74,161 +66,6 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* "addr" or "addr%iface" (interface name or number), or "[addr]". */
-static void
-ns_add(const char *s, size_t len)
-{
-	char buf[IP_FMT_MAX + IF_NAMESIZE + 2];
-	struct ip_address ip;
-	char *pct;
-
-	if (ns_count >= DNS_NS_MAX || len == 0 || len >= sizeof buf)
-		return;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	if (buf[0] == '[') {
-		if (ip_scan_literal(buf, &ip) == 0)
-			ns[ns_count++] = ip;
-		return;
-	}
-	pct = strchr(buf, '%');
-	if (pct)
-		*pct++ = '\0';
-	if (ip_scan(buf, &ip) != 0)
-		return;
-	if (pct) {
-		char *end;
-		unsigned long n;
-
-		if (ip.af != AF_INET6)
-			return;
-		n = strtoul(pct, &end, 10);
-		if (*pct == '\0' || *end != '\0' || n > UINT_MAX)
-			n = if_nametoindex(pct);
-		if (n == 0)
-			return;	/* unknown interface: this server cannot be reached */
-		ip.scope_id = (unsigned)n;
-	}
-	ns[ns_count++] = ip;
-}
-
-static int
-ns_sep(char c)
-{
-	return c == ' ' || c == '\t' || c == ',' || c == '\n' || c == '\r';
-}
-
-/* djbdns style: addresses separated by spaces (we also take commas). */
-static void
-ns_from_list(const char *s)
-{
-	size_t n;
-
-	while (*s) {
-		while (*s && ns_sep(*s))
-			s++;
-		for (n = 0; s[n] && !ns_sep(s[n]); n++)
-			;
-		ns_add(s, n);
-		s += n;
-	}
-}
-
-/* The nameserver lines of resolv.conf text buf[0..len) (buf[len] must be
- * writable): lines longer than a nameserver line can be are skipped. */
-static void
-ns_from_resolv_text(char *buf, size_t len)
-{
-	char *line, *end;
-
-	buf[len] = '\0';
-	for (line = buf; line < buf + len; line = end + 1) {
-		char *p = line;
-		size_t n;
-
-		end = memchr(line, '\n', (size_t)(buf + len - line));
-		if (!end)
-			end = buf + len;
-		*end = '\0';
-		if ((size_t)(end - line) >= DNS_RESOLV_LINE_MAX)
-			continue;	/* too long for a nameserver line */
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncmp(p, "nameserver", 10) != 0 || (p[10] != ' ' && p[10] != '\t'))
-			continue;
-		p += 10;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		for (n = 0; p[n] && !ns_sep(p[n]) && p[n] != '#' && p[n] != ';'; n++)
-			;
-		ns_add(p, n);
-	}
-}
-
-/* resolv.conf in one read into a fixed buffer (no stdio: a delivery that
- * needs nothing else from it should not map that code); a last line cut
- * by the size bound is dropped. */
-static void
-ns_from_resolv_conf(const char *path)
-{
-	char buf[DNS_RESOLV_MAX + 1];
-	size_t len = 0;
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-
-	if (fd < 0)
-		return;
-	while (len < DNS_RESOLV_MAX) {
-		r = read(fd, buf + len, DNS_RESOLV_MAX - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	if (len == DNS_RESOLV_MAX)
-		while (len > 0 && buf[len - 1] != '\n')
-			len--;
-	ns_from_resolv_text(buf, len);
-}
-
-#ifdef DNS_TESTING
-size_t
-dns_test_resolv_text(const char *text, size_t len)
-{
-	static char buf[DNS_RESOLV_MAX + 1];
-
-	if (len > DNS_RESOLV_MAX)
-		len = DNS_RESOLV_MAX;
-	memcpy(buf, text, len);
-	ns_count = 0;
-	ns_ready = 1;
-	ns_from_resolv_text(buf, len);
-	return ns_count;
-}
-#endif
-
-/* The nameservers, from $DNSCACHEIP or resolv.conf, once. */
-static void
-ns_load(void)
-{
-	const char *env = getenv("DNSCACHEIP");
-	const char *path = "/etc/resolv.conf";
-
-#ifdef DNS_TESTING
-	if (getenv("DNS_TEST_RESOLV_CONF"))
-		path = getenv("DNS_TEST_RESOLV_CONF");
-#endif
-	ns_count = 0;
-	ns_ready = 1;
-	if (env && env[strspn(env, " \t,\r\n")] != '\0')
-		ns_from_list(env);
-	else
-		ns_from_resolv_conf(path);
-	if (ns_count == 0)
-		TRACE("dns: no nameserver configured");
-}
 
 void
 dns_set_timeout(unsigned timeout_s)
@@ -246,8 +83,7 @@ int
 dns_init(unsigned timeout_s)
 {
 	lookup_timeout_s = timeout_s;
-	ns_load();
-	return ns_count > 0 ? 0 : -1;
+	return dns_servers_load() > 0 ? 0 : -1;
 }
 
 static uint16_t
@@ -664,8 +500,7 @@ lookup_jobs(struct job *jobs, size_t n)
 		    jobs[k].want_dnssec) == 0)
 			job_finish(&jobs[k], DNS_BADNAME);
 	}
-	if (!ns_ready)
-		ns_load();
+	ns = dns_servers(&ns_count);
 	for (;;) {
 		for (i = 0; i < ns_count; i++) {
 			now = now_ms();

@@ -135,10 +135,4 @@ enum dns_status dns_tlsa(const char *name, struct dns_tlsa *tlsa, size_t max,
 #define DNS_T_OPT	41
 #define DNS_T_TLSA	52
 
-#ifdef DNS_TESTING
-/* Tests and fuzzing: the nameservers found in resolv.conf text (at most
- * 16 are kept); the count. */
-size_t dns_test_resolv_text(const char *text, size_t len);
-#endif
-
 #endif

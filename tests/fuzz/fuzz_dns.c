@@ -7,13 +7,14 @@
  * a name: a query built for it, turned into a reply, must parse back,
  * and as the text of resolv.conf.
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -I. \
- *	tests/fuzz/fuzz_dns.c dns.c dnspacket.c ip.c -o fuzz_dns
+ *	tests/fuzz/fuzz_dns.c dnsconf.c dnspacket.c ip.c trace.c -o fuzz_dns
  * Seeds: tests/fuzz/corpus/dns/ (written by test_dns --corpus).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "dnsconf.h"
 #include "dnspacket.h"
 
 static const struct question {

@@ -36,15 +36,17 @@
 #endif
 #include "../../dns.c"
 
-/* What dns_init found, from dns.c's own list. */
+/* What dns_init found: dnsconf.c's list. */
 static size_t
 dns_test_nameservers(struct ip_address *out, size_t max)
 {
-	size_t i;
+	const struct ip_address *list;
+	size_t i, n;
 
-	for (i = 0; i < ns_count && i < max; i++)
-		out[i] = ns[i];
-	return ns_count;
+	list = dns_servers(&n);
+	for (i = 0; i < n && i < max; i++)
+		out[i] = list[i];
+	return n;
 }
 
 #define DNS_NS_MAX_TEST 32	/* more than dns.c keeps, to see its limit */
