@@ -99,11 +99,12 @@ $(O)/tests/%: tests/unit/%.c $(O)/libqr.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DDNS_TESTING $(CFLAGS) $(WARN) $(DEPFLAGS) -o $@ $< $(O)/libqr.a $(LDLIBS)
 
-# test_dns reads resolv.conf files of its own ($DNS_TEST_RESOLV_CONF):
-# the resolver's objects that honour such hooks are built again with
+# test_dns asks a fake nameserver on a port of its own ($DNS_TEST_PORT)
+# and reads resolv.conf files of its own ($DNS_TEST_RESOLV_CONF): the
+# resolver's objects that honour those hooks are built again with
 # DNS_TESTING (never so in qmail-remote), and linked before libqr.a so
 # that the library's own are not.
-DNSTESTSRC = dnsconf.c
+DNSTESTSRC = dns.c dnsconf.c
 $(O)/testing/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DDNS_TESTING $(CFLAGS) $(WARN) $(DEPFLAGS) -c -o $@ $<

@@ -1,13 +1,15 @@
 /*
- * test_dns.c -- unit tests for dns.c: packets built by hand (with
- * compression) fed to dns_parse, dns_query_build byte by byte, the
- * nameserver list from $DNSCACHEIP and resolv.conf, and the UDP/TCP path
- * against a forked fake nameserver on 127.0.0.1/127.0.0.2 (and ::1 when
- * the host has it) on a free port.
- * It includes dns.c itself, built with DNS_TESTING so that dns.c honours
- * $DNS_TEST_PORT and $DNS_TEST_RESOLV_CONF, and so that the test can see
- * the nameserver list. Build (ip.c or libqr.a for the rest):
- *	cc -DDNS_TESTING -I. tests/unit/test_dns.c ip.c -o test_dns
+ * test_dns.c -- unit tests for the resolver: packets built by hand (with
+ * compression) fed to the codec's dns_parse, dns_query_build byte by byte
+ * (dnspacket.h), the nameserver list from $DNSCACHEIP and resolv.conf
+ * (dnsconf.h), and the lookups of dns.h over UDP/TCP against a forked
+ * fake nameserver on 127.0.0.1/127.0.0.2 (and ::1 when the host has it)
+ * on a free port.
+ * It links dns.c and dnsconf.c built with DNS_TESTING, so that they
+ * honour $DNS_TEST_PORT and $DNS_TEST_RESOLV_CONF (the Makefile builds
+ * them so for it alone). Build by hand:
+ *	cc -DDNS_TESTING -I. tests/unit/test_dns.c dns.c dnsconf.c \
+ *	    dnspacket.c ip.c trace.c -o test_dns
  * "test_dns --corpus DIR" writes the parser cases as fuzzer seeds
  * (tests/fuzz/corpus/dns). Prints one line per failed check, then
  * "N passed, N failed".
@@ -31,10 +33,9 @@
 #include <unistd.h>
 #include "check.h"
 
-#ifndef DNS_TESTING
-#error "build with -DDNS_TESTING"
-#endif
-#include "../../dns.c"
+#include "dns.h"
+#include "dnsconf.h"
+#include "dnspacket.h"
 
 /* What dns_init found: dnsconf.c's list. */
 static size_t
@@ -49,7 +50,7 @@ dns_test_nameservers(struct ip_address *out, size_t max)
 	return n;
 }
 
-#define DNS_NS_MAX_TEST 32	/* more than dns.c keeps, to see its limit */
+#define DNS_NS_MAX_TEST 32	/* more than dnsconf.c keeps, to see its limit */
 
 /* ---------- packet assembly ---------- */
 
