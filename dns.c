@@ -247,12 +247,11 @@ try_tcp(const struct ip_address *server, const unsigned char *q, size_t qlen,
 }
 
 /*
- * One question of a lookup. A lookup asks one or two at once (the MX
- * query and the MTA-STS TXT query go to each server together): every try
- * sends each open question on its own socket, with its own random id, and
- * waits for the replies together.
+ * One question of a lookup. A lookup asks up to DNS_ASK_MAX at once
+ * (dns_ask(): the MX query and the TXT queries go to each server
+ * together): every try sends each open question on its own socket, with
+ * its own random id, and waits for the replies together.
  */
-#define DNS_JOBS_MAX	2
 struct job {
 	const char *qname;
 	uint16_t qtype;
@@ -420,8 +419,8 @@ answered(struct job *j, size_t server)
 static void
 try_server(struct job *jobs, size_t n, size_t server, int64_t start, int64_t wait)
 {
-	struct pollfd pfd[DNS_JOBS_MAX];
-	struct job *pj[DNS_JOBS_MAX];
+	struct pollfd pfd[DNS_ASK_MAX];
+	struct job *pj[DNS_ASK_MAX];
 	size_t k, np;
 	int64_t now, end, first;
 	enum try_result r;
@@ -529,11 +528,17 @@ lookup_jobs(struct job *jobs, size_t n)
 	}
 }
 
+/* The deadline of a lookup that starts at now: timeoutdns, or the
+ * caller's own bound_s when that is shorter or timeoutdns is 0 (a fetch
+ * with a bound of its own: https.c); with neither, DNS_LOOKUP_MS. */
 static int64_t
-lookup_deadline(void)
+lookup_deadline(int64_t now, unsigned bound_s)
 {
-	return now_ms() + (lookup_timeout_s > 0 ?
-	    (int64_t)lookup_timeout_s * 1000 : DNS_LOOKUP_MS);
+	unsigned s = lookup_timeout_s;
+
+	if (bound_s > 0 && (s == 0 || bound_s < s))
+		s = bound_s;
+	return now + (s > 0 ? (int64_t)s * 1000 : DNS_LOOKUP_MS);
 }
 
 static enum dns_status
@@ -552,49 +557,63 @@ lookup(const char *qname, uint16_t qtype, struct dns_answer *ans,
 	return j.st;
 }
 
-enum dns_status
-dns_mx_txt(const char *name, struct dns_mx *mx, size_t max, size_t *count, int *ad,
-    const char *txtname, struct dns_txtset *txt, enum dns_status *txtst)
+int
+dns_ask(struct dns_question *q, size_t n)
 {
-	struct dns_answer ans, tans;
-	struct job jobs[DNS_JOBS_MAX];
-	size_t n = 1;
+	struct dns_answer ans[DNS_ASK_MAX];
+	struct job jobs[DNS_ASK_MAX];
+	int64_t now = now_ms();
+	size_t k;
 
-	ans.max = max;
-	ans.rr.mx = mx;
-	jobs[0].qname = name;
-	jobs[0].qtype = DNS_T_MX;
-	jobs[0].want_dnssec = ad != NULL;
-	jobs[0].side = 0;
-	jobs[0].ans = &ans;
-	jobs[0].deadline = lookup_deadline();
-	if (txt) {
-		tans.max = DNS_TXT_MAX;
-		tans.rr.txt = txt;
-		jobs[1] = jobs[0];
-		jobs[1].qname = txtname;
-		jobs[1].qtype = DNS_T_TXT;
-		jobs[1].want_dnssec = 0;	/* nothing of it needs validating */
-		jobs[1].side = 1;
-		jobs[1].ans = &tans;
-		n = 2;
+	for (k = 0; k < n; k++) {
+		q[k].status = DNS_TEMP;
+		q[k].count = 0;
+		q[k].ad = 0;
+	}
+	if (n == 0 || n > DNS_ASK_MAX)
+		return (errno = EINVAL, -1);
+	for (k = 0; k < n; k++) {
+		if (q[k].type == DNS_T_MX) {
+			ans[k].max = q[k].max;
+			ans[k].rr.mx = q[k].to.mx;
+		} else if (q[k].type == DNS_T_TXT) {
+			ans[k].max = DNS_TXT_MAX;
+			ans[k].rr.txt = q[k].to.txt;
+		} else {
+			return (errno = EINVAL, -1);
+		}
+		jobs[k].qname = q[k].name;
+		jobs[k].qtype = q[k].type;
+		jobs[k].want_dnssec = q[k].want_ad != 0;
+		jobs[k].side = q[k].side != 0;
+		jobs[k].ans = &ans[k];
+		jobs[k].deadline = lookup_deadline(now, q[k].bound_s);
 	}
 	lookup_jobs(jobs, n);
-	*count = jobs[0].st == DNS_OK ? ans.count : 0;
-	if (ad)
-		*ad = jobs[0].st == DNS_OK || jobs[0].st == DNS_NXDOMAIN ? ans.ad : 0;
-	if (txt) {
-		*txtst = jobs[1].st;
-		if (jobs[1].st != DNS_OK)
-			txt->count = 0;
+	for (k = 0; k < n; k++) {
+		q[k].status = jobs[k].st;
+		if (jobs[k].st == DNS_OK)
+			q[k].count = ans[k].count;
+		else if (q[k].type == DNS_T_TXT)
+			q[k].to.txt->count = 0;
+		if (q[k].want_ad && (jobs[k].st == DNS_OK || jobs[k].st == DNS_NXDOMAIN))
+			q[k].ad = ans[k].ad;
 	}
-	return jobs[0].st;
+	return 0;
 }
 
 enum dns_status
 dns_mx(const char *name, struct dns_mx *mx, size_t max, size_t *count, int *ad)
 {
-	return dns_mx_txt(name, mx, max, count, ad, NULL, NULL, NULL);
+	struct dns_question q = {
+		.name = name, .type = DNS_T_MX, .to.mx = mx, .max = max, .want_ad = ad != NULL,
+	};
+
+	(void)dns_ask(&q, 1);
+	*count = q.count;
+	if (ad)
+		*ad = q.ad;
+	return q.status;
 }
 
 /*
@@ -614,7 +633,7 @@ dns_ip_canon(const char *name, struct ip_address *ip, size_t max, size_t *count,
 {
 	struct dns_answer a4, a6;
 	enum dns_status st4, st6 = DNS_OK;
-	int64_t deadline = lookup_deadline();
+	int64_t deadline = lookup_deadline(now_ms(), 0);
 	size_t n4, n6 = 0;
 	int asked6 = 0;
 
@@ -686,7 +705,7 @@ dns_tlsa(const char *name, struct dns_tlsa *tlsa, size_t max, size_t *count, int
 
 	ans.max = max;
 	ans.rr.tlsa = tlsa;
-	st = lookup(name, DNS_T_TLSA, &ans, ad != NULL, lookup_deadline());
+	st = lookup(name, DNS_T_TLSA, &ans, ad != NULL, lookup_deadline(now_ms(), 0));
 	*count = 0;
 	if (st == DNS_OK && ans.dropped > 0) {
 		TRACE("dns: TLSA %s: %zu record(s) over the %zu kept: the lookup counts as failed",

@@ -90,18 +90,44 @@ enum dns_status dns_mx(const char *name, struct dns_mx *mx, size_t max,
     size_t *count, int *ad);
 
 /*
- * The MX set of name (as dns_mx) and, in parallel, the TXT records at
- * txtname: both queries go to each server at once, so the second costs no
- * round trip. The MX answer decides the return value and its timing; the
- * TXT lookup may go on for at most DNS_SIDE_MS after it (a TXT record that
- * is slow to come is not worth delaying mail for: RFC 8461 3 lets the
- * sender go on without a policy it could not discover), and its status
- * goes to *txtst (DNS_TEMP when it timed out). txt may be NULL: dns_mx().
+ * Questions asked together: each on its own socket with its own random id,
+ * all of them sent to each server at once, so that the MTA-STS and
+ * TLS-RPT TXT records cost the MX lookup no round trip (SPEC 12, 13). The
+ * caller fills the first part of each question; dns_ask() the rest. Each
+ * question has its own status, its own deadline and its own SERVFAIL rule
+ * (want_ad, as ad above).
+ * A side question is one not worth delaying mail for (RFC 8461 3 lets the
+ * sender go on without a policy it could not discover): once every other
+ * question of the batch is done, it may go on for DNS_SIDE_MS at most,
+ * then it is DNS_TEMP; a batch of side questions alone is bounded so too.
+ * Only MX and TXT: an address lookup follows its CNAME chain through both
+ * families (dns_ip), and TLSA records need dns_tlsa()'s arena.
  */
 #define DNS_SIDE_MS	2000
-enum dns_status dns_mx_txt(const char *name, struct dns_mx *mx, size_t max,
-    size_t *count, int *ad, const char *txtname, struct dns_txtset *txt,
-    enum dns_status *txtst);
+#define DNS_ASK_MAX	4	/* the MX, MTA-STS and TLS-RPT questions, and one more */
+struct dns_question {
+	/* asked */
+	const char *name;
+	uint16_t type;			/* DNS_T_MX or DNS_T_TXT */
+	union {
+		struct dns_mx *mx;	/* max of them, kept as dns_mx() keeps them */
+		struct dns_txtset *txt;	/* bounded by its own size; count 0 unless DNS_OK */
+	} to;
+	size_t max;			/* room at to.mx; unused for TXT */
+	int want_ad;			/* the DNSSEC status: DO asked, ad set, SERVFAIL sticky */
+	int side;			/* see above */
+	unsigned bound_s;		/* 0: timeoutdns alone; else this, when shorter or
+					 * timeoutdns is 0 (dns_set_timeout) */
+	/* answered */
+	enum dns_status status;
+	size_t count;			/* records kept: 0 unless DNS_OK */
+	int ad;				/* the AD bit of a DNS_OK or DNS_NXDOMAIN answer to
+					 * a want_ad question; else 0 */
+};
+/* Asks the n questions together. 0; or -1 (EINVAL: n is 0 or over
+ * DNS_ASK_MAX, a type is not MX or TXT) having asked nothing, every
+ * question DNS_TEMP. */
+int dns_ask(struct dns_question *q, size_t n);
 
 /* A and AAAA of name, following a CNAME chain (bounded); IPv6 after IPv4
  * unless the caller reorders. DNS_OK with *count == 0: no address.

@@ -1968,6 +1968,9 @@ respond(int fd, int tcp, int which, const unsigned char *q, size_t qlen,
 	} else if (strcmp(name, "refused1.test") == 0 && qtype == DNS_T_A) {
 		rr_a(&r, "@", "192.0.2.8");
 		an++;
+	} else if (strcmp(name, "_smtp._tls.pair.test") == 0 && qtype == DNS_T_TXT) {
+		rr_txt(&r, "@", "v=TLSRPTv1; rua=mailto:tlsrpt@pair.test");
+		an++;
 	} else if (strcmp(name, "_mta-sts.servfail.test") == 0 && qtype == DNS_T_TXT) {
 		rr_txt(&r, "@", "v=STSv1; id=sf1");
 		an++;
@@ -2130,6 +2133,25 @@ ip_text(const struct ip_address *ip)
 	return buf[k];
 }
 
+/* The MX set of name and the TXT records at txtname, asked together as
+ * qmail-remote asks them (the TXT a side question without DNSSEC): the
+ * MX status; the TXT's in *tst. */
+static enum dns_status
+mx_txt(const char *name, struct dns_mx *mx, size_t *n, int *ad, const char *txtname,
+    struct dns_txtset *txt, enum dns_status *tst)
+{
+	struct dns_question q[] = {
+		{ .name = name, .type = DNS_T_MX, .to.mx = mx, .max = DNS_MX_MAX, .want_ad = 1 },
+		{ .name = txtname, .type = DNS_T_TXT, .to.txt = txt, .side = 1 },
+	};
+
+	CHECK(dns_ask(q, 2) == 0, "dns_ask %s + %s refused", name, txtname);
+	*n = q[0].count;
+	*ad = q[0].ad;
+	*tst = q[1].status;
+	return q[0].status;
+}
+
 static void
 test_live(void)
 {
@@ -2137,7 +2159,7 @@ test_live(void)
 	struct dns_mx mx[DNS_MX_MAX];
 	static struct dns_tlsa tlsa[DNS_TLSA_MAX];
 	size_t n, n2, i;
-	int ad, st;
+	int ad, st, r;
 	int64_t t0, dt;
 
 	if (srv_start() != 0) {
@@ -2302,10 +2324,23 @@ test_live(void)
 		static struct dns_txtset txt;
 		enum dns_status tst;
 
-		st = dns_mx_txt("servfail.test", mx, DNS_MX_MAX, &n, &ad, "_mta-sts.servfail.test", &txt, &tst);
+		st = mx_txt("servfail.test", mx, &n, &ad, "_mta-sts.servfail.test", &txt, &tst);
 		CHECK(st == DNS_TEMP && tst == DNS_OK && txt.count == 1 &&
 		    strcmp(txt.rec[0].data, "v=STSv1; id=sf1") == 0,
 		    "servfail.test MX+TXT: MX st %d, TXT st %d count %zu", st, tst, txt.count);
+	}
+	/* the SERVFAIL rule is each question's own: the same TXT question,
+	 * asked for its DNSSEC status, fails as the MX did */
+	{
+		static struct dns_txtset txt;
+		struct dns_question q = {
+			.name = "_mta-sts.servfail.test", .type = DNS_T_TXT, .to.txt = &txt, .want_ad = 1,
+		};
+
+		r = dns_ask(&q, 1);
+		CHECK(r == 0 && q.status == DNS_TEMP && q.count == 0 && q.ad == 0 && txt.count == 0,
+		    "servfail TXT with DNSSEC: r %d st %d count %zu ad %d txt %zu", r, q.status,
+		    q.count, q.ad, txt.count);
 	}
 	/* REFUSED is no verdict on the data: the next server's unvalidated
 	 * answer counts */
@@ -2369,26 +2404,108 @@ test_live(void)
 		enum dns_status tst;
 
 		t0 = ms();
-		st = dns_mx_txt("pair.test", mx, DNS_MX_MAX, &n, &ad, "_mta-sts.pair.test", &txt, &tst);
+		st = mx_txt("pair.test", mx, &n, &ad, "_mta-sts.pair.test", &txt, &tst);
 		dt = ms() - t0;
 		CHECK(st == DNS_OK && n == 1 && tst == DNS_OK && txt.count == 1 &&
 		    strcmp(txt.rec[0].data, "v=STSv1; id=pair1") == 0 && dt < 900,
 		    "pair.test: st %d n %zu txt st %d count %zu, %lld ms", st, n, tst, txt.count,
 		    (long long)dt);
 		t0 = ms();
-		st = dns_mx_txt("ok.test", mx, DNS_MX_MAX, &n, &ad, "_mta-sts.ok.test", &txt, &tst);
+		st = mx_txt("ok.test", mx, &n, &ad, "_mta-sts.ok.test", &txt, &tst);
 		dt = ms() - t0;
 		CHECK(st == DNS_OK && n == 1 && tst == DNS_OK && txt.count == 0 && dt < 900,
 		    "ok.test MX+TXT: st %d n %zu txt st %d count %zu, %lld ms", st, n, tst, txt.count,
 		    (long long)dt);
 		t0 = ms();
-		st = dns_mx_txt("ok.test", mx, DNS_MX_MAX, &n, &ad, "_mta-sts.timeout.test", &txt, &tst);
+		st = mx_txt("ok.test", mx, &n, &ad, "_mta-sts.timeout.test", &txt, &tst);
 		dt = ms() - t0;
 		CHECK(st == DNS_OK && n == 1 && tst == DNS_TEMP && txt.count == 0 &&
 		    dt >= DNS_SIDE_MS - 100 && dt < DNS_SIDE_MS + 600,
 		    "TXT timing out: st %d n %zu txt st %d, %lld ms", st, n, tst, (long long)dt);
-		st = dns_mx_txt("nx.test", mx, DNS_MX_MAX, &n, &ad, "_mta-sts.nx.test", &txt, &tst);
+		st = mx_txt("nx.test", mx, &n, &ad, "_mta-sts.nx.test", &txt, &tst);
 		CHECK(st == DNS_NXDOMAIN && tst == DNS_OK, "nx.test MX+TXT: st %d txt st %d", st, tst);
+	}
+	/* three questions, as issue 24 asks them: the TLS-RPT TXT record
+	 * beside the MTA-STS one, still no round trip more */
+	{
+		static struct dns_txtset sts_txt, rpt_txt;
+		struct dns_question q[] = {
+			{ .name = "pair.test", .type = DNS_T_MX, .to.mx = mx, .max = DNS_MX_MAX,
+			  .want_ad = 1 },
+			{ .name = "_mta-sts.pair.test", .type = DNS_T_TXT, .to.txt = &sts_txt, .side = 1 },
+			{ .name = "_smtp._tls.pair.test", .type = DNS_T_TXT, .to.txt = &rpt_txt,
+			  .side = 1 },
+		};
+
+		t0 = ms();
+		r = dns_ask(q, 3);
+		dt = ms() - t0;
+		CHECK(r == 0 && q[0].status == DNS_OK && q[0].count == 1 &&
+		    strcmp(mx[0].name, "mx.ok.test") == 0 && q[1].status == DNS_OK &&
+		    q[1].count == 1 && strcmp(sts_txt.rec[0].data, "v=STSv1; id=pair1") == 0 &&
+		    q[2].status == DNS_OK && q[2].count == 1 && rpt_txt.count == 1 &&
+		    strcmp(rpt_txt.rec[0].data, "v=TLSRPTv1; rua=mailto:tlsrpt@pair.test") == 0 &&
+		    dt < 900, "pair.test, three questions: r %d st %d/%d/%d count %zu/%zu/%zu, %lld ms",
+		    r, q[0].status, q[1].status, q[2].status, q[0].count, q[1].count, q[2].count,
+		    (long long)dt);
+	}
+	/* what dns_ask refuses, asking nothing: every question DNS_TEMP */
+	{
+		struct dns_question q[DNS_ASK_MAX + 1];
+		size_t k, bad;
+
+		for (k = 0; k < DNS_ASK_MAX + 1; k++) {
+			memset(&q[k], 0, sizeof q[k]);
+			q[k].name = "ok.test";
+			q[k].type = DNS_T_MX;
+			q[k].to.mx = mx;
+			q[k].max = DNS_MX_MAX;
+			q[k].status = DNS_OK;
+			q[k].count = 7;
+		}
+		errno = 0;
+		r = dns_ask(q, 0);
+		CHECK(r == -1 && errno == EINVAL, "dns_ask of no question: r %d errno %d", r, errno);
+		errno = 0;
+		r = dns_ask(q, DNS_ASK_MAX + 1);
+		for (k = bad = 0; k < DNS_ASK_MAX + 1; k++)
+			bad += q[k].status != DNS_TEMP || q[k].count != 0;
+		CHECK(r == -1 && errno == EINVAL && bad == 0,
+		    "dns_ask of %d questions: r %d errno %d, %zu not DNS_TEMP", DNS_ASK_MAX + 1, r,
+		    errno, bad);
+		q[0].status = q[1].status = DNS_OK;
+		q[1].type = DNS_T_A;
+		errno = 0;
+		r = dns_ask(q, 2);
+		CHECK(r == -1 && errno == EINVAL && q[0].status == DNS_TEMP && q[1].status == DNS_TEMP,
+		    "dns_ask of an A question: r %d errno %d st %d/%d", r, errno, q[0].status,
+		    q[1].status);
+		q[0].status = q[1].status = DNS_OK;
+		q[1].type = DNS_T_TLSA;
+		r = dns_ask(q, 2);
+		CHECK(r == -1 && q[0].status == DNS_TEMP && q[1].status == DNS_TEMP,
+		    "dns_ask of a TLSA question: r %d st %d/%d", r, q[0].status, q[1].status);
+	}
+	/* a question's own bound: the shorter of it and timeoutdns counts */
+	{
+		struct dns_question q = {
+			.name = "timeout.test", .type = DNS_T_MX, .to.mx = mx, .max = DNS_MX_MAX,
+			.bound_s = 1,
+		};
+
+		t0 = ms();
+		r = dns_ask(&q, 1);
+		dt = ms() - t0;
+		CHECK(r == 0 && q.status == DNS_TEMP && dt >= 900 && dt < 1600,
+		    "bound 1 s, timeoutdns 5 s: r %d st %d, %lld ms", r, q.status, (long long)dt);
+		use_servers("127.0.0.1", 1);
+		q.bound_s = 3;
+		t0 = ms();
+		r = dns_ask(&q, 1);
+		dt = ms() - t0;
+		CHECK(r == 0 && q.status == DNS_TEMP && dt >= 900 && dt < 1600,
+		    "bound 3 s, timeoutdns 1 s: r %d st %d, %lld ms", r, q.status, (long long)dt);
+		use_servers("127.0.0.1", 5);
 	}
 
 	st = dns_mx("bad name.test", mx, DNS_MX_MAX, &n, &ad);
