@@ -73,12 +73,6 @@ dns_set_timeout(unsigned timeout_s)
 	lookup_timeout_s = timeout_s;
 }
 
-unsigned
-dns_timeout(void)
-{
-	return lookup_timeout_s;
-}
-
 int
 dns_init(unsigned timeout_s)
 {
@@ -627,13 +621,13 @@ dns_mx(const char *name, struct dns_mx *mx, size_t max, size_t *count, int *ad)
  * failed, so that each address kept has the one chain the caller sees
  * (DANE looks for TLSA records at its end).
  */
-enum dns_status
-dns_ip_canon(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad,
-    char canon[DNS_NAME_MAX + 1])
+static enum dns_status
+ip_lookup(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad,
+    char *canon, unsigned bound_s)
 {
 	struct dns_answer a4, a6;
 	enum dns_status st4, st6 = DNS_OK;
-	int64_t deadline = lookup_deadline(now_ms(), 0);
+	int64_t deadline = lookup_deadline(now_ms(), bound_s);
 	size_t n4, n6 = 0;
 	int asked6 = 0;
 
@@ -685,9 +679,23 @@ dns_ip_canon(const char *name, struct ip_address *ip, size_t max, size_t *count,
 }
 
 enum dns_status
+dns_ip_canon(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad,
+    char canon[DNS_NAME_MAX + 1])
+{
+	return ip_lookup(name, ip, max, count, ad, canon, 0);
+}
+
+enum dns_status
 dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad)
 {
 	return dns_ip_canon(name, ip, max, count, ad, NULL);
+}
+
+enum dns_status
+dns_ip_within(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad,
+    unsigned bound_s)
+{
+	return ip_lookup(name, ip, max, count, ad, NULL, bound_s);
 }
 
 /*

@@ -66,10 +66,10 @@ struct dns_tlsa {
 int dns_init(unsigned timeout_s);
 
 /* Sets the bound of dns_init() without reading any configuration: the
- * first lookup does that, so a delivery that needs no DNS never does. */
+ * first lookup does that, so a delivery that needs no DNS never does.
+ * The delivery's timeoutdns; a lookup with a bound of its own says so
+ * (dns_ip_within(), a question's bound_s), and never changes this one. */
 void dns_set_timeout(unsigned timeout_s);
-/* The bound in force (0: the built-in retry schedule only). */
-unsigned dns_timeout(void);
 
 /*
  * Every lookup takes a name in text form (ASCII, A-labels, trailing dot
@@ -136,6 +136,11 @@ int dns_ask(struct dns_question *q, size_t n);
  * the other way round; the failed family brings no address. */
 enum dns_status dns_ip(const char *name, struct ip_address *ip, size_t max,
     size_t *count, int *ad);
+/* dns_ip() within bound_s seconds as well: the shorter of it and
+ * timeoutdns counts, or bound_s alone when timeoutdns is 0 (0: no bound
+ * of its own). For a lookup inside a fetch with its own deadline (https.c). */
+enum dns_status dns_ip_within(const char *name, struct ip_address *ip, size_t max,
+    size_t *count, int *ad, unsigned bound_s);
 /* dns_ip(), and where the CNAME chain from name ended (lower case, no
  * trailing dot; name itself when it is no alias, "" when neither lookup
  * answered) into canon. The chain is validated as far as *ad says: AD on

@@ -2396,6 +2396,35 @@ test_live(void)
 	CHECK(st == DNS_OK && n == 1 && strcmp(ip_text(&ip[0]), "10.0.0.3") == 0,
 	    "retry schedule: %s tries in 4 s, want 3", n ? ip_text(&ip[0]) : "?");
 
+	/* a lookup's own bound (https.c's fetch): the shorter of it and
+	 * timeoutdns, or it alone when timeoutdns is 0; timeoutdns itself
+	 * stays as it was for the next lookup */
+	use_servers("127.0.0.1", 2);
+	t0 = ms();
+	st = dns_ip_within("timeout.test", ip, DNS_IP_MAX, &n, NULL, 1);
+	dt = ms() - t0;
+	CHECK(st == DNS_TEMP && n == 0 && dt >= 900 && dt < 1600,
+	    "within 1 s, timeoutdns 2 s: st %d n %zu, %lld ms", st, n, (long long)dt);
+	t0 = ms();
+	st = dns_ip("timeout.test", ip, DNS_IP_MAX, &n, NULL);
+	dt = ms() - t0;
+	CHECK(st == DNS_TEMP && dt >= 1900 && dt < 2600,
+	    "timeoutdns 2 s after a lookup within 1 s: st %d, %lld ms", st, (long long)dt);
+	use_servers("127.0.0.1", 1);
+	t0 = ms();
+	st = dns_ip_within("timeout.test", ip, DNS_IP_MAX, &n, NULL, 3);
+	dt = ms() - t0;
+	CHECK(st == DNS_TEMP && dt >= 900 && dt < 1600,
+	    "within 3 s, timeoutdns 1 s: st %d, %lld ms", st, (long long)dt);
+	use_servers("127.0.0.1", 0);
+	t0 = ms();
+	st = dns_ip_within("timeout.test", ip, DNS_IP_MAX, &n, NULL, 1);
+	dt = ms() - t0;
+	CHECK(st == DNS_TEMP && dt >= 900 && dt < 1600,
+	    "within 1 s, timeoutdns 0: st %d, %lld ms", st, (long long)dt);
+	st = dns_ip_within("ok.test", ip, DNS_IP_MAX, &n, &ad, 1);
+	CHECK(st == DNS_OK && n == 2 && ad == 0, "ok.test within 1 s: st %d n %zu ad %d", st, n, ad);
+
 	/* MX and TXT together: no round trip more; the TXT waits at most
 	 * DNS_SIDE_MS after the MX answer */
 	use_servers("127.0.0.1", 5);
