@@ -1,9 +1,10 @@
 /*
  * dns.c -- our stub resolver's lookups (dns.h): MX, A/AAAA and TLSA of a
- * name, following a CNAME chain, and TXT, asked of the nameservers that
- * dnsconf.c lists, over UDP with a random id and source port, and again
- * over TCP when the reply is truncated. A reply that fails the codec's
- * checks (dnspacket.c) is ignored as possibly spoofed, and we keep
+ * name, following a CNAME chain, and TXT; MX and TXT questions also in a
+ * batch (dns_ask), sent to each server together. Asked of the nameservers
+ * that dnsconf.c lists, over UDP with a random id and source port, and
+ * again over TCP when the reply is truncated. A reply that fails the
+ * codec's checks (dnspacket.c) is ignored as possibly spoofed, and we keep
  * waiting for the real one until that try's time is up. A SERVFAIL is
  * the resolver's verdict (bogus data, to a validating one): after it,
  * only a validated answer from another server counts (servfailed()).
@@ -12,8 +13,9 @@
  * validation (we only pass on the AD bit of the resolver: the admin must
  * run a local validating one, see the man page); DANE matching (tls.c);
  * the libc resolver, which we never call.
- * Limits: UDP replies up to 4096 bytes, TCP up to 65535. A TLSA RRset is
- * kept whole (any reply's worth: DNS_TLSA_MAX records, 64 KB of data).
+ * Limits: UDP replies up to 4096 bytes, TCP up to 65535; DNS_ASK_MAX
+ * questions at once. A TLSA RRset is kept whole (any reply's worth:
+ * DNS_TLSA_MAX records, 64 KB of data).
  * Our own retry schedule (1, 2, 4, 8 s per server and round) replaces
  * resolv.conf's options, which dnsconf.c ignores.
  * Not reentrant: the reply buffers are static.
@@ -65,7 +67,6 @@ now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
-
 
 void
 dns_set_timeout(unsigned timeout_s)

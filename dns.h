@@ -1,8 +1,11 @@
 /*
- * dns.h -- our own stub resolver: MX, A/AAAA (following CNAMEs), TLSA, TXT.
+ * dns.h -- our own stub resolver: MX, A/AAAA (following CNAMEs), TLSA, TXT,
+ * and a batch of MX and TXT questions asked together (dns_ask).
  * Queries the nameservers of /etc/resolv.conf, or $DNSCACHEIP, over UDP
  * (TCP when truncated) and validates every response strictly.
- * Not here: choosing peers, reports, ipme (qmail-remote.c).
+ * Not here: choosing peers, reports, ipme (qmail-remote.c). The wire codec
+ * (dnspacket.h) and the nameserver list (dnsconf.h) are the resolver's
+ * own: nothing outside it and its tests includes them.
  */
 #ifndef DNS_H
 #define DNS_H
