@@ -260,14 +260,10 @@ https_get(const char *host, const char *path, const char *cafile, unsigned timeo
 	const char *w;
 	size_t n = 0, i;
 	int fd, perr, status, r;
-	unsigned dns_was;
 
 	*len = 0;
 	/* the lookup within the fetch's bound too (timeoutdns may be longer) */
-	dns_was = dns_timeout();
-	dns_set_timeout(dns_was && dns_was < timeout_s ? dns_was : timeout_s);
-	st = dns_ip(host, ips, DNS_IP_MAX, &n, NULL);
-	dns_set_timeout(dns_was);
+	st = dns_ip_within(host, ips, DNS_IP_MAX, &n, NULL, timeout_s);
 	if (n == 0) {
 		(void)snprintf(why, whysize, "%s: %s", host, st == DNS_NXDOMAIN ? "no such name" :
 		    st == DNS_OK ? "no address" : "DNS lookup failed");

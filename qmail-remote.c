@@ -133,16 +133,24 @@ static void
 find_mx_peers(const char *host, int want_sts)
 {
 	char txtname[DNS_NAME_MAX + 16];
-	size_t n = 0, i;
-	int soft = 0, ad = 0;
+	struct dns_question q[] = {
+		{ .name = host, .type = DNS_T_MX, .to.mx = mxs, .max = DNS_MX_MAX, .want_ad = 1 },
+		{ .name = txtname, .type = DNS_T_TXT, .to.txt = &sts_txt, .side = 1 },
+	};
+	size_t n, i, nq = 1;
+	int soft = 0, ad;
 	enum dns_status st;
 
 	/* MTA-STS (RFC 8461 3.1): _mta-sts.<host> TXT asked together with the MX */
 	if (want_sts && str_append(txtname, sizeof txtname, str_copy(txtname, sizeof txtname,
 	    "_mta-sts."), host) <= DNS_NAME_MAX)
-		st = dns_mx_txt(host, mxs, DNS_MX_MAX, &n, &ad, txtname, &sts_txt, &sts_txtst);
-	else
-		st = dns_mx(host, mxs, DNS_MX_MAX, &n, &ad);
+		nq = 2;
+	(void)dns_ask(q, nq);
+	if (nq == 2)
+		sts_txtst = q[1].status;
+	st = q[0].status;
+	n = q[0].count;
+	ad = q[0].ad;
 	TRACE("dns: MX %s: status %d, %zu record(s)%s", host, (int)st, n, ad ? ", DNSSEC-validated" : "");
 	if (st == DNS_NXDOMAIN || st == DNS_BADNAME)
 		report_die('D', T_DNS_PERM, host);

@@ -11,7 +11,7 @@
  * qmail-rspawn sees them. Also message_spool() and qmtp_mxps().
  * Build (from the top directory):
  *   cc -D_GNU_SOURCE -I. -Isubstdio -o test_qmtp tests/unit/test_qmtp.c \
- *      qmtp.c message.c report.c trace.c tls.c control.c dns.c ip.c \
+ *      qmtp.c message.c report.c trace.c tls.c control.c dns.c dnsconf.c dnspacket.c ip.c \
  *      substdio/conn.c -lssl -lcrypto
  * Prints one line per failed check, then "N passed, N failed".
  */
