@@ -1,91 +1,56 @@
 /*
- * dns.c -- our stub resolver: MX, A/AAAA and TLSA of a name, following
- * a CNAME chain, asked of the nameservers in $DNSCACHEIP or else the
- * nameserver lines of /etc/resolv.conf, over UDP with a random id and
- * source port, and again over TCP when the reply is truncated.
- * Replies are validated the way s6-dns does it: id, the question, every
- * count and record bounds-checked, compression pointers backwards and
- * counted. A reply that fails is ignored as possibly spoofed, and we keep
+ * dns.c -- our stub resolver's lookups (dns.h): MX, A/AAAA and TLSA of a
+ * name, following a CNAME chain, and TXT; MX and TXT questions also in a
+ * batch (dns_ask), sent to each server together. Asked of the nameservers
+ * that dnsconf.c lists, over UDP with a random id and source port, and
+ * again over TCP when the reply is truncated. A reply that fails the
+ * codec's checks (dnspacket.c) is ignored as possibly spoofed, and we keep
  * waiting for the real one until that try's time is up. A SERVFAIL is
  * the resolver's verdict (bogus data, to a validating one): after it,
  * only a validated answer from another server counts (servfailed()).
- * Not here: choosing peers, own addresses, reports (qmail-remote.c);
- * DNSSEC validation (we only pass on the AD bit of the resolver: the
- * admin must run a local validating one, see the man page); DANE
- * matching (tls.c); the libc resolver, which we never call.
- * Limits: 16 nameservers; UDP replies up to 4096 bytes, TCP up to 65535;
- * CNAME chains of 16 links; names of 253 characters from [A-Za-z0-9-_].
- * A TLSA RRset is kept whole (any reply's worth: DNS_TLSA_MAX records,
- * 64 KB of data); the MX and address lists keep the best/first ones.
+ * Not here: the wire format (dnspacket.c); which nameservers (dnsconf.c);
+ * choosing peers, own addresses, reports (qmail-remote.c); DNSSEC
+ * validation (we only pass on the AD bit of the resolver: the admin must
+ * run a local validating one, see the man page); DANE matching (tls.c);
+ * the libc resolver, which we never call.
+ * Limits: UDP replies up to 4096 bytes, TCP up to 65535; DNS_ASK_MAX
+ * questions at once. A TLSA RRset is kept whole (any reply's worth:
+ * DNS_TLSA_MAX records, 64 KB of data).
  * Our own retry schedule (1, 2, 4, 8 s per server and round) replaces
- * resolv.conf's options, search and domain lines, which we ignore.
- * Not reentrant: the reply buffers and the nameserver list are static.
- * Built with -DDNS_TESTING (tests only), it also honours $DNS_TEST_PORT
- * and $DNS_TEST_RESOLV_CONF.
+ * resolv.conf's options, which dnsconf.c ignores.
+ * Not reentrant: the reply buffers are static.
+ * Built with -DDNS_TESTING (tests only), it also honours $DNS_TEST_PORT.
  */
-#ifndef _GNU_SOURCE
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#endif
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include "dns.h"
+#include "dnsconf.h"
+#include "dnspacket.h"
 #include "trace.h"
 
 #define DNS_PORT	53
-#define DNS_NS_MAX	16	/* djbdns reads 16 from $DNSCACHEIP; glibc uses 3 */
-#define DNS_UDP_PAYLOAD	1232	/* EDNS0 size that avoids IP fragmentation (DNS flag day 2020) */
 #define DNS_UDP_MAX	4096	/* we ask for 1232; anything over 4096 is not for us */
 #define DNS_TCP_MAX	65535	/* what the 2-byte TCP length prefix can say */
-#define DNS_QUERY_MAX	512	/* header 12 + name 255 + 4 + OPT 11 = 282 */
-#define DNS_HEADER_LEN	12	/* RFC 1035 4.1.1 */
-#define DNS_RR_FIXED	10	/* type, class, ttl, rdlength after the owner */
-#define DNS_WIRE_MAX	255	/* a name in wire form, RFC 1035 3.1 */
-#define DNS_LABEL_MAX	63	/* RFC 1035 2.3.4 */
-#define DNS_JUMPS_MAX	64	/* compression pointers per name; 127 labels fit in 255 */
-#define DNS_CHAIN_MAX	16	/* CNAME links followed; BIND's limit too */
 #define DNS_TRY_FIRST_MS 1000	/* wait for the first try at each server ... */
 #define DNS_TRY_LAST_MS	8000	/* ... doubled each round up to this */
 #define DNS_LOOKUP_MS	12000	/* whole lookup when timeout_s is 0 */
-#define DNS_RESOLV_LINE_MAX 512	/* a nameserver line is short; longer lines are skipped */
-#define DNS_RESOLV_MAX 16384	/* resolv.conf read up to this much */
 
-#define DNS_C_IN	1
-#define DNS_F_QR	0x8000
-#define DNS_F_TC	0x0200
-#define DNS_F_RD	0x0100
-#define DNS_F_AD	0x0020
-#define DNS_EDNS_DO	0x8000
-#define DNS_R_SERVFAIL	2
-#define DNS_R_NXDOMAIN	3
-
-static struct ip_address ns[DNS_NS_MAX];
+/* The nameservers of the lookup in progress (dnsconf.c) */
+static const struct ip_address *ns;
 static size_t ns_count;
-static int ns_ready;
 static unsigned lookup_timeout_s;
 
 static unsigned char udp_buf[DNS_UDP_MAX];
 static unsigned char tcp_buf[DNS_TCP_MAX];
-
-/* One resource record, its owner decompressed. */
-struct rr {
-	unsigned char owner[DNS_WIRE_MAX];
-	uint16_t type, class;
-	uint32_t ttl;
-	size_t rdata, rdlen;
-};
 
 enum try_result {
 	TRY_NOREPLY,	/* nothing usable in time: ask this server again next round */
@@ -93,75 +58,6 @@ enum try_result {
 	TRY_SERVFAIL,	/* SERVFAIL: not again in this lookup, and maybe "bogus" (servfailed()) */
 	TRY_ANSWER	/* NOERROR or NXDOMAIN, validated */
 };
-
-static uint16_t
-get16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put16(unsigned char *p, unsigned v)
-{
-	p[0] = (unsigned char)(v >> 8);
-	p[1] = (unsigned char)v;
-}
-
-static unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
-}
-
-/* Bytes we accept in a label of a name we are asked to look up. */
-static int
-name_char_ok(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
-
-static int
-rand_bytes(void *buf, size_t n)
-{
-	unsigned char *p = buf;
-
-	while (n > 0) {
-		ssize_t r = getrandom(p, n, 0);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Uniform in [0, n); 0 when the kernel gives no randomness (the MX
- * order then stays as sorted, which is still correct). */
-static size_t
-rand_below(size_t n)
-{
-	uint32_t x, limit;
-
-	if (n < 2)
-		return 0;
-	limit = UINT32_MAX - UINT32_MAX % (uint32_t)n;
-	do {
-		if (rand_bytes(&x, sizeof x) != 0)
-			return 0;
-	} while (x >= limit);
-	return x % (uint32_t)n;
-}
 
 static int64_t
 now_ms(void)
@@ -172,689 +68,17 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/*
- * Text name to wire form. Accepts a trailing dot; rejects empty labels,
- * labels over 63, names over 253 and bytes outside [A-Za-z0-9-_].
- */
-static int
-name_to_wire(const char *s, unsigned char *wire, size_t *wlen)
-{
-	size_t len = strnlen(s, DNS_NAME_MAX + 2);
-	size_t i, start = 0, o = 0;
-
-	if (len > 0 && s[len - 1] == '.')
-		len--;
-	if (len == 0 || len > DNS_NAME_MAX)
-		return -1;
-	for (i = 0; i <= len; i++) {
-		if (i < len && s[i] != '.') {
-			if (!name_char_ok((unsigned char)s[i]))
-				return -1;
-			continue;
-		}
-		if (i - start == 0 || i - start > DNS_LABEL_MAX)
-			return -1;
-		wire[o++] = (unsigned char)(i - start);
-		memcpy(wire + o, s + start, i - start);
-		o += i - start;
-		start = i + 1;
-	}
-	wire[o++] = 0;
-	*wlen = o;
-	return 0;
-}
-
-/*
- * Wire name to text: lower case, no trailing dot, "" for the root.
- * A byte we would not accept in a query becomes '?', so that looking
- * the name up fails with DNS_BADNAME instead of asking for another name.
- * out has DNS_NAME_MAX + 1 bytes: 255 wire bytes are at most 253 text.
- */
-static void
-name_text(const unsigned char *w, char *out)
-{
-	size_t i = 0, o = 0, k;
-
-	while (w[i] != 0) {
-		if (o > 0)
-			out[o++] = '.';
-		for (k = 1; k <= w[i]; k++) {
-			unsigned char c = lower(w[i + k]);
-
-			out[o++] = (char)(name_char_ok(c) ? c : '?');
-		}
-		i += 1 + (size_t)w[i];
-	}
-	out[o] = '\0';
-}
-
-/* Both names valid wire form; ASCII case-insensitive (RFC 4343).
- * Length bytes are <= 63, below 'A', so folding them changes nothing. */
-static int
-name_equal(const unsigned char *a, const unsigned char *b)
-{
-	size_t i = 0, k;
-
-	for (;;) {
-		if (a[i] != b[i])
-			return 0;
-		if (a[i] == 0)
-			return 1;
-		for (k = 1; k <= a[i]; k++)
-			if (lower(a[i + k]) != lower(b[i + k]))
-				return 0;
-		i += 1 + (size_t)a[i];
-	}
-}
-
-/*
- * Reads the name at *pos, decompressing into out (DNS_WIRE_MAX bytes),
- * and moves *pos past it. Each pointer must point backwards and past the
- * header, at most DNS_JUMPS_MAX of them, and the result must fit 255 bytes:
- * together these make every loop end.
- */
-static int
-name_read(const unsigned char *pkt, size_t len, size_t *pos, unsigned char *out)
-{
-	size_t p = *pos, o = 0, end = 0;
-	unsigned jumps = 0;
-	int jumped = 0;
-
-	for (;;) {
-		unsigned c;
-
-		if (p >= len)
-			return -1;
-		c = pkt[p];
-		if ((c & 0xc0) == 0xc0) {
-			size_t off;
-
-			if (p + 2 > len)
-				return -1;
-			off = (size_t)(c & 0x3f) << 8 | pkt[p + 1];
-			if (off < DNS_HEADER_LEN || off >= p || ++jumps > DNS_JUMPS_MAX)
-				return -1;
-			if (!jumped) {
-				end = p + 2;
-				jumped = 1;
-			}
-			p = off;
-			continue;
-		}
-		if (c & 0xc0)	/* 0x40, 0x80: extended label types, never deployed */
-			return -1;
-		if (c == 0) {
-			out[o++] = 0;
-			*pos = jumped ? end : p + 1;
-			return 0;
-		}
-		if (p + 1 + c > len || o + 1 + c + 1 > DNS_WIRE_MAX)
-			return -1;
-		memcpy(out + o, pkt + p, 1 + (size_t)c);
-		o += 1 + (size_t)c;
-		p += 1 + (size_t)c;
-	}
-}
-
-static int
-rr_read(const unsigned char *pkt, size_t len, size_t *pos, struct rr *rr)
-{
-	const unsigned char *p;
-
-	if (name_read(pkt, len, pos, rr->owner) != 0)
-		return -1;
-	if (*pos + DNS_RR_FIXED > len)
-		return -1;
-	p = pkt + *pos;
-	rr->type = get16(p);
-	rr->class = get16(p + 2);
-	rr->ttl = get32(p + 4);
-	rr->rdlen = get16(p + 8);
-	*pos += DNS_RR_FIXED;
-	if (*pos + rr->rdlen > len)
-		return -1;
-	rr->rdata = *pos;
-	*pos += rr->rdlen;
-	return 0;
-}
-
-/* A name filling exactly the rdata from offset start. */
-static int
-rdata_name(const unsigned char *pkt, size_t len, const struct rr *rr, size_t start,
-    unsigned char *out)
-{
-	size_t p = start;
-
-	if (name_read(pkt, len, &p, out) != 0)
-		return -1;
-	return p == rr->rdata + rr->rdlen ? 0 : -1;
-}
-
-/* The rdata of the types we read must have the length the type needs;
- * the others only have to fit the packet (rr_read checked that). */
-static int
-rdata_check(const unsigned char *pkt, size_t len, const struct rr *rr)
-{
-	unsigned char name[DNS_WIRE_MAX];
-	size_t p, end;
-
-	if (rr->type == DNS_T_OPT) {
-		/* RFC 6891 6.1.2: options are {code, length, data} */
-		end = rr->rdata + rr->rdlen;
-		for (p = rr->rdata; p < end; ) {
-			if (p + 4 > end)
-				return -1;
-			p += 4 + (size_t)get16(pkt + p + 2);
-			if (p > end)
-				return -1;
-		}
-		return 0;
-	}
-	if (rr->class != DNS_C_IN)
-		return 0;
-	switch (rr->type) {
-	case DNS_T_A:
-		return rr->rdlen == 4 ? 0 : -1;
-	case DNS_T_AAAA:
-		return rr->rdlen == 16 ? 0 : -1;
-	case DNS_T_CNAME:
-		return rdata_name(pkt, len, rr, rr->rdata, name);
-	case DNS_T_MX:
-		if (rr->rdlen < 3)
-			return -1;
-		return rdata_name(pkt, len, rr, rr->rdata + 2, name);
-	case DNS_T_TLSA:
-		return rr->rdlen >= 3 ? 0 : -1;
-	case DNS_T_TXT:
-		/* character-strings filling the rdata exactly (an empty
-		 * rdata, seen in the wild, is an empty record) */
-		end = rr->rdata + rr->rdlen;
-		for (p = rr->rdata; p < end; p += 1 + (size_t)pkt[p])
-			;
-		return p == end ? 0 : -1;
-	default:
-		return 0;
-	}
-}
-
-/* Finds in the answer section the CNAME owned by cur; its target into next. */
-static int
-chain_next(const unsigned char *pkt, size_t len, size_t pos, unsigned an,
-    const unsigned char *cur, unsigned char *next)
-{
-	struct rr rr;
-	unsigned i;
-
-	for (i = 0; i < an; i++) {
-		if (rr_read(pkt, len, &pos, &rr) != 0)
-			return 0;	/* cannot happen: dns_parse read them all */
-		if (rr.type == DNS_T_CNAME && rr.class == DNS_C_IN &&
-		    name_equal(rr.owner, cur)) {
-			size_t p = rr.rdata;
-
-			return name_read(pkt, len, &p, next) == 0;
-		}
-	}
-	return 0;
-}
-
-static void
-mx_sort(struct dns_mx *mx, size_t n)
-{
-	struct dns_mx t;
-	size_t i, j, run;
-
-	for (i = 1; i < n; i++) {
-		t = mx[i];
-		for (j = i; j > 0 && mx[j - 1].pref > t.pref; j--)
-			mx[j] = mx[j - 1];
-		mx[j] = t;
-	}
-	/* Fisher-Yates within each run of equal preference (RFC 5321 5.1) */
-	for (i = 0; i < n; i += run) {
-		for (run = 1; i + run < n && mx[i + run].pref == mx[i].pref; run++)
-			;
-		for (j = run; j > 1; j--) {
-			size_t k = rand_below(j);
-
-			t = mx[i + j - 1];
-			mx[i + j - 1] = mx[i + k];
-			mx[i + k] = t;
-		}
-	}
-}
-
-/* Adds one MX; when full, it replaces the worst one if better, so that
- * a long set still keeps its best preferences. */
-static void
-mx_add(struct dns_answer *ans, unsigned pref, const unsigned char *target)
-{
-	size_t i, worst = 0;
-
-	if (ans->max == 0)
-		return;
-	if (ans->count < ans->max) {
-		i = ans->count++;
-	} else {
-		for (i = 1; i < ans->count; i++)
-			if (ans->rr.mx[i].pref > ans->rr.mx[worst].pref)
-				worst = i;
-		if (pref >= ans->rr.mx[worst].pref)
-			return;
-		i = worst;
-	}
-	ans->rr.mx[i].pref = pref;
-	name_text(target, ans->rr.mx[i].name);
-}
-
-static void
-ip_add(struct dns_answer *ans, int af, const unsigned char *addr)
-{
-	struct ip_address ip;
-	size_t i;
-
-	memset(&ip, 0, sizeof ip);
-	ip.af = af;
-	memcpy(ip.addr, addr, af == AF_INET ? 4 : 16);
-	for (i = 0; i < ans->count; i++)
-		if (ip_equal(&ans->rr.ip[i], &ip))
-			return;
-	if (ans->count < ans->max)
-		ans->rr.ip[ans->count++] = ip;
-	else
-		ans->dropped++;
-}
-
-/* One TXT record (rdata_check: well-formed), its strings concatenated;
- * one that does not fit the set is counted in dropped, never cut. */
-static void
-txt_add(struct dns_txtset *t, const unsigned char *rd, size_t rdlen)
-{
-	size_t p, n = 0;
-	char *out;
-
-	for (p = 0; p < rdlen; p += 1 + (size_t)rd[p])
-		n += rd[p];
-	if (t->count == DNS_TXT_MAX || n + 1 > sizeof t->buf - t->used) {
-		t->dropped++;
-		return;
-	}
-	out = t->buf + t->used;
-	t->rec[t->count].data = out;
-	t->rec[t->count].len = n;
-	t->count++;
-	t->used += n + 1;
-	for (p = 0; p < rdlen; p += 1 + (size_t)rd[p]) {
-		memcpy(out, rd + p + 1, rd[p]);
-		out += rd[p];
-	}
-	*out = '\0';
-}
-
-/*
- * The records of qtype owned by owner, from the answer section.
- * TLSA records are kept whole, their data pointing into pkt: one that did
- * not fit the array is counted in dropped, never silently lost (a TLSA
- * RRset cut short could lose the one record that matches).
- */
-static void
-collect(const unsigned char *pkt, size_t len, size_t pos, unsigned an,
-    const unsigned char *owner, uint16_t qtype, struct dns_answer *ans)
-{
-	unsigned char target[DNS_WIRE_MAX];
-	unsigned mx_seen = 0, mx_root = 0, root_pref = 0;
-	struct rr rr;
-	unsigned i;
-
-	for (i = 0; i < an; i++) {
-		if (rr_read(pkt, len, &pos, &rr) != 0)
-			return;
-		if (rr.type != qtype || rr.class != DNS_C_IN || !name_equal(rr.owner, owner))
-			continue;
-		switch (qtype) {
-		case DNS_T_A:
-			ip_add(ans, AF_INET, pkt + rr.rdata);
-			break;
-		case DNS_T_AAAA:
-			ip_add(ans, AF_INET6, pkt + rr.rdata);
-			break;
-		case DNS_T_MX: {
-			size_t p = rr.rdata + 2;
-
-			if (name_read(pkt, len, &p, target) != 0)
-				return;
-			mx_seen++;
-			if (target[0] == 0) {
-				/* a target "." is not a host; alone it is a null MX */
-				mx_root++;
-				root_pref = get16(pkt + rr.rdata);
-				break;
-			}
-			mx_add(ans, get16(pkt + rr.rdata), target);
-			break;
-		}
-		case DNS_T_TLSA:
-			if (ans->count < ans->max) {
-				struct dns_tlsa *t = &ans->rr.tlsa[ans->count++];
-
-				t->usage = pkt[rr.rdata];
-				t->selector = pkt[rr.rdata + 1];
-				t->mtype = pkt[rr.rdata + 2];
-				t->len = rr.rdlen - 3;	/* rdata_check: rdlen >= 3 */
-				t->data = pkt + rr.rdata + 3;
-			} else {
-				ans->dropped++;
-			}
-			break;
-		case DNS_T_TXT:
-			txt_add(ans->rr.txt, pkt + rr.rdata, rr.rdlen);
-			ans->count = ans->rr.txt->count;
-			break;
-		default:
-			/* other types: validated and counted, nothing stored */
-			ans->count++;
-			break;
-		}
-	}
-	if (qtype != DNS_T_MX)
-		return;
-	/* RFC 7505 says a null MX is "0 ."; we take any lone "." the same
-	 * way: it says no mail, and the A record must not be tried instead. */
-	if (mx_seen == 1 && mx_root == 1 && ans->max > 0) {
-		ans->rr.mx[0].pref = root_pref;
-		ans->rr.mx[0].name[0] = '\0';
-		ans->count = 1;
-		return;
-	}
-	mx_sort(ans->rr.mx, ans->count);
-}
-
-/*
- * -1 with errno EINVAL: qname is not a name we would ask for; EPROTO: not
- * a well-formed reply to this question (maybe spoofed: keep waiting);
- * ELOOP: a well-formed reply whose CNAME chain loops or is over
- * DNS_CHAIN_MAX (the server's answer: ask another one). With TC set only
- * the header and question are checked: the rest may be cut anywhere.
- * Types other than A, AAAA, MX and TLSA are counted, not stored.
- */
-int
-dns_parse(const unsigned char *pkt, size_t len, uint16_t id,
-    const char *qname, uint16_t qtype, struct dns_answer *ans)
-{
-	unsigned char want[DNS_WIRE_MAX], cur[DNS_WIRE_MAX], next[DNS_WIRE_MAX];
-	size_t wlen, pos, an_pos;
-	unsigned flags, qd, an, nscount, ar, i, hops;
-	int opt_seen = 0, ext_rcode = 0;
-	struct rr rr;
-
-	ans->rcode = -1;
-	ans->ad = ans->tc = 0;
-	ans->count = ans->dropped = 0;
-	ans->qtype = qtype;
-	ans->canon[0] = '\0';
-	if (qtype == DNS_T_TXT)
-		ans->rr.txt->count = ans->rr.txt->dropped = ans->rr.txt->used = 0;
-	if (name_to_wire(qname, want, &wlen) != 0)
-		return (errno = EINVAL, -1);
-	if (len < DNS_HEADER_LEN || get16(pkt) != id)
-		return (errno = EPROTO, -1);
-	flags = get16(pkt + 2);
-	qd = get16(pkt + 4);
-	an = get16(pkt + 6);
-	nscount = get16(pkt + 8);
-	ar = get16(pkt + 10);
-	if (!(flags & DNS_F_QR) || (flags >> 11 & 0xf) != 0 || qd != 1)
-		return (errno = EPROTO, -1);
-	pos = DNS_HEADER_LEN;
-	if (name_read(pkt, len, &pos, cur) != 0 || !name_equal(cur, want) ||
-	    pos + 4 > len || get16(pkt + pos) != qtype ||
-	    get16(pkt + pos + 2) != DNS_C_IN)
-		return (errno = EPROTO, -1);
-	pos += 4;
-	ans->tc = (flags & DNS_F_TC) != 0;
-	ans->ad = (flags & DNS_F_AD) != 0;
-	ans->rcode = (int)(flags & 0xf);
-	if (ans->tc)
-		return 0;	/* the records may be cut short: the caller asks over TCP */
-
-	an_pos = pos;
-	for (i = 0; i < an + nscount + ar; i++) {
-		if (rr_read(pkt, len, &pos, &rr) != 0 || rdata_check(pkt, len, &rr) != 0)
-			return (errno = EPROTO, -1);
-		if (rr.type == DNS_T_OPT) {
-			/* RFC 6891 6.1.1: one OPT, owned by the root, in additional */
-			if (i < an + nscount || opt_seen || rr.owner[0] != 0)
-				return (errno = EPROTO, -1);
-			opt_seen = 1;
-			ext_rcode = (int)(rr.ttl >> 24);
-		} else if (i < an && rr.class != DNS_C_IN) {
-			return (errno = EPROTO, -1);
-		}
-	}
-	if (pos != len)
-		return (errno = EPROTO, -1);
-	ans->rcode |= ext_rcode << 4;
-
-	memcpy(cur, want, wlen);
-	if (qtype != DNS_T_CNAME) {
-		for (hops = 0; chain_next(pkt, len, an_pos, an, cur, next); hops++) {
-			if (hops == DNS_CHAIN_MAX)
-				return (errno = ELOOP, -1);
-			memcpy(cur, next, sizeof cur);
-		}
-	}
-	name_text(cur, ans->canon);
-	if (ans->rcode == 0)
-		collect(pkt, len, an_pos, an, cur, qtype, ans);
-	return 0;
-}
-
-size_t
-dns_query_build(unsigned char *buf, size_t size, uint16_t id,
-    const char *qname, uint16_t qtype, int want_dnssec)
-{
-	unsigned char wire[DNS_WIRE_MAX];
-	size_t wlen, n;
-
-	if (name_to_wire(qname, wire, &wlen) != 0)
-		return 0;
-	n = DNS_HEADER_LEN + wlen + 4 + 11;
-	if (size < n)
-		return 0;
-	memset(buf, 0, n);
-	put16(buf, id);
-	/* RFC 6840 5.7: AD in a query asks for AD in the reply */
-	put16(buf + 2, DNS_F_RD | (want_dnssec ? DNS_F_AD : 0));
-	put16(buf + 4, 1);	/* qdcount */
-	put16(buf + 10, 1);	/* arcount: the OPT record */
-	memcpy(buf + DNS_HEADER_LEN, wire, wlen);
-	n = DNS_HEADER_LEN + wlen;
-	put16(buf + n, qtype);
-	put16(buf + n + 2, DNS_C_IN);
-	n += 4;
-	/* OPT: root owner, type, payload size as class, ttl = ext rcode 0,
-	 * version 0, flags (DO), rdlength 0 */
-	buf[n] = 0;
-	put16(buf + n + 1, DNS_T_OPT);
-	put16(buf + n + 3, DNS_UDP_PAYLOAD);
-	put16(buf + n + 7, want_dnssec ? DNS_EDNS_DO : 0);
-	return n + 11;
-}
-
-/* "addr" or "addr%iface" (interface name or number), or "[addr]". */
-static void
-ns_add(const char *s, size_t len)
-{
-	char buf[IP_FMT_MAX + IF_NAMESIZE + 2];
-	struct ip_address ip;
-	char *pct;
-
-	if (ns_count >= DNS_NS_MAX || len == 0 || len >= sizeof buf)
-		return;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	if (buf[0] == '[') {
-		if (ip_scan_literal(buf, &ip) == 0)
-			ns[ns_count++] = ip;
-		return;
-	}
-	pct = strchr(buf, '%');
-	if (pct)
-		*pct++ = '\0';
-	if (ip_scan(buf, &ip) != 0)
-		return;
-	if (pct) {
-		char *end;
-		unsigned long n;
-
-		if (ip.af != AF_INET6)
-			return;
-		n = strtoul(pct, &end, 10);
-		if (*pct == '\0' || *end != '\0' || n > UINT_MAX)
-			n = if_nametoindex(pct);
-		if (n == 0)
-			return;	/* unknown interface: this server cannot be reached */
-		ip.scope_id = (unsigned)n;
-	}
-	ns[ns_count++] = ip;
-}
-
-static int
-ns_sep(char c)
-{
-	return c == ' ' || c == '\t' || c == ',' || c == '\n' || c == '\r';
-}
-
-/* djbdns style: addresses separated by spaces (we also take commas). */
-static void
-ns_from_list(const char *s)
-{
-	size_t n;
-
-	while (*s) {
-		while (*s && ns_sep(*s))
-			s++;
-		for (n = 0; s[n] && !ns_sep(s[n]); n++)
-			;
-		ns_add(s, n);
-		s += n;
-	}
-}
-
-/* The nameserver lines of resolv.conf text buf[0..len) (buf[len] must be
- * writable): lines longer than a nameserver line can be are skipped. */
-static void
-ns_from_resolv_text(char *buf, size_t len)
-{
-	char *line, *end;
-
-	buf[len] = '\0';
-	for (line = buf; line < buf + len; line = end + 1) {
-		char *p = line;
-		size_t n;
-
-		end = memchr(line, '\n', (size_t)(buf + len - line));
-		if (!end)
-			end = buf + len;
-		*end = '\0';
-		if ((size_t)(end - line) >= DNS_RESOLV_LINE_MAX)
-			continue;	/* too long for a nameserver line */
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncmp(p, "nameserver", 10) != 0 || (p[10] != ' ' && p[10] != '\t'))
-			continue;
-		p += 10;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		for (n = 0; p[n] && !ns_sep(p[n]) && p[n] != '#' && p[n] != ';'; n++)
-			;
-		ns_add(p, n);
-	}
-}
-
-/* resolv.conf in one read into a fixed buffer (no stdio: a delivery that
- * needs nothing else from it should not map that code); a last line cut
- * by the size bound is dropped. */
-static void
-ns_from_resolv_conf(const char *path)
-{
-	char buf[DNS_RESOLV_MAX + 1];
-	size_t len = 0;
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-
-	if (fd < 0)
-		return;
-	while (len < DNS_RESOLV_MAX) {
-		r = read(fd, buf + len, DNS_RESOLV_MAX - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	if (len == DNS_RESOLV_MAX)
-		while (len > 0 && buf[len - 1] != '\n')
-			len--;
-	ns_from_resolv_text(buf, len);
-}
-
-#ifdef DNS_TESTING
-size_t
-dns_test_resolv_text(const char *text, size_t len)
-{
-	static char buf[DNS_RESOLV_MAX + 1];
-
-	if (len > DNS_RESOLV_MAX)
-		len = DNS_RESOLV_MAX;
-	memcpy(buf, text, len);
-	ns_count = 0;
-	ns_ready = 1;
-	ns_from_resolv_text(buf, len);
-	return ns_count;
-}
-#endif
-
-/* The nameservers, from $DNSCACHEIP or resolv.conf, once. */
-static void
-ns_load(void)
-{
-	const char *env = getenv("DNSCACHEIP");
-	const char *path = "/etc/resolv.conf";
-
-#ifdef DNS_TESTING
-	if (getenv("DNS_TEST_RESOLV_CONF"))
-		path = getenv("DNS_TEST_RESOLV_CONF");
-#endif
-	ns_count = 0;
-	ns_ready = 1;
-	if (env && env[strspn(env, " \t,\r\n")] != '\0')
-		ns_from_list(env);
-	else
-		ns_from_resolv_conf(path);
-	if (ns_count == 0)
-		TRACE("dns: no nameserver configured");
-}
-
 void
 dns_set_timeout(unsigned timeout_s)
 {
 	lookup_timeout_s = timeout_s;
 }
 
-unsigned
-dns_timeout(void)
-{
-	return lookup_timeout_s;
-}
-
 int
 dns_init(unsigned timeout_s)
 {
 	lookup_timeout_s = timeout_s;
-	ns_load();
-	return ns_count > 0 ? 0 : -1;
+	return dns_servers_load() > 0 ? 0 : -1;
 }
 
 static uint16_t
@@ -997,14 +221,16 @@ try_tcp(const struct ip_address *server, const unsigned char *q, size_t qlen,
 		close(fd);
 		return err ? TRY_BAD : TRY_NOREPLY;
 	}
-	put16(out, (unsigned)qlen);
+	/* the 2-byte length prefix (RFC 1035 4.2.2) */
+	out[0] = (unsigned char)(qlen >> 8);
+	out[1] = (unsigned char)qlen;
 	memcpy(out + 2, q, qlen);
 	if (tcp_write(fd, out, qlen + 2, deadline) != 0 ||
 	    tcp_read(fd, hdr, 2, deadline) != 0) {
 		close(fd);
 		return TRY_NOREPLY;
 	}
-	n = get16(hdr);
+	n = (size_t)hdr[0] << 8 | hdr[1];
 	if (tcp_read(fd, tcp_buf, n, deadline) != 0) {
 		close(fd);
 		return TRY_NOREPLY;
@@ -1016,12 +242,11 @@ try_tcp(const struct ip_address *server, const unsigned char *q, size_t qlen,
 }
 
 /*
- * One question of a lookup. A lookup asks one or two at once (the MX
- * query and the MTA-STS TXT query go to each server together): every try
- * sends each open question on its own socket, with its own random id, and
- * waits for the replies together.
+ * One question of a lookup. A lookup asks up to DNS_ASK_MAX at once
+ * (dns_ask(): the MX query and the TXT queries go to each server
+ * together): every try sends each open question on its own socket, with
+ * its own random id, and waits for the replies together.
  */
-#define DNS_JOBS_MAX	2
 struct job {
 	const char *qname;
 	uint16_t qtype;
@@ -1069,7 +294,7 @@ static void
 try_send(struct job *j, size_t server)
 {
 	j->fd = -1;
-	if (rand_bytes(&j->id, sizeof j->id) != 0) {
+	if (dns_random(&j->id, sizeof j->id) != 0) {
 		job_finish(j, DNS_TEMP);	/* a guessable id invites spoofing */
 		return;
 	}
@@ -1189,8 +414,8 @@ answered(struct job *j, size_t server)
 static void
 try_server(struct job *jobs, size_t n, size_t server, int64_t start, int64_t wait)
 {
-	struct pollfd pfd[DNS_JOBS_MAX];
-	struct job *pj[DNS_JOBS_MAX];
+	struct pollfd pfd[DNS_ASK_MAX];
+	struct job *pj[DNS_ASK_MAX];
 	size_t k, np;
 	int64_t now, end, first;
 	enum try_result r;
@@ -1269,8 +494,7 @@ lookup_jobs(struct job *jobs, size_t n)
 		    jobs[k].want_dnssec) == 0)
 			job_finish(&jobs[k], DNS_BADNAME);
 	}
-	if (!ns_ready)
-		ns_load();
+	ns = dns_servers(&ns_count);
 	for (;;) {
 		for (i = 0; i < ns_count; i++) {
 			now = now_ms();
@@ -1299,11 +523,17 @@ lookup_jobs(struct job *jobs, size_t n)
 	}
 }
 
+/* The deadline of a lookup that starts at now: timeoutdns, or the
+ * caller's own bound_s when that is shorter or timeoutdns is 0 (a fetch
+ * with a bound of its own: https.c); with neither, DNS_LOOKUP_MS. */
 static int64_t
-lookup_deadline(void)
+lookup_deadline(int64_t now, unsigned bound_s)
 {
-	return now_ms() + (lookup_timeout_s > 0 ?
-	    (int64_t)lookup_timeout_s * 1000 : DNS_LOOKUP_MS);
+	unsigned s = lookup_timeout_s;
+
+	if (bound_s > 0 && (s == 0 || bound_s < s))
+		s = bound_s;
+	return now + (s > 0 ? (int64_t)s * 1000 : DNS_LOOKUP_MS);
 }
 
 static enum dns_status
@@ -1322,49 +552,63 @@ lookup(const char *qname, uint16_t qtype, struct dns_answer *ans,
 	return j.st;
 }
 
-enum dns_status
-dns_mx_txt(const char *name, struct dns_mx *mx, size_t max, size_t *count, int *ad,
-    const char *txtname, struct dns_txtset *txt, enum dns_status *txtst)
+int
+dns_ask(struct dns_question *q, size_t n)
 {
-	struct dns_answer ans, tans;
-	struct job jobs[DNS_JOBS_MAX];
-	size_t n = 1;
+	struct dns_answer ans[DNS_ASK_MAX];
+	struct job jobs[DNS_ASK_MAX];
+	int64_t now = now_ms();
+	size_t k;
 
-	ans.max = max;
-	ans.rr.mx = mx;
-	jobs[0].qname = name;
-	jobs[0].qtype = DNS_T_MX;
-	jobs[0].want_dnssec = ad != NULL;
-	jobs[0].side = 0;
-	jobs[0].ans = &ans;
-	jobs[0].deadline = lookup_deadline();
-	if (txt) {
-		tans.max = DNS_TXT_MAX;
-		tans.rr.txt = txt;
-		jobs[1] = jobs[0];
-		jobs[1].qname = txtname;
-		jobs[1].qtype = DNS_T_TXT;
-		jobs[1].want_dnssec = 0;	/* nothing of it needs validating */
-		jobs[1].side = 1;
-		jobs[1].ans = &tans;
-		n = 2;
+	for (k = 0; k < n; k++) {
+		q[k].status = DNS_TEMP;
+		q[k].count = 0;
+		q[k].ad = 0;
+	}
+	if (n == 0 || n > DNS_ASK_MAX)
+		return (errno = EINVAL, -1);
+	for (k = 0; k < n; k++) {
+		if (q[k].type == DNS_T_MX) {
+			ans[k].max = q[k].max;
+			ans[k].rr.mx = q[k].to.mx;
+		} else if (q[k].type == DNS_T_TXT) {
+			ans[k].max = DNS_TXT_MAX;
+			ans[k].rr.txt = q[k].to.txt;
+		} else {
+			return (errno = EINVAL, -1);
+		}
+		jobs[k].qname = q[k].name;
+		jobs[k].qtype = q[k].type;
+		jobs[k].want_dnssec = q[k].want_ad != 0;
+		jobs[k].side = q[k].side != 0;
+		jobs[k].ans = &ans[k];
+		jobs[k].deadline = lookup_deadline(now, q[k].bound_s);
 	}
 	lookup_jobs(jobs, n);
-	*count = jobs[0].st == DNS_OK ? ans.count : 0;
-	if (ad)
-		*ad = jobs[0].st == DNS_OK || jobs[0].st == DNS_NXDOMAIN ? ans.ad : 0;
-	if (txt) {
-		*txtst = jobs[1].st;
-		if (jobs[1].st != DNS_OK)
-			txt->count = 0;
+	for (k = 0; k < n; k++) {
+		q[k].status = jobs[k].st;
+		if (jobs[k].st == DNS_OK)
+			q[k].count = ans[k].count;
+		else if (q[k].type == DNS_T_TXT)
+			q[k].to.txt->count = 0;
+		if (q[k].want_ad && (jobs[k].st == DNS_OK || jobs[k].st == DNS_NXDOMAIN))
+			q[k].ad = ans[k].ad;
 	}
-	return jobs[0].st;
+	return 0;
 }
 
 enum dns_status
 dns_mx(const char *name, struct dns_mx *mx, size_t max, size_t *count, int *ad)
 {
-	return dns_mx_txt(name, mx, max, count, ad, NULL, NULL, NULL);
+	struct dns_question q = {
+		.name = name, .type = DNS_T_MX, .to.mx = mx, .max = max, .want_ad = ad != NULL,
+	};
+
+	(void)dns_ask(&q, 1);
+	*count = q.count;
+	if (ad)
+		*ad = q.ad;
+	return q.status;
 }
 
 /*
@@ -1378,13 +622,13 @@ dns_mx(const char *name, struct dns_mx *mx, size_t max, size_t *count, int *ad)
  * failed, so that each address kept has the one chain the caller sees
  * (DANE looks for TLSA records at its end).
  */
-enum dns_status
-dns_ip_canon(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad,
-    char canon[DNS_NAME_MAX + 1])
+static enum dns_status
+ip_lookup(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad,
+    char *canon, unsigned bound_s)
 {
 	struct dns_answer a4, a6;
 	enum dns_status st4, st6 = DNS_OK;
-	int64_t deadline = lookup_deadline();
+	int64_t deadline = lookup_deadline(now_ms(), bound_s);
 	size_t n4, n6 = 0;
 	int asked6 = 0;
 
@@ -1436,9 +680,23 @@ dns_ip_canon(const char *name, struct ip_address *ip, size_t max, size_t *count,
 }
 
 enum dns_status
+dns_ip_canon(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad,
+    char canon[DNS_NAME_MAX + 1])
+{
+	return ip_lookup(name, ip, max, count, ad, canon, 0);
+}
+
+enum dns_status
 dns_ip(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad)
 {
 	return dns_ip_canon(name, ip, max, count, ad, NULL);
+}
+
+enum dns_status
+dns_ip_within(const char *name, struct ip_address *ip, size_t max, size_t *count, int *ad,
+    unsigned bound_s)
+{
+	return ip_lookup(name, ip, max, count, ad, NULL, bound_s);
 }
 
 /*
@@ -1456,7 +714,7 @@ dns_tlsa(const char *name, struct dns_tlsa *tlsa, size_t max, size_t *count, int
 
 	ans.max = max;
 	ans.rr.tlsa = tlsa;
-	st = lookup(name, DNS_T_TLSA, &ans, ad != NULL, lookup_deadline());
+	st = lookup(name, DNS_T_TLSA, &ans, ad != NULL, lookup_deadline(now_ms(), 0));
 	*count = 0;
 	if (st == DNS_OK && ans.dropped > 0) {
 		TRACE("dns: TLSA %s: %zu record(s) over the %zu kept: the lookup counts as failed",

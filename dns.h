@@ -1,8 +1,11 @@
 /*
- * dns.h -- our own stub resolver: MX, A/AAAA (following CNAMEs), TLSA, TXT.
+ * dns.h -- our own stub resolver: MX, A/AAAA (following CNAMEs), TLSA, TXT,
+ * and a batch of MX and TXT questions asked together (dns_ask).
  * Queries the nameservers of /etc/resolv.conf, or $DNSCACHEIP, over UDP
  * (TCP when truncated) and validates every response strictly.
- * Not here: choosing peers, reports, ipme (qmail-remote.c).
+ * Not here: choosing peers, reports, ipme (qmail-remote.c). The wire codec
+ * (dnspacket.h) and the nameserver list (dnsconf.h) are the resolver's
+ * own: nothing outside it and its tests includes them.
  */
 #ifndef DNS_H
 #define DNS_H
@@ -66,10 +69,10 @@ struct dns_tlsa {
 int dns_init(unsigned timeout_s);
 
 /* Sets the bound of dns_init() without reading any configuration: the
- * first lookup does that, so a delivery that needs no DNS never does. */
+ * first lookup does that, so a delivery that needs no DNS never does.
+ * The delivery's timeoutdns; a lookup with a bound of its own says so
+ * (dns_ip_within(), a question's bound_s), and never changes this one. */
 void dns_set_timeout(unsigned timeout_s);
-/* The bound in force (0: the built-in retry schedule only). */
-unsigned dns_timeout(void);
 
 /*
  * Every lookup takes a name in text form (ASCII, A-labels, trailing dot
@@ -90,18 +93,44 @@ enum dns_status dns_mx(const char *name, struct dns_mx *mx, size_t max,
     size_t *count, int *ad);
 
 /*
- * The MX set of name (as dns_mx) and, in parallel, the TXT records at
- * txtname: both queries go to each server at once, so the second costs no
- * round trip. The MX answer decides the return value and its timing; the
- * TXT lookup may go on for at most DNS_SIDE_MS after it (a TXT record that
- * is slow to come is not worth delaying mail for: RFC 8461 3 lets the
- * sender go on without a policy it could not discover), and its status
- * goes to *txtst (DNS_TEMP when it timed out). txt may be NULL: dns_mx().
+ * Questions asked together: each on its own socket with its own random id,
+ * all of them sent to each server at once, so that the MTA-STS and
+ * TLS-RPT TXT records cost the MX lookup no round trip (SPEC 12, 13). The
+ * caller fills the first part of each question; dns_ask() the rest. Each
+ * question has its own status, its own deadline and its own SERVFAIL rule
+ * (want_ad, as ad above).
+ * A side question is one not worth delaying mail for (RFC 8461 3 lets the
+ * sender go on without a policy it could not discover): once every other
+ * question of the batch is done, it may go on for DNS_SIDE_MS at most,
+ * then it is DNS_TEMP; a batch of side questions alone is bounded so too.
+ * Only MX and TXT: an address lookup follows its CNAME chain through both
+ * families (dns_ip), and TLSA records need dns_tlsa()'s arena.
  */
 #define DNS_SIDE_MS	2000
-enum dns_status dns_mx_txt(const char *name, struct dns_mx *mx, size_t max,
-    size_t *count, int *ad, const char *txtname, struct dns_txtset *txt,
-    enum dns_status *txtst);
+#define DNS_ASK_MAX	4	/* the MX, MTA-STS and TLS-RPT questions, and one more */
+struct dns_question {
+	/* asked */
+	const char *name;
+	uint16_t type;			/* DNS_T_MX or DNS_T_TXT */
+	union {
+		struct dns_mx *mx;	/* max of them, kept as dns_mx() keeps them */
+		struct dns_txtset *txt;	/* bounded by its own size; count 0 unless DNS_OK */
+	} to;
+	size_t max;			/* room at to.mx; unused for TXT */
+	int want_ad;			/* the DNSSEC status: DO asked, ad set, SERVFAIL sticky */
+	int side;			/* see above */
+	unsigned bound_s;		/* 0: timeoutdns alone; else this, when shorter or
+					 * timeoutdns is 0 (dns_set_timeout) */
+	/* answered */
+	enum dns_status status;
+	size_t count;			/* records kept: 0 unless DNS_OK */
+	int ad;				/* the AD bit of a DNS_OK or DNS_NXDOMAIN answer to
+					 * a want_ad question; else 0 */
+};
+/* Asks the n questions together. 0; or -1 (EINVAL: n is 0 or over
+ * DNS_ASK_MAX, a type is not MX or TXT) having asked nothing, every
+ * question DNS_TEMP. */
+int dns_ask(struct dns_question *q, size_t n);
 
 /* A and AAAA of name, following a CNAME chain (bounded); IPv6 after IPv4
  * unless the caller reorders. DNS_OK with *count == 0: no address.
@@ -110,6 +139,11 @@ enum dns_status dns_mx_txt(const char *name, struct dns_mx *mx, size_t max,
  * the other way round; the failed family brings no address. */
 enum dns_status dns_ip(const char *name, struct ip_address *ip, size_t max,
     size_t *count, int *ad);
+/* dns_ip() within bound_s seconds as well: the shorter of it and
+ * timeoutdns counts, or bound_s alone when timeoutdns is 0 (0: no bound
+ * of its own). For a lookup inside a fetch with its own deadline (https.c). */
+enum dns_status dns_ip_within(const char *name, struct ip_address *ip, size_t max,
+    size_t *count, int *ad, unsigned bound_s);
 /* dns_ip(), and where the CNAME chain from name ended (lower case, no
  * trailing dot; name itself when it is no alias, "" when neither lookup
  * answered) into canon. The chain is validated as far as *ad says: AD on
@@ -127,38 +161,6 @@ enum dns_status dns_ip_canon(const char *name, struct ip_address *ip, size_t max
 enum dns_status dns_tlsa(const char *name, struct dns_tlsa *tlsa, size_t max,
     size_t *count, int *ad);
 
-/*
- * The packet parser under the lookups, exposed for unit tests and fuzzing.
- * Checks id, the question (name, type, class IN), lengths, counts and
- * compression pointers. Collects answer records of qtype owned by qname
- * or by the CNAME chain from it; *canon receives the chain's final name.
- * TLSA data points into pkt.
- */
-struct dns_answer {
-	int rcode;
-	int ad;			/* AD bit */
-	int tc;			/* truncated */
-	size_t count;		/* records of qtype collected */
-	size_t max;		/* capacity of the array below */
-	size_t dropped;		/* A, AAAA, TLSA records that did not fit it */
-	uint16_t qtype;
-	union {
-		struct dns_mx *mx;
-		struct ip_address *ip;
-		struct dns_tlsa *tlsa;
-		struct dns_txtset *txt;	/* qtype TXT: max is ignored */
-	} rr;
-	char canon[DNS_NAME_MAX + 1];
-};
-/* 0 on a well-formed response to this question, -1 otherwise. */
-int dns_parse(const unsigned char *pkt, size_t len, uint16_t id,
-    const char *qname, uint16_t qtype, struct dns_answer *ans);
-
-/* Builds a query (RD set, EDNS0 with DO when want_dnssec); returns its
- * length or 0 when the name is not a valid DNS name. buf >= 512 bytes. */
-size_t dns_query_build(unsigned char *buf, size_t size, uint16_t id,
-    const char *qname, uint16_t qtype, int want_dnssec);
-
 #define DNS_T_A		1
 #define DNS_T_CNAME	5
 #define DNS_T_MX	15
@@ -166,11 +168,5 @@ size_t dns_query_build(unsigned char *buf, size_t size, uint16_t id,
 #define DNS_T_AAAA	28
 #define DNS_T_OPT	41
 #define DNS_T_TLSA	52
-
-#ifdef DNS_TESTING
-/* Tests and fuzzing: the nameservers found in resolv.conf text (at most
- * 16 are kept); the count. */
-size_t dns_test_resolv_text(const char *text, size_t len);
-#endif
 
 #endif

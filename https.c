@@ -245,27 +245,13 @@ https_read_response(struct conn *c, char *body, size_t max, size_t *len, int *st
 	return 0;
 }
 
-/* s/qmail's words for a failed handshake, without the report letter. */
-static void
-tls_why(const struct fail *f, char *why, size_t whysize)
-{
-	char buf[1024];
-	size_t n = report_format(f, buf, sizeof buf - 1), i;
-
-	buf[n] = '\0';
-	for (i = 1; i < n; i++)
-		if (buf[i] == '\n')
-			buf[i] = i + 1 < n ? ' ' : '\0';
-	str_copy(why, whysize, n > 1 ? buf + 1 : "TLS failed");
-}
-
 enum https_status
 https_get(const char *host, const char *path, const char *cafile, unsigned timeout_s,
     char *body, size_t max, size_t *len, char *why, size_t whysize)
 {
 	static struct conn c;
 	static struct tls_policy pol;
-	static struct fail f;
+	static struct outcome f;
 	struct ip_address ips[DNS_IP_MAX];
 	char text[IP_FMT_MAX], req[1024];
 	long long deadline = conn_now_ms() + (long long)timeout_s * 1000, left;
@@ -274,14 +260,10 @@ https_get(const char *host, const char *path, const char *cafile, unsigned timeo
 	const char *w;
 	size_t n = 0, i;
 	int fd, perr, status, r;
-	unsigned dns_was;
 
 	*len = 0;
 	/* the lookup within the fetch's bound too (timeoutdns may be longer) */
-	dns_was = dns_timeout();
-	dns_set_timeout(dns_was && dns_was < timeout_s ? dns_was : timeout_s);
-	st = dns_ip(host, ips, DNS_IP_MAX, &n, NULL);
-	dns_set_timeout(dns_was);
+	st = dns_ip_within(host, ips, DNS_IP_MAX, &n, NULL, timeout_s);
 	if (n == 0) {
 		(void)snprintf(why, whysize, "%s: %s", host, st == DNS_NXDOMAIN ? "no such name" :
 		    st == DNS_OK ? "no address" : "DNS lookup failed");
@@ -312,22 +294,18 @@ https_get(const char *host, const char *path, const char *cafile, unsigned timeo
 			break;
 		}
 		conn_init(&c, fd);
-		memset(&pol, 0, sizeof pol);
-		pol.level = TLS_NAME;	/* the chain and the name: WebPKI (RFC 8461 3.3) */
-		pol.dns_id = 1;		/* never the subject's CN (RFC 8461 3.3) */
-		pol.close_notify = 1;	/* a body may end with the connection */
-		pol.cafile = cafile;
+		tls_webpki_policy(&pol, cafile);	/* RFC 8461 3.3 */
 		memset(&f, 0, sizeof f);
 		str_copy(f.host, sizeof f.host, text);
 		str_copy(f.mxname, sizeof f.mxname, host);
 		str_copy(f.domain, sizeof f.domain, host);
-		if (tls_start(&c, &pol, host, host, (unsigned)left, &f, &perr) != 0) {
+		if (tls_start(&c, &pol, NULL, host, (unsigned)left, &f, &perr) != 0) {
 			str_copy(f.mxname, sizeof f.mxname, host);
 			str_copy(f.domain, sizeof f.domain, host);
-			tls_why(&f, why, whysize);
+			report_reason(&f, why, whysize);	/* s/qmail's words, on one line */
 			TRACE("https: %s", why);
-			result = f.text == T_TLS_SUBJECT || f.text == T_TLS_CHAIN || f.text == T_TLS_NOCERT ?
-			    HTTPS_WEBPKI : HTTPS_FETCH;
+			/* RFC 8460: a certificate the WebPKI does not accept */
+			result = f.tls.cert != TLS_CERT_OK ? HTTPS_WEBPKI : HTTPS_FETCH;
 			close(fd);
 			continue;
 		}

@@ -3,11 +3,10 @@
  * record the MX lookup brought along, keeps policies in a cache directory
  * (one file per policy domain, replaced by rename), fetches a policy over
  * HTTPS (https.c) when the id changed or the cached one expired, parses it,
- * and applies it to each peer: enforce skips MX hosts it does not list and
- * makes TLS mandatory with the chain and the MX host name verified;
- * testing only notes what enforce would refuse.
- * Not here: the DNS queries (dns.c), the handshake and its checks (tls.c),
- * "next MX" and the precedence of routes, tlsdestinations and DANE
+ * and tells whether it lists an MX host (mtasts_match).
+ * Not here: what a policy makes of a peer's TLS -- enforce, testing, and
+ * their precedence over tlsdestinations and DANE (tlspolicy.c) --, the DNS
+ * queries (dns.c), the handshake and its checks (tls.c), "next MX"
  * (qmail-remote.c), reports (report.c).
  * Limits: a policy of 64 KB (RFC 8461 3.3), an id of 32 characters, a
  * max_age of a year; the fetch is bounded by MTASTS_FETCH_S seconds.
@@ -715,44 +714,4 @@ mtasts_discover(const char *host, enum dns_status txtst, const struct dns_txtset
 	if (mtasts_cache_write(dir, domain, &fresh, &why) != 0)
 		TRACE("mta-sts: cache %s: %s: the policy is used, not kept", dir, why);
 	return &fresh;
-}
-
-enum mtasts_verdict
-mtasts_peer(const struct mtasts_policy *p, const char *domain, const char *mxname,
-    struct tls_policy *pol, const char *cafile)
-{
-	if (p->mode != MTASTS_ENFORCE && p->mode != MTASTS_TESTING)
-		return MTASTS_PEER_OK;
-	if (p->mode == MTASTS_ENFORCE)
-		pol->mtasts = 1;	/* this host's outcome is the policy's (tlsrpt) */
-	if (!mtasts_match(p, mxname)) {
-		if (p->mode == MTASTS_ENFORCE) {
-			TRACE("mta-sts: skip %s: the policy of %s (enforce) does not list it", mxname, domain);
-			return MTASTS_PEER_SKIP;
-		}
-		TRACE("mta-sts: testing: %s is not listed by the policy of %s (enforce would skip it)",
-		    mxname, domain);
-	}
-	if (p->mode == MTASTS_TESTING) {
-		/* as without a policy; tls.c checks and traces the certificate */
-		pol->sts_audit = 1;
-		if (!pol->cafile)
-			pol->cafile = cafile;
-		return MTASTS_PEER_OK;
-	}
-	/* enforce: TLS, a chain that verifies, the MX host's name; never
-	 * plaintext, never a '?' retry without TLS */
-	if (pol->level < TLS_VERIFY)
-		pol->cafile = cafile;
-	if (pol->level < TLS_NAME)
-		pol->level = TLS_NAME;
-	/* RFC 8461 4.2: a DNS-ID matching the MX host, with the usual
-	 * wildcards only, whatever a '~*' default would allow */
-	pol->dns_id = 1;
-	pol->partial_wildcards = 0;
-	pol->fallback = 0;
-	pol->plain_retry = 0;
-	TRACE("tls: MTA-STS (enforce): TLS mandatory, chain verified against %s and the name %s",
-	    pol->cafile ? pol->cafile : "OpenSSL's default CA store", mxname);
-	return MTASTS_PEER_OK;
 }

@@ -1,7 +1,7 @@
 /*
  * mtasts.h -- MTA-STS (RFC 8461): the _mta-sts TXT record, the policy
- * file, MX patterns, the policy cache, and what a policy makes of one
- * peer's TLS policy.
+ * file, MX patterns, the policy cache (what a policy makes of a peer's TLS
+ * is tlspolicy.c's).
  */
 #ifndef MTASTS_H
 #define MTASTS_H
@@ -9,7 +9,6 @@
 #include <stddef.h>
 #include <time.h>
 #include "dns.h"
-#include "tls.h"
 
 #define MTASTS_BODY_MAX		65536		/* RFC 8461 3.3: a policy of at most 64 KB */
 #define MTASTS_MAX_AGE_MAX	31557600UL	/* RFC 8461 3.2: a year; more is cut to it */
@@ -119,19 +118,5 @@ enum mtasts_action mtasts_decide(const struct mtasts_policy *cache, const char *
  */
 const struct mtasts_policy *mtasts_discover(const char *host, enum dns_status txtst,
     const struct dns_txtset *txt, const char *cafile, const char *dir, time_t now);
-
-enum mtasts_verdict {
-	MTASTS_PEER_OK = 0,	/* go on with pol (raised when enforced) */
-	MTASTS_PEER_SKIP	/* enforce: this MX host is not in the policy */
-};
-/*
- * One peer under policy p (not NULL): enforce skips an MX host the policy
- * does not list, and raises pol to TLS with the chain verified against
- * cafile (unless a CA is already required) and the name mxname checked,
- * never falling back to plaintext; testing only traces what enforce would
- * refuse and asks tls.c to note the certificate check (pol->sts_audit).
- */
-enum mtasts_verdict mtasts_peer(const struct mtasts_policy *p, const char *domain,
-    const char *mxname, struct tls_policy *pol, const char *cafile);
 
 #endif

@@ -58,9 +58,7 @@ static struct config cfg;
 static struct peer peers[PEERS_MAX];
 static size_t npeers;
 static struct dns_mx mxs[DNS_MX_MAX];
-static struct conn conn;
-static struct fail fail;
-static struct tls_policy policy;
+static struct outcome fail;	/* the walk's: the last failure, or the final outcome */
 /* MTA-STS: the TXT lookup made with the MX lookup, and the policy in force */
 static struct dns_txtset sts_txt;
 static enum dns_status sts_txtst = DNS_TEMP;
@@ -137,16 +135,24 @@ static void
 find_mx_peers(const char *host, const char *self, int want_sts)
 {
 	char txtname[DNS_NAME_MAX + 16];
-	size_t n = 0, i;
-	int soft = 0, ad = 0;
+	struct dns_question q[] = {
+		{ .name = host, .type = DNS_T_MX, .to.mx = mxs, .max = DNS_MX_MAX, .want_ad = 1 },
+		{ .name = txtname, .type = DNS_T_TXT, .to.txt = &sts_txt, .side = 1 },
+	};
+	size_t n, i, nq = 1;
+	int soft = 0, ad;
 	enum dns_status st;
 
 	/* MTA-STS (RFC 8461 3.1): _mta-sts.<host> TXT asked together with the MX */
 	if (want_sts && str_append(txtname, sizeof txtname, str_copy(txtname, sizeof txtname,
 	    "_mta-sts."), host) <= DNS_NAME_MAX)
-		st = dns_mx_txt(host, mxs, DNS_MX_MAX, &n, &ad, txtname, &sts_txt, &sts_txtst);
-	else
-		st = dns_mx(host, mxs, DNS_MX_MAX, &n, &ad);
+		nq = 2;
+	(void)dns_ask(q, nq);
+	if (nq == 2)
+		sts_txtst = q[1].status;
+	st = q[0].status;
+	n = q[0].count;
+	ad = q[0].ad;
 	TRACE("dns: MX %s: status %d, %zu record(s)%s", host, (int)st, n, ad ? ", DNSSEC-validated" : "");
 	if (st == DNS_NXDOMAIN || st == DNS_BADNAME)
 		report_die('D', T_DNS_PERM, host);
@@ -229,10 +235,10 @@ tlsa_at(const char *base, unsigned port, struct dns_tlsa *tlsa, size_t *n)
  * The whole RRset is used, whatever its size: dns_tlsa() fails the lookup
  * rather than cut it short. Records of usages 2 and 3 go to tls.c, which
  * counts those OpenSSL accepts (RFC 7672 2.2: the others are unusable).
- * 0 = policy updated (or nothing to do), -1 = lookup failed: Z, next host.
+ * What it means for TLS is tlspolicy.c's to decide: here only what was found.
  */
-static int
-dane_policy(struct tls_policy *pol, const struct peer *pr, unsigned port)
+static void
+dane_lookup(struct tls_dane *out, const struct peer *pr, unsigned port)
 {
 	static struct dns_tlsa tlsa[DNS_TLSA_MAX];	/* BSS: touched only as far as used */
 	static char last[2 * DNS_NAME_MAX + 32];	/* the port and names last asked for */
@@ -243,8 +249,7 @@ dane_policy(struct tls_policy *pol, const struct peer *pr, unsigned port)
 	const char *base[2];
 	size_t nbase = 0, i;
 
-	if (!pr->secure || pol->no_tlsa)	/* '/', '%', '!' lines; not notlshosts/ */
-		return 0;
+	memset(out, 0, sizeof *out);
 	(void)snprintf(key, sizeof key, "%u %s %s", port, pr->name, pr->canon ? pr->canon : "");
 	if (strcmp(key, last) != 0) {	/* the same MX's other addresses: ask once */
 		str_copy(last, sizeof last, key);
@@ -269,23 +274,20 @@ dane_policy(struct tls_policy *pol, const struct peer *pr, unsigned port)
 				tlsa[last_u++] = t;
 			}
 	}
-	if (last_rc < 0)
-		return -1;
-	if (last_rc == 0)
-		return 0;	/* insecure or no records: no DANE */
-	if (pol->level < TLS_ENCRYPT)
-		pol->level = TLS_ENCRYPT;	/* secure TLSA: TLS is mandatory */
-	pol->tlsa = tlsa;
-	pol->tlsa_count = last_u;
-	pol->tlsa_base = last_at_end ? pr->canon : pr->name;
+	out->failed = last_rc < 0;
+	if (last_rc <= 0)
+		return;	/* failed, or insecure or no records: no DANE */
+	out->secure = 1;
+	out->tlsa = tlsa;
+	out->count = last_u;
+	out->base = last_at_end ? pr->canon : pr->name;
 	/* DANE-TA accepts both names of the chain (Postfix's match list too) */
-	pol->tlsa_other_name = pr->canon ? (last_at_end ? pr->name : pr->canon) : NULL;
-	TRACE("tls: DANE: TLSA base domain %s%s%s%s", pol->tlsa_base,
+	out->other_name = pr->canon ? (last_at_end ? pr->name : pr->canon) : NULL;
+	TRACE("tls: DANE: TLSA base domain %s%s%s%s", out->base,
 	    last_at_end ? " (the CNAME target of " : "", last_at_end ? pr->name : "",
 	    last_at_end ? ")" : "");
 	TRACE("tls: DANE: %zu TLSA record(s) of usage 2 or 3%s", last_u,
 	    last_u ? "" : ": encrypt, unauthenticated");
-	return 0;
 }
 
 static const char *
@@ -320,7 +322,7 @@ static struct delivery {
 	unsigned long prefme;			/* peers at or above: not tried */
 	struct message msg;
 	struct idn_envelope idn;
-	struct smtp_params sp;
+	struct session_params sp;
 } d;
 
 /* Arguments, control files and the message: every refusal that needs no
@@ -522,74 +524,151 @@ sts_ca(void)
 	return cfg.mtastsca ? cfg.mtastsca : MTASTS_CA;
 }
 
-/* One TLS outcome under DANE or MTA-STS, in RFC 8460's terms (tlsrpt.c);
- * fail and conn as the attempt left them. Today it goes to the transcript
- * only, so nothing is done without one. */
-static void
-note_tls(const char *ip)
-{
-	struct tlsrpt_result r;
-	struct fail would;
-	const char *detail = "";
-	enum report_text t;
+/*
+ * One attempt at one peer: its TLS policy, the TLS set-up done ahead and
+ * the connection. attempt() fills it anew for each peer; nothing of it
+ * outlives the attempt or is kept anywhere else.
+ */
+struct attempt {
+	const struct peer *pr;
+	char text[IP_FMT_MAX];		/* its address: reports, the transcript */
+	struct tls_policy policy;
+	struct tls_pending pending;	/* tls.c's set-up, while a reply or SYN-ACK travels */
+	struct conn conn;
+};
 
-	if (!trace_on || (policy.tlsa_count == 0 && !policy.mtasts && !policy.sts_audit))
+/* One TLS outcome under DANE or MTA-STS, in RFC 8460's terms (tlsrpt.c);
+ * fail as the attempt left it. Today it goes to the transcript only, so
+ * nothing is done without one. */
+static void
+note_tls(const struct attempt *a)
+{
+	const struct tls_policy *pol = &a->policy;
+	struct tlsrpt_result r;
+
+	if (!trace_on || (pol->tlsa_count == 0 && !pol->mtasts && !pol->sts_audit))
 		return;
 	memset(&r, 0, sizeof r);
-	r.policy = policy.tlsa_count > 0 ? TLSRPT_TLSA : TLSRPT_STS;
+	r.policy = pol->tlsa_count > 0 ? TLSRPT_TLSA : TLSRPT_STS;
 	r.domain = d.host;
 	r.mx = fail.mxname;
-	str_copy(r.ip, sizeof r.ip, ip);
+	str_copy(r.ip, sizeof r.ip, a->text);
 	r.type = tlsrpt_type_of(&fail);
 	r.detail = fail.letter == 'K' ? "" : fail.text == T_STS_MX ? "the policy does not list this MX host" :
 	    fail.detail;
 	if (fail.letter != 'K' && r.type == TLSRPT_VALIDATION_FAILURE && fail.text != T_STS_MX)
 		return;	/* not a TLS failure (a refused sender, a dead connection) */
-	if (policy.sts_audit && !policy.mtasts) {	/* testing: what enforce would have met */
-		if (fail.letter == 'K' && !tls_describe(&conn)) {
+	if (pol->sts_audit && !pol->mtasts) {	/* testing: what enforce would have met */
+		if (fail.letter == 'K' && !fail.tls.cipher[0]) {
 			r.type = TLSRPT_STARTTLS_NOT_SUPPORTED;
-		} else if ((t = tls_sts_audit(&detail)) != T_NONE) {
-			memset(&would, 0, sizeof would);
-			fail_set(&would, 'Z', t, detail);
-			r.type = tlsrpt_type_of(&would);
-			r.detail = detail;
+		} else if (fail.tls.audit != TLS_CERT_OK) {
+			r.type = tlsrpt_type_of_cert(fail.tls.audit);
+			r.detail = fail.tls.audit_detail;
 		}
 	}
 	tlsrpt_note(&r);
 }
 
-enum attempt {
+enum attempt_result {
 	ATTEMPT_SKIPPED,	/* not tried: nothing learnt */
 	ATTEMPT_NOCONN,		/* no connection: temporary */
 	ATTEMPT_FAILED,		/* fail holds this host's report */
 	ATTEMPT_RETRY_PLAIN	/* opportunistic TLS failed: the same host once more without it */
 };
 
+/*
+ * The TLS policy for pr: what tlspolicy.c decides from the control files,
+ * the route, the credentials, DANE and MTA-STS, which are looked up here
+ * (tlshosts/ and notlshosts/ for the peer only without a named line, TLSA
+ * only where the decision asks for it, OpenSSL's verdict on the records
+ * only where MTA-STS would otherwise decide). The verdict; policy holds
+ * the policy.
+ */
+static enum tls_verdict
+decide_tls(struct attempt *a)
+{
+	const struct peer *pr = a->pr;
+	static char pem[CTL_PATH_MAX];	/* netqmail's tlshosts/<FQDN>.pem of this peer */
+	static struct tls_dane dane;
+	struct tls_facts in;
+	struct tls_sts stsf;
+	enum tls_verdict v;
+
+	memset(&in, 0, sizeof in);
+	in.cfg = &cfg;
+	in.named = ctl_tlsdest(&cfg, &d.dest_name, &d.sender_domain_name);
+	in.domaincert = ctl_domaincert(&cfg, &d.sender_domain_name);
+	if (!in.named && pr->name) {
+		char *path = NULL;
+		int r = ctl_tlshost(&cfg, pr->name, &path, &in.compat_no_tls);
+
+		in.compat_broken = r < 0;
+		if (r == 1 && path) {
+			str_copy(pem, sizeof pem, path);
+			in.tlshost_pem = pem;
+		}
+		free(path);
+	}
+	in.route_port = d.route_port;
+	in.route_smtps = d.route_smtps;
+	in.qmtp_route = d.qmtp_route;
+	in.credentials = d.sp.auth_user != NULL;
+	in.mxname = pr->name;
+	in.peer_secure = pr->secure;
+	if (sts) {
+		stsf.mode = sts->mode;
+		stsf.listed = mtasts_match(sts, pr->name);
+		stsf.ca = sts_ca();
+		stsf.domain = d.host;
+		in.sts = &stsf;
+	}
+	v = tls_decide(&in, &a->policy);
+	if (v != TLS_WANT_TLSA)
+		return v;
+	dane_lookup(&dane, pr, a->policy.port);
+	if (sts && dane.secure && dane.count > 0) {
+		/* MTA-STS decides where DANE cannot authenticate: ask OpenSSL
+		 * now whether it takes any of the records */
+		struct tls_policy probe;
+
+		memset(&probe, 0, sizeof probe);
+		probe.tlsa = dane.tlsa;
+		probe.tlsa_count = dane.count;
+		probe.tlsa_base = dane.base;
+		probe.tlsa_other_name = dane.other_name;
+		dane.none_usable = tls_dane_usable(&probe, pr->name) == 0;
+	}
+	in.dane = &dane;
+	return tls_decide(&in, &a->policy);
+}
+
 /* SMTPS and QMTPS: OpenSSL's set-up (milliseconds) while the TCP
  * handshake travels; tls_start() takes it. */
 static void
-prepare_tls(int fd, const void *peer)
+prepare_tls(int fd, void *attempt)
 {
-	const struct peer *pr = peer;
+	struct attempt *a = attempt;
 
 	TRACE("tls: set up while connecting");
-	tls_prepare(fd, &policy, pr->name);
+	tls_prepare(&a->pending, fd, &a->policy, a->pr->name);
 }
 
 /* MXPS (cr.yp.to/im/mxps.html): this MX's preference asks for QMTP first;
  * not through a route, and not when TLS is mandatory (QMTP on 209 has none). */
 static int
-mxps_applies(const struct peer *pr)
+mxps_applies(const struct attempt *a)
 {
-	return !(d.route && d.route->relay[0]) && qmtp_mxps(pr->pref) && policy.level < TLS_ENCRYPT;
+	return !(d.route && d.route->relay[0]) && qmtp_mxps(a->pr->pref) && a->policy.level < TLS_ENCRYPT;
 }
 
 /* Opens a connection to pr on the policy's port, MXPS first when it
  * applies; the fd, or -1 (reason traced, tcpto updated). tls_first:
  * the session starts with a TLS handshake (SMTPS, QMTPS). */
 static int
-open_connection(const struct peer *pr, const char *text, unsigned port, int *qmtp, int tls_first)
+open_connection(struct attempt *a, unsigned port, int *qmtp, int tls_first)
 {
+	const struct peer *pr = a->pr;
+	const char *text = a->text;
 	int fd = -1;
 	char from[IP_FMT_MAX];
 
@@ -598,7 +677,7 @@ open_connection(const struct peer *pr, const char *text, unsigned port, int *qmt
 		TRACE("source address %s (domainips or the route's localip)", from);
 	}
 
-	if (mxps_applies(pr)) {
+	if (mxps_applies(a)) {
 		/* MXPS: QMTP first; only a failed connection falls back to SMTP */
 		TRACE("connect %s port %u (%s, preference %lu: MXPS, QMTP)", text, QMTP_PORT,
 		    pr->name, pr->pref);
@@ -610,9 +689,9 @@ open_connection(const struct peer *pr, const char *text, unsigned port, int *qmt
 	}
 	if (fd < 0 && fd != TCP_BIND_FAILED) {
 		TRACE("connect %s port %u (%s, preference %lu)%s", text, port, pr->name, pr->pref,
-		    policy.smtps ? (*qmtp ? " QMTPS" : " SMTPS") : *qmtp ? " QMTP" : "");
+		    a->policy.smtps ? (*qmtp ? " QMTPS" : " SMTPS") : *qmtp ? " QMTP" : "");
 		fd = tcp_connect(&pr->ip, port, d.local, cfg.timeoutconnect,
-		    tls_first ? prepare_tls : NULL, pr);
+		    tls_first ? prepare_tls : NULL, a);
 	}
 	if (fd == TCP_BIND_FAILED) {
 		char lt[IP_FMT_MAX];
@@ -622,7 +701,7 @@ open_connection(const struct peer *pr, const char *text, unsigned port, int *qmt
 	if (fd < 0) {
 		TRACE("connect %s: %s", text, strerror(errno));
 		tcpto_record(&pr->ip, errno == ETIMEDOUT);
-		tls_discard();	/* made for this peer: the next one reuses the fd number */
+		tls_discard(&a->pending);	/* made for this connection, which is no more */
 		return -1;
 	}
 	tcpto_record(&pr->ip, 0);
@@ -630,15 +709,16 @@ open_connection(const struct peer *pr, const char *text, unsigned port, int *qmt
 }
 
 /* One peer: policy, DANE, connection, session. Exits on a final outcome. */
-static enum attempt
-attempt(const struct peer *pr, int plaintext_only)
+static enum attempt_result
+attempt(struct attempt *a, const struct peer *pr, int plaintext_only)
 {
-	char text[IP_FMT_MAX];
+	const char *text = a->text;
 	unsigned port;
 	int fd, qmtp;
-	enum smtp_outcome o;
+	enum next o;
 
-	ip_fmt(text, &pr->ip);
+	a->pr = pr;
+	ip_fmt(a->text, &pr->ip);
 	if (d.local && d.local->af != pr->ip.af) {
 		TRACE("skip %s: the local address has another family", text);
 		return ATTEMPT_SKIPPED;
@@ -647,46 +727,27 @@ attempt(const struct peer *pr, int plaintext_only)
 		TRACE("skip %s: recent connect timeouts (qmail-tcpto)", text);
 		return ATTEMPT_NOCONN;
 	}
-	tls_policy_for(&policy, &cfg, &d.dest_name, pr->name, &d.sender_domain_name);
-	if (policy.broken)
+	switch (decide_tls(a)) {
+	case TLS_GO:
+	case TLS_WANT_TLSA:	/* decide_tls() asked and decided again */
+		break;
+	case TLS_BROKEN:
 		report_die('Z', T_CONTROL, "tlshosts/ or notlshosts/: unreadable");
-	port = policy.port ? policy.port : d.route_port;
-	qmtp = d.qmtp_route || policy.qmtps;
-	if (qmtp)	/* QMTPS: TLS from the first byte on 6209, or "s<port>" */
-		policy.smtps = port == QMTPS_PORT || (d.qmtp_route && d.route_smtps) || policy.qmtps;
-	else
-		policy.smtps = policy.port ? policy.smtps || port == 465 : d.route_smtps || port == 465;
-	if (policy.smtps && policy.level < TLS_ENCRYPT)
-		policy.level = TLS_ENCRYPT;	/* SMTPS has no plaintext */
-	if (dane_policy(&policy, pr, port) != 0) {
-		fail_set(&fail, 'Z', T_TLSA_LOOKUP, NULL);
+	case TLS_SKIP_TLSA_FAILED:
+		outcome_set(&fail, 'Z', T_TLSA_LOOKUP, NULL);
 		str_copy(fail.host, sizeof fail.host, text);
 		str_copy(fail.mxname, sizeof fail.mxname, pr->name);
 		str_copy(fail.domain, sizeof fail.domain, d.host);
 		return ATTEMPT_FAILED;
-	}
-	/* MTA-STS, where DANE does not authenticate this host (RFC 8461 2):
-	 * secure TLSA records OpenSSL can use none of leave TLS mandatory
-	 * (RFC 7672 2.2) and the policy's checks to do */
-	if (sts && policy.tlsa_count > 0 && tls_dane_usable(&policy, pr->name) == 0) {
-		TRACE("mta-sts: OpenSSL can use none of the %zu TLSA record(s) of %s: the policy decides",
-		    policy.tlsa_count, pr->name);
-		policy.tlsa = NULL;
-		policy.tlsa_count = 0;
-		/* the policy checks the MX name as written: SNI is that name */
-		policy.tlsa_base = policy.tlsa_other_name = NULL;
-	}
-	if (sts && policy.tlsa_count > 0) {
-		TRACE("mta-sts: %s has usable TLSA records: DANE decides, not MTA-STS", pr->name);
-	} else if (sts && mtasts_peer(sts, d.host, pr->name, &policy, sts_ca()) == MTASTS_PEER_SKIP) {
-		static struct fail earlier;
+	case TLS_SKIP_STS_UNLISTED: {
+		static struct outcome earlier;
 
 		earlier = fail;
-		fail_set(&fail, 'Z', T_STS_MX, NULL);
+		outcome_set(&fail, 'Z', T_STS_MX, NULL);
 		str_copy(fail.host, sizeof fail.host, text);
 		str_copy(fail.mxname, sizeof fail.mxname, pr->name);
 		str_copy(fail.domain, sizeof fail.domain, d.host);
-		note_tls(text);
+		note_tls(a);
 		/* a host the policy lists failed before: that explains the
 		 * deferral, not skipping this one (the transcript has both);
 		 * the skip still makes the outcome temporary, as no connection */
@@ -696,47 +757,51 @@ attempt(const struct peer *pr, int plaintext_only)
 		}
 		return ATTEMPT_FAILED;
 	}
+	}
+	port = a->policy.port;
+	qmtp = a->policy.qmtp;
 	/* QMTP needs the length first: a pipe is spooled before connecting */
 	if ((qmtp || qmtp_mxps(pr->pref)) && !d.msg.is_regular && message_spool(&d.msg) != 0)
 		report_die('Z', T_READ, NULL);
 	/* "impossible in SMTP" (seed 000): known now unless MXPS may still
 	 * make it QMTP; a pipe's last line is judged as it is sent */
-	if (d.msg.partial && !qmtp && !mxps_applies(pr))
+	if (d.msg.partial && !qmtp && !mxps_applies(a))
 		report_die('D', T_PARTIAL, NULL);
-	if ((fd = open_connection(pr, text, port, &qmtp,
-	    policy.smtps && (qmtp || !plaintext_only))) < 0)
+	if ((fd = open_connection(a, port, &qmtp, a->policy.smtps && (qmtp || !plaintext_only))) < 0)
 		return ATTEMPT_NOCONN;
 	if (d.msg.partial && !qmtp) {	/* MXPS fell back to SMTP */
 		close(fd);
 		report_die('D', T_PARTIAL, NULL);
 	}
 
-	conn_init(&conn, fd);
+	conn_init(&a->conn, fd);
 	d.sp.host = text;
 	d.sp.mxname = pr->name;
-	d.sp.tls = &policy;
+	d.sp.tls = &a->policy;
+	d.sp.pending = &a->pending;
 	d.sp.plaintext_only = plaintext_only;
 	d.sp.peer_loopback = ip_is_loopback(&pr->ip);
 	if (qmtp) {
-		if (qmtp_deliver(&conn, &d.sp, &fail) == SMTP_FINAL)
+		if (qmtp_deliver(&a->conn, &d.sp, &fail) == NEXT_FINAL)
 			report_exit(&fail, 0);
-		o = SMTP_NEXT;
+		o = NEXT_PEER;
 	} else {
 		scan_message();
-		o = smtp_deliver(&conn, &d.sp, &fail);
-		note_tls(text);
-		if (o == SMTP_FINAL)
+		o = smtp_deliver(&a->conn, &d.sp, &fail);
+		note_tls(a);
+		if (o == NEXT_FINAL)
 			report_exit(&fail, 0);
 	}
-	tls_close(&conn);
-	tls_discard();	/* whatever set-up the session did not take */
+	tls_close(&a->conn);
+	tls_discard(&a->pending);	/* whatever set-up the session did not take */
 	close(fd);
-	return o == SMTP_RETRY_PLAIN ? ATTEMPT_RETRY_PLAIN : ATTEMPT_FAILED;
+	return o == NEXT_RETRY_PLAIN ? ATTEMPT_RETRY_PLAIN : ATTEMPT_FAILED;
 }
 
 int
 main(int argc, char **argv)
 {
+	static struct attempt a;	/* one at a time; its conn's buffers are large */
 	size_t k;
 	int have_fail = 0, all_perm = 1, plaintext_only = 0;
 
@@ -755,7 +820,7 @@ main(int argc, char **argv)
 	for (k = 0; k < npeers; ++k) {
 		if (peers[k].pref >= d.prefme)
 			continue;
-		switch (attempt(&peers[k], plaintext_only)) {
+		switch (attempt(&a, &peers[k], plaintext_only)) {
 		case ATTEMPT_SKIPPED:
 			break;
 		case ATTEMPT_NOCONN:

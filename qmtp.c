@@ -150,21 +150,14 @@ said_from(struct said *said, const char *resp, size_t len)
 	said->text[said->len++] = '\n';
 }
 
-/* A dead or timed-out connection while in state s. */
-static enum smtp_outcome
-broken(struct fail *f, enum qmtp_state s, int status)
+/* A dead or timed-out connection while in state s: Z, final (smtp.c's
+ * broken() for QMTP, whose every state follows the first byte). -1. */
+static int
+broken(struct outcome *f, enum qmtp_state s, int status)
 {
-	fail_set(f, 'Z', status == CONN_TIMEOUT ? T_TIMEOUT : T_DROPPED, NULL);
+	outcome_set(f, 'Z', status == CONN_TIMEOUT ? T_TIMEOUT : T_DROPPED, NULL);
 	f->critical = steps[s].critical;
 	TRACE("qmtp: failed while %s (status %d)", steps[s].doing, status);
-	return SMTP_FINAL;
-}
-
-/* The connection failed while the package was incomplete. */
-static int
-dead(struct fail *f, int status)
-{
-	broken(f, S_PACKAGE, status);
 	return -1;
 }
 
@@ -188,7 +181,7 @@ put_netstring(struct conn *c, const char *s, size_t len)
  * a stalled peer is not.
  */
 static int
-send_package(struct conn *c, const struct smtp_params *p, struct fail *f)
+send_package(struct conn *c, const struct session_params *p, struct outcome *f)
 {
 	static char block[QMTP_BLOCK];
 	char num[QMTP_DIGITS_MAX];
@@ -206,7 +199,7 @@ send_package(struct conn *c, const struct smtp_params *p, struct fail *f)
 	conn_deadline(c, p->timeout_s);
 	if ((w = conn_put(c, num, fmt_num(num, p->msg->size + 1))) != CONN_OK ||
 	    (w = conn_put(c, ":\n", 2)) != CONN_OK)
-		return dead(f, w);
+		return broken(f, S_PACKAGE, w);
 	while (left > 0) {
 		want = left < sizeof block ? (size_t)left : sizeof block;
 		n = message_read(p->msg, block, want);
@@ -214,12 +207,12 @@ send_package(struct conn *c, const struct smtp_params *p, struct fail *f)
 			/* read error, or the file shrank: the package stays incomplete,
 			 * so the server must throw it away (qmtp.txt 2) */
 			TRACE("qmtp: message ended %llu bytes early", left);
-			fail_set(f, 'Z', T_READ, NULL);
+			outcome_set(f, 'Z', T_READ, NULL);
 			return -1;
 		}
 		conn_deadline(c, p->timeout_s);
 		if ((w = conn_write(c, block, (size_t)n)) != CONN_OK)
-			return dead(f, w);
+			return broken(f, S_PACKAGE, w);
 		left -= (unsigned long long)n;
 	}
 	conn_deadline(c, p->timeout_s);
@@ -227,42 +220,42 @@ send_package(struct conn *c, const struct smtp_params *p, struct fail *f)
 	    (w = put_netstring(c, p->sender, strlen(p->sender))) != CONN_OK ||
 	    (w = conn_put(c, num, fmt_num(num, rlen))) != CONN_OK ||
 	    (w = conn_put(c, ":", 1)) != CONN_OK)
-		return dead(f, w);
+		return broken(f, S_PACKAGE, w);
 	for (i = 0; i < p->nrecips; ++i) {
 		conn_deadline(c, p->timeout_s);
 		if ((w = put_netstring(c, p->recips[i], strlen(p->recips[i]))) != CONN_OK)
-			return dead(f, w);
+			return broken(f, S_PACKAGE, w);
 	}
 	conn_deadline(c, p->timeout_s);
 	if ((w = conn_put(c, ",", 1)) != CONN_OK || (w = conn_flush(c)) != CONN_OK)
-		return dead(f, w);
+		return broken(f, S_PACKAGE, w);
 	return 0;
 }
 
 /* TLS for QMTPS, or a refusal when policy wants TLS that QMTP cannot give. */
 static int
-start_tls(struct conn *c, const struct smtp_params *p, struct fail *f)
+start_tls(struct conn *c, const struct session_params *p, struct outcome *f)
 {
 	int protocol_error;
 
 	if (!p->tls)
 		return 0;
 	if (p->tls->smtps) {
-		if (tls_start(c, p->tls, p->mxname, p->domain, p->timeout_s, f, &protocol_error) == 0)
+		if (tls_start(c, p->tls, p->pending, p->mxname, p->timeout_s, f, &protocol_error) == 0)
 			return 0;
 		/* no '?' plaintext retry: port 6209 speaks TLS only */
 		TRACE("qmtp: failed while %s", steps[S_TLS].doing);
 		return -1;
 	}
 	if (p->tls->level >= TLS_ENCRYPT) {
-		fail_set(f, 'Z', T_TLS_UNAVAILABLE, "QMTP on this port has no STARTTLS");
+		outcome_set(f, 'Z', T_TLS_UNAVAILABLE, "QMTP on this port has no STARTTLS");
 		return -1;
 	}
 	return 0;
 }
 
-enum smtp_outcome
-qmtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
+enum next
+qmtp_deliver(struct conn *c, const struct session_params *p, struct outcome *f)
 {
 	static char resp[QMTP_RESPONSE_MAX];
 	static struct said said, accepted_said;
@@ -271,18 +264,21 @@ qmtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 	int i, r, accepted = 0, temporary = 0;
 
 	f->critical = 0;
+	memset(&f->tls, 0, sizeof f->tls);
 	str_copy(f->host, sizeof f->host, p->host);
 	str_copy(f->mxname, sizeof f->mxname, p->mxname ? p->mxname : p->host);
 	str_copy(f->domain, sizeof f->domain, p->domain ? p->domain : "");
 
 	if (message_spool(p->msg) != 0) {
-		fail_set(f, 'Z', T_READ, NULL);
-		return SMTP_FINAL;	/* a local problem: no other host does better */
+		outcome_set(f, 'Z', T_READ, NULL);
+		return NEXT_FINAL;	/* a local problem: no other host does better */
 	}
-	if (start_tls(c, p, f) != 0)
-		return SMTP_NEXT;
+	if (start_tls(c, p, f) != 0) {
+		f->next = NEXT_PEER;	/* not a byte of the package sent */
+		return NEXT_PEER;
+	}
 	if (send_package(c, p, f) != 0)
-		return SMTP_FINAL;
+		return NEXT_FINAL;
 
 	for (i = 0; i < p->nrecips; ++i) {
 		/* one deadline per response; their number is bounded by argv */
@@ -290,12 +286,14 @@ qmtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 		r = qmtp_read_response(c, resp, &len, &why);
 		if (r == QMTP_BAD) {
 			TRACE("qmtp: response %d: %s", i + 1, why);
-			fail_set(f, 'Z', T_QMTP_PROTOCOL, why);
+			outcome_set(f, 'Z', T_QMTP_PROTOCOL, why);
 			f->critical = 1;
-			return SMTP_FINAL;
+			return NEXT_FINAL;
 		}
-		if (r != QMTP_OK)
-			return broken(f, S_RESPONSES, r);
+		if (r != QMTP_OK) {
+			broken(f, S_RESPONSES, r);
+			return NEXT_FINAL;
+		}
 		trace_line("<", resp, len);
 		said_from(&said, resp, len);
 		switch (resp[0]) {
@@ -316,13 +314,11 @@ qmtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
 	if (!accepted) {
 		/* the recipient reports carry the reasons; this decides only
 		 * for callers that read the message letter alone */
-		fail_set(f, temporary ? 'Z' : 'D', T_GIVINGUP, NULL);
-		return SMTP_FINAL;
+		outcome_set(f, temporary ? 'Z' : 'D', T_GIVINGUP, NULL);
+		return NEXT_FINAL;
 	}
-	fail_set(f, 'K', T_ACCEPTED, NULL);
-	if (tls_describe(c))
-		(void)snprintf(f->detail, sizeof f->detail, "TLS %stransmitted message accepted (%s).",
-		    tls_dane_authenticated(c) ? "(TLSA validated) " : "", tls_describe(c));
+	outcome_set(f, 'K', T_ACCEPTED, NULL);	/* tls.cipher, tls.dane: tls_start() */
+	f->tls.mtasts = p->tls && p->tls->mtasts;
 	f->said = accepted_said;
-	return SMTP_FINAL;
+	return NEXT_FINAL;
 }

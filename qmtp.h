@@ -6,9 +6,7 @@
 #define QMTP_H
 
 #include <stddef.h>
-#include "conn.h"
-#include "report.h"
-#include "smtp.h"
+#include "session.h"
 
 #define QMTP_PORT	209
 #define QMTPS_PORT	6209	/* s/qmail: TLS from the first byte */
@@ -23,17 +21,17 @@
 /*
  * Delivers p->msg to p->recips with one package, then reads one response
  * per recipient and prints their r/s/h reports; f receives the message
- * report. p->helohost and p->plaintext_only are not used.
+ * report. The SMTP-only parameters are not used.
  *
  * TLS: with p->tls->smtps set (port 6209) the handshake comes first,
  * under p->tls as for SMTPS. Without it, a p->tls that makes TLS
  * mandatory (level >= TLS_ENCRYPT) is refused: QMTP has no STARTTLS and
  * must not fall back to plaintext.
  *
- * Returns SMTP_NEXT only when the TLS handshake or the TLS policy failed
+ * Returns NEXT_PEER only when the TLS handshake or the TLS policy failed
  * (f says why, Z): no byte of the package was sent, so the next host
  * (or, under MXPS, SMTP on this one) may try. Everything else is
- * SMTP_FINAL: once the package is on its way the outcome is final (MXPS:
+ * NEXT_FINAL: once the package is on its way the outcome is final (MXPS:
  * no SMTP retry after a QMTP connection succeeded).
  *
  * A message that is not a regular file is spooled first (message_spool);
@@ -45,7 +43,7 @@
  * because qmail-rspawn turns any other exit status but 111 into a bounce
  * and drops the reports (SPEC 2, overriding seed 000's exit 1).
  */
-enum smtp_outcome qmtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f);
+enum next qmtp_deliver(struct conn *c, const struct session_params *p, struct outcome *f);
 
 /* MXPS (cr.yp.to/im/mxps.html): does this MX preference ask for QMTP? */
 int qmtp_mxps(unsigned long pref);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "auth.h"
 #include "report.h"
+#include "str.h"
 
 static char out[8192];
 static size_t outlen;
@@ -97,14 +98,16 @@ sb_said(struct sbuf *b, const struct said *said)
 }
 
 void
-fail_set(struct fail *f, char letter, enum report_text text, const char *detail)
+outcome_set(struct outcome *f, char letter, enum report_text text, const char *detail)
 {
 	size_t n = 0;
 
 	f->letter = letter;
 	f->text = text;
+	f->next = NEXT_FINAL;
 	f->subcode = 0;
 	f->tls_fell_back = 0;
+	f->auth_skipped = 0;
 	if (detail) {
 		n = strlen(detail);
 		if (n >= sizeof f->detail)
@@ -118,7 +121,7 @@ fail_set(struct fail *f, char letter, enum report_text text, const char *detail)
 
 /* "Connected to H but X." texts, as qmail's quit() wrote them. */
 static void
-connected(struct sbuf *b, const struct fail *f, const char *what)
+connected(struct sbuf *b, const struct outcome *f, const char *what)
 {
 	sb_puts(b, "Connected to ");
 	sb_puts(b, f->host);
@@ -182,7 +185,7 @@ tls_text(struct sbuf *b, const char *a, const char *bb, const char *c)
 
 /* "... M for H<end>" as s/qmail words its TLS failures. */
 static void
-mx_for_host(struct sbuf *b, const char *what, const struct fail *f, const char *end)
+mx_for_host(struct sbuf *b, const char *what, const struct outcome *f, const char *end)
 {
 	sb_puts(b, what);
 	sb_puts(b, f->mxname[0] ? f->mxname : f->host);
@@ -258,7 +261,7 @@ fell_back(struct sbuf *b, const char *host)
 }
 
 size_t
-report_format(const struct fail *f, char *buf, size_t size)
+report_format(const struct outcome *f, char *buf, size_t size)
 {
 	struct sbuf b = { buf, 0, size };
 	size_t n;
@@ -345,9 +348,16 @@ report_format(const struct fail *f, char *buf, size_t size)
 	case T_ACCEPTED:
 		sb_puts(&b, f->host);
 		sb_puts(&b, " accepted message.\n");
-		if (f->detail[0]) {	/* s/qmail's "TLS ... transmitted message accepted" */
-			sb_puts(&b, f->detail);
-			sb_puts(&b, "\n");
+		if (f->tls.cipher[0]) {	/* s/qmail's words, "(TLSA validated)" its too */
+			sb_puts(&b, "TLS ");
+			sb_puts(&b, f->tls.dane ? "(TLSA validated) " : f->tls.mtasts ? "(MTA-STS enforced) " : "");
+			sb_puts(&b, "transmitted message accepted (");
+			sb_puts(&b, f->tls.cipher);
+			sb_puts(&b, ").\n");
+		}
+		if (f->auth_skipped) {	/* seed 000: delivered all the same, and said */
+			sb_puts(&b, report_auth_text(AUTH_ERR_NOMECH));
+			sb_puts(&b, ".\n");
 		}
 		break;
 	case T_DROPPED:	/* every session that ended before the server's verdict */
@@ -458,6 +468,20 @@ report_format(const struct fail *f, char *buf, size_t size)
 	return b.len;
 }
 
+void
+report_reason(const struct outcome *f, char *buf, size_t size)
+{
+	char text[1024];
+	size_t n = report_format(f, text, sizeof text - 1), i;
+
+	text[n] = '\0';
+	/* "Zline one\nline two\n" -> "line one line two" */
+	for (i = 1; i < n; i++)
+		if (text[i] == '\n')
+			text[i] = i + 1 < n ? ' ' : '\0';
+	str_copy(buf, size, n > 1 ? text + 1 : "TLS failed");
+}
+
 static const char *
 letter_word(char letter)
 {
@@ -530,7 +554,7 @@ report_flush(void)
 }
 
 void
-report_exit(const struct fail *f, int exitcode)
+report_exit(const struct outcome *f, int exitcode)
 {
 	char buf[SAID_MAX + 1024];
 
@@ -542,8 +566,8 @@ report_exit(const struct fail *f, int exitcode)
 void
 report_die(char letter, enum report_text text, const char *detail)
 {
-	static struct fail f;
+	static struct outcome f;
 
-	fail_set(&f, letter, text, detail);
+	outcome_set(&f, letter, text, detail);
 	report_exit(&f, 0);
 }

@@ -68,11 +68,45 @@ enum report_text {
 	T_STS_MX		/* MTA-STS policy of H (enforce) does not list the mail exchanger M */
 };
 
+/* What the walk over the peers does after a session (qmail-remote.c reads
+ * it; the session decides it where the cause is known). */
+enum next {
+	NEXT_FINAL = 0,		/* the message report is decided: the outcome holds it */
+	NEXT_PEER,		/* failed before a transaction started: try the next host */
+	NEXT_RETRY_PLAIN	/* opportunistic TLS failed in its protocol (where the
+				 * policy allows it): the same host again, without TLS */
+};
+
+/* Why a certificate check failed, in the terms RFC 8460 counts: tls.c
+ * sets it from OpenSSL's verify result, tlsrpt.c reads it. */
+enum tls_cert {
+	TLS_CERT_OK = 0,
+	TLS_CERT_EXPIRED,	/* outside its validity dates */
+	TLS_CERT_UNTRUSTED,	/* no chain to a trusted anchor, or another chain error */
+	TLS_CERT_NAME,		/* it does not name the peer */
+	TLS_CERT_NONE		/* the server sent none */
+};
+
+/* What a session learnt of TLS, whatever its end: the K report's words
+ * come from it (report.c), TLS-RPT's result types too (tlsrpt.c). Set by
+ * tls.c and the sessions; outcome_set() leaves it alone. */
+struct tls_seen {
+	char cipher[128];	/* "TLSv1.3 TLS_AES_256_GCM_SHA384" once a handshake
+				 * succeeded, "" otherwise */
+	int dane;		/* DANE authenticated the peer */
+	int mtasts;		/* an MTA-STS policy in enforce mode held the session */
+	enum tls_cert cert;	/* the certificate check that failed, and why */
+	enum tls_cert audit;	/* MTA-STS testing: what enforce would have refused */
+	char audit_detail[128];	/* OpenSSL's reason for it */
+};
+
 /* A message outcome, decided where its cause is known. */
-struct fail {
+struct outcome {
 	char letter;		/* 'K', 'Z' or 'D' */
 	enum report_text text;
+	enum next next;		/* what the walk does next (a session sets it) */
 	int critical;		/* the final dot was sent: "Possible duplicate!" */
+	int auth_skipped;	/* K: credentials given, no AUTH method in common */
 	int tls_fell_back;	/* sent without TLS after TLS to this host failed (SPEC 7):
 				 * the K report ends, a refusal that asked for TLS
 				 * begins, with "TLS to H failed; sent without TLS." */
@@ -82,9 +116,12 @@ struct fail {
 	char domain[264];	/* the host argument (TLS texts' "host") */
 	char detail[512];	/* a name, file, or reason the text mentions */
 	struct said said;	/* remote reply, said.len == 0 when none */
+	struct tls_seen tls;
 };
 
-void fail_set(struct fail *f, char letter, enum report_text text, const char *detail);
+/* The outcome's letter, text and detail; no reply, next NEXT_FINAL (the
+ * caller sets another), tls untouched. */
+void outcome_set(struct outcome *f, char letter, enum report_text text, const char *detail);
 
 /* r/h/s for one recipient, in argv order (recip only shows on a terminal);
  * tls_fell_back: a refusal that asked for TLS after a fallback to
@@ -96,9 +133,12 @@ void report_flush(void);
 /* timeoutremote, for the text of a connection that timed out. */
 void report_timeout(unsigned seconds);
 /* The message report; flushes and exits 0 (or exitcode for QMTP). */
-void report_exit(const struct fail *f, int exitcode) __attribute__((noreturn));
+void report_exit(const struct outcome *f, int exitcode) __attribute__((noreturn));
 /* Formats the message report into buf (for tests); returns its length. */
-size_t report_format(const struct fail *f, char *buf, size_t size);
+size_t report_format(const struct outcome *f, char *buf, size_t size);
+/* The outcome's words on one line, without the letter (what https.c
+ * traces and passes on as a fetch's reason). */
+void report_reason(const struct outcome *f, char *buf, size_t size);
 /* The words for an enum auth_error (for the K note and the transcript). */
 const char *report_auth_text(int code);
 /* Shortcut: report a text with no host or reply, and exit. */

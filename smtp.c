@@ -156,6 +156,32 @@ smtp_read_reply(struct conn *c, struct said *said, struct ehlo *ehlo, const char
 }
 
 /*
+ * One session's state, made anew by smtp_deliver() for every connection:
+ * nothing of it outlives the session or is reset from outside. Each step
+ * below returns 0 to go on, or -1 with the outcome filled (its letter,
+ * text, the server's reply, and in o->next what the walk does next).
+ */
+struct session {
+	struct conn *c;
+	const struct session_params *p;
+	struct outcome *o;
+	struct ehlo ehlo;		/* what the last EHLO offered */
+	struct idn_decision intl;	/* SMTPUTF8 / A-labels / BODY=8BITMIME */
+	int quit_sent;			/* QUIT is out (with the dot, or after a failure) */
+	int auth_skipped;		/* credentials given, no method in common */
+	/* the session goes on without TLS after TLS to the host failed: a
+	 * refused STARTTLS the policy let pass, or the retry after a failed
+	 * handshake (p->plaintext_only). SPEC 7: its K report says so, and a
+	 * refusal that asks for TLS is then temporary (refused_for_tls) */
+	int tls_fell_back;
+};
+
+/* The server's latest reply. A session reads one reply at a time and
+ * copies what it keeps (into the outcome), so one buffer serves every
+ * step: fewer pages touched per process. */
+static struct said said;
+
+/*
  * Once a write has failed (the peer closed, reset, or stopped reading for
  * timeoutremote), nothing more is sent (conn.c), but the replies the peer
  * already sent are still read, each within this grace: with PIPELINING a
@@ -164,20 +190,22 @@ smtp_read_reply(struct conn *c, struct said *said, struct ehlo *ehlo, const char
  */
 #define WRITE_FAILED_GRACE_S	2
 
-/* Sends what is buffered, then reads one reply within timeoutremote. */
+/* Sends what is buffered, then reads one reply (into said) within
+ * timeoutremote; a CONN_* or REPLY_* status. */
 static int
-command(struct conn *c, const struct smtp_params *p, struct said *said,
-    struct ehlo *ehlo, const char **why)
+command(struct session *s, struct ehlo *ehlo, const char **why)
 {
+	struct conn *c = s->c;
+	unsigned timeout_s = s->p->timeout_s;
 	int r;
 
-	conn_deadline(c, p->timeout_s);
+	conn_deadline(c, timeout_s);
 	if ((r = conn_flush(c)) != CONN_OK && trace_on)
 		TRACE("write failed (%s): reading what the server already said",
 		    r == CONN_TIMEOUT ? "timed out" : "connection closed");
-	conn_deadline(c, conn_write_failed(c) != CONN_OK && p->timeout_s > WRITE_FAILED_GRACE_S ?
-	    WRITE_FAILED_GRACE_S : p->timeout_s);
-	r = smtp_read_reply(c, said, ehlo, why);
+	conn_deadline(c, conn_write_failed(c) != CONN_OK && timeout_s > WRITE_FAILED_GRACE_S ?
+	    WRITE_FAILED_GRACE_S : timeout_s);
+	r = smtp_read_reply(c, &said, ehlo, why);
 	/* the reply did not come: the write's failure is the better reason */
 	if (r != REPLY_OK && r != REPLY_BAD && conn_write_failed(c) != CONN_OK)
 		r = conn_write_failed(c);
@@ -202,25 +230,17 @@ send_line(struct conn *c, const char *a, const char *b, const char *d)
 	}
 }
 
-/*
- * This session goes on without TLS after TLS to the host failed: a refused
- * STARTTLS that the policy let pass, or the retry after a failed handshake
- * (p->plaintext_only). SPEC 7: its K report says so, and a refusal that
- * asks for TLS is then temporary (refused_for_tls).
- */
-static int tls_fell_back;
-
 /* A reply that asks for TLS or authentication: 530 (RFC 3207 4, RFC 4954
  * 6), 538 (RFC 4954 6), or a 5xx whose enhanced status code (RFC 3463,
  * first line) is 5.7.x, "security or policy status". */
 static int
-asks_for_tls(const struct said *s)
+asks_for_tls(const struct said *r)
 {
-	const char *t = s->text;
+	const char *t = r->text;
 
-	if (s->code == 530 || s->code == 538)
+	if (r->code == 530 || r->code == 538)
 		return 1;
-	return s->code >= 500 && s->code <= 599 && s->len >= 9 && (t[3] == ' ' || t[3] == '-') &&
+	return r->code >= 500 && r->code <= 599 && r->len >= 9 && (t[3] == ' ' || t[3] == '-') &&
 	    t[4] == '5' && t[5] == '.' && t[6] == '7' && t[7] == '.' && t[8] >= '0' && t[8] <= '9';
 }
 
@@ -229,55 +249,60 @@ asks_for_tls(const struct said *s)
  * that authorises by client certificate): temporary, never a bounce, and
  * its report names the TLS failure first (SPEC 7). */
 static int
-refused_for_tls(const struct said *s)
+refused_for_tls(const struct session *s, const struct said *r)
 {
-	return tls_fell_back && asks_for_tls(s);
+	return s->tls_fell_back && asks_for_tls(r);
 }
 
 /* Best effort: a QUIT the peer may or may not read. Classic qmail does not
  * wait for the 221: waiting for the remote side is just too ridiculous. */
-static int quit_sent;
-
 static void
-quit(struct conn *c, const struct smtp_params *p)
+quit(struct session *s)
 {
-	if (quit_sent)
+	if (s->quit_sent)
 		return;
-	quit_sent = 1;
-	conn_deadline(c, p->timeout_s < 5 ? p->timeout_s : 5);
-	send_line(c, "QUIT", NULL, NULL);
-	(void)conn_flush(c);
+	s->quit_sent = 1;
+	conn_deadline(s->c, s->p->timeout_s < 5 ? s->p->timeout_s : 5);
+	send_line(s->c, "QUIT", NULL, NULL);
+	(void)conn_flush(s->c);
 }
 
-/* Turns a conn/reply status into the failure report for state s. */
-static enum smtp_outcome
-broken(struct conn *c, const struct smtp_params *p, struct fail *f,
-    enum smtp_state s, int status, const char *why)
+/* The session broke (a conn or reply status) in state st: Z, and the next
+ * host only before a transaction started. -1. */
+static int
+broken(struct session *s, enum smtp_state st, int status, const char *why)
 {
-	fail_set(f, 'Z', status == CONN_TIMEOUT ? T_TIMEOUT : T_DROPPED, NULL);
+	struct outcome *o = s->o;
+
+	outcome_set(o, 'Z', status == CONN_TIMEOUT ? T_TIMEOUT : T_DROPPED, NULL);
 	if (status == REPLY_BAD) {
-		fail_set(f, 'Z', T_PROTOCOL, why);
-		quit(c, p);
+		outcome_set(o, 'Z', T_PROTOCOL, why);
+		quit(s);
 	}
-	f->critical = s == S_DOT;
-	TRACE("session failed while %s", steps[s].doing);
-	return steps[s].before_mail ? SMTP_NEXT : SMTP_FINAL;
+	o->critical = st == S_DOT;
+	o->next = steps[st].before_mail ? NEXT_PEER : NEXT_FINAL;
+	TRACE("session failed while %s", steps[st].doing);
+	return -1;
 }
 
-static enum smtp_outcome
-rejected(struct conn *c, const struct smtp_params *p, struct fail *f,
-    enum report_text text, const struct said *said, enum smtp_outcome how)
+/* The server refused (said, with text): D for 5xx, else Z; then next. -1. */
+static int
+rejected(struct session *s, enum report_text text, enum next next)
 {
-	fail_set(f, said->code >= 500 ? 'D' : 'Z', text, NULL);
-	f->said = *said;
-	quit(c, p);
-	return how;
+	outcome_set(s->o, said.code >= 500 ? 'D' : 'Z', text, NULL);
+	s->o->said = said;
+	s->o->next = next;
+	quit(s);
+	return -1;
 }
 
-/* The server's latest reply. A session reads one reply at a time and
- * copies what it keeps (rejected() into f->said), so one buffer serves
- * every step: fewer pages touched per process. */
-static struct said said;
+/* After a fallback, a refusal that asked for TLS: temporary, TLS first. */
+static void
+temporary_for_tls(struct session *s)
+{
+	s->o->letter = 'Z';
+	s->o->tls_fell_back = 1;
+}
 
 /* The message path's only buffers: big blocks, no per-line work. BDAT puts
  * its command line in the room before the encoded block, so each chunk
@@ -288,10 +313,11 @@ static struct said said;
 static char in[BLOCK_SIZE];
 static char out[BDAT_HEAD_MAX + STUFF_OUT_MAX(BLOCK_SIZE)];
 
-/* Streams fd 0 through stuff.c; 0, or -1 with f filled. */
+/* Streams fd 0 through stuff.c after the 354; 0, or -1 (final). */
 static int
-send_body(struct conn *c, const struct smtp_params *p, struct fail *f)
+send_body(struct session *s)
 {
+	struct conn *c = s->c;
 	struct stuff st;
 	ssize_t r;
 	size_t n;
@@ -299,119 +325,166 @@ send_body(struct conn *c, const struct smtp_params *p, struct fail *f)
 
 	stuff_init(&st, 1);
 	for (;;) {
-		r = message_read(p->msg, in, sizeof in);
+		r = message_read(s->p->msg, in, sizeof in);
 		if (r < 0) {
-			fail_set(f, 'Z', T_READ, NULL);
+			outcome_set(s->o, 'Z', T_READ, NULL);
 			return -1;	/* no dot: the server drops the transaction */
 		}
 		if (r == 0)
 			break;
 		n = stuff_encode(&st, in, (size_t)r, out);
-		conn_deadline(c, p->timeout_s);
-		if ((w = conn_write(c, out, n)) != CONN_OK) {
-			broken(c, p, f, S_BODY, w, NULL);
-			return -1;
-		}
+		conn_deadline(c, s->p->timeout_s);
+		if ((w = conn_write(c, out, n)) != CONN_OK)
+			return broken(s, S_BODY, w, NULL);
 	}
 	n = stuff_finish(&st, out);
 	if (n == 0) {
-		fail_set(f, 'D', T_PARTIAL, NULL);
+		outcome_set(s->o, 'D', T_PARTIAL, NULL);
 		return -1;
 	}
 	trace_line(">", ".", 1);
-	conn_deadline(c, p->timeout_s);
-	if ((w = conn_put(c, out, n)) != CONN_OK) {
-		broken(c, p, f, S_BODY, w, NULL);
+	conn_deadline(c, s->p->timeout_s);
+	if ((w = conn_put(c, out, n)) != CONN_OK)
+		return broken(s, S_BODY, w, NULL);
+	return 0;
+}
+
+/* EHLO, or HELO when EHLO is refused; 0 once the name was accepted. */
+static int
+hello(struct session *s)
+{
+	const char *helohost = s->p->helohost, *why = NULL;
+	int r;
+
+	send_line(s->c, "EHLO ", helohost, NULL);
+	r = command(s, &s->ehlo, &why);
+	if (r != REPLY_OK)
+		return broken(s, S_EHLO, r, why);
+	if (said.code >= 500) {
+		memset(&s->ehlo, 0, sizeof s->ehlo);
+		send_line(s->c, "HELO ", helohost, NULL);
+		r = command(s, NULL, &why);
+		if (r != REPLY_OK)
+			return broken(s, S_HELO, r, why);
+	}
+	if (said.code < 200 || said.code > 299) {
+		rejected(s, T_HELO, NEXT_PEER);
+		/* classic: a refused name is never final; a bad helohost must
+		 * not bounce a whole domain's mail (SPEC 6) */
+		s->o->letter = 'Z';
+		s->o->tls_fell_back = refused_for_tls(s, &said);
 		return -1;
 	}
 	return 0;
 }
 
-/* EHLO, or HELO when EHLO is refused; SMTP_FINAL means "go on". */
+/* The handshake under the policy; 0, or -1 (the host again without TLS
+ * where the policy allows it, else the next host). */
 static int
-hello(struct conn *c, const struct smtp_params *p, struct fail *f, struct ehlo *ehlo)
+start_tls(struct session *s)
 {
-	const char *why = NULL;
-	int r;
+	const struct session_params *p = s->p;
+	int protocol_error;
 
-	send_line(c, "EHLO ", p->helohost, NULL);
-	r = command(c, p, &said, ehlo, &why);
-	if (r != REPLY_OK)
-		return broken(c, p, f, S_EHLO, r, why);
-	if (said.code >= 500) {
-		memset(ehlo, 0, sizeof *ehlo);
-		send_line(c, "HELO ", p->helohost, NULL);
-		r = command(c, p, &said, NULL, &why);
-		if (r != REPLY_OK)
-			return broken(c, p, f, S_HELO, r, why);
-	}
-	if (said.code < 200 || said.code > 299) {
-		rejected(c, p, f, T_HELO, &said, SMTP_NEXT);
-		/* classic: a refused name is never final; a bad helohost must
-		 * not bounce a whole domain's mail (SPEC 6) */
-		f->letter = 'Z';
-		f->tls_fell_back = refused_for_tls(&said);
-		return SMTP_NEXT;
-	}
-	return SMTP_FINAL;
+	if (tls_start(s->c, p->tls, p->pending, p->mxname, p->timeout_s, s->o, &protocol_error) == 0)
+		return 0;
+	s->o->next = NEXT_PEER;
+	/* only where the policy allows it (tlspolicy.c: opportunistic TLS,
+	 * '?' or the built-in default, no credentials): an attacker who can
+	 * break a handshake can strip STARTTLS too, so deferring would only
+	 * lose mail */
+	if (protocol_error && p->tls->retry_after_error)
+		s->o->next = NEXT_RETRY_PLAIN;
+	else if (protocol_error && p->tls->credentials_hold_tls)
+		TRACE("tls: no retry without TLS: AUTH credentials go only over TLS");
+	return -1;
 }
 
 /*
- * May this delivery go on without TLS after TLS failed? Only opportunistic
- * TLS may (never DANE, a named line, '*'; also: '?' where the caller asks),
- * and never with AUTH credentials: they go only where TLS was had, and a
- * relay that wants them refuses the plaintext session anyway (SPEC 7;
- * Postfix's rule: no plaintext fallback with SASL credentials).
+ * STARTTLS when the policy wants TLS and the server offers it (RFC 3207),
+ * then EHLO again; 0 to go on (under TLS, or in plaintext where the
+ * policy allows it), -1 otherwise.
  */
 static int
-may_fall_back(const struct smtp_params *p, int also)
+starttls(struct session *s)
 {
-	return p->tls->level == TLS_MAY && (p->tls->fallback || also) && !p->auth_user;
-}
-
-/* The handshake under the policy; SMTP_FINAL means "go on". */
-static int
-start_tls(struct conn *c, const struct smtp_params *p, struct fail *f)
-{
-	int protocol_error;
-
-	if (tls_start(c, p->tls, p->mxname, p->domain, p->timeout_s, f, &protocol_error) == 0)
-		return SMTP_FINAL;
-	/* only opportunistic TLS may be retried without it: '?' or the
-	 * built-in default (an attacker who can break a handshake can strip
-	 * STARTTLS too, so deferring would only lose mail) */
-	if (protocol_error && may_fall_back(p, p->tls->plain_retry))
-		return SMTP_RETRY_PLAIN;
-	if (protocol_error && p->auth_user && p->tls->level == TLS_MAY)
-		TRACE("tls: no retry without TLS: AUTH credentials go only over TLS");
-	return SMTP_NEXT;
-}
-
-/* Reads one BDAT reply; 0 when 2xx, else the outcome in f. */
-static int
-bdat_reply(struct conn *c, const struct smtp_params *p, struct fail *f, int last_sent, int is_last)
-{
+	const struct session_params *p = s->p;
 	const char *why = NULL;
-	int r = command(c, p, &said, NULL, &why);
+	int r;
 
-	if (r != REPLY_OK) {
-		broken(c, p, f, last_sent ? S_DOT : S_BODY, r, why);
+	if (!p->tls || p->tls->smtps || p->plaintext_only || p->tls->level == TLS_NEVER)
+		return 0;
+	if (!s->ehlo.starttls) {
+		if (p->tls->level < TLS_ENCRYPT)
+			return 0;
+		outcome_set(s->o, 'Z', T_TLS_UNAVAILABLE, "the server does not offer STARTTLS");
+		s->o->next = NEXT_PEER;
+		quit(s);
 		return -1;
 	}
+	send_line(s->c, "STARTTLS", NULL, NULL);
+	/* set TLS up while the 220 travels: a round trip on a real network
+	 * hides OpenSSL's start-up (milliseconds) */
+	if (conn_flush(s->c) == CONN_OK)
+		tls_prepare(p->pending, s->c->fd, p->tls, p->mxname);
+	r = command(s, NULL, &why);
+	if (r != REPLY_OK || said.code != 220 || conn_pending(s->c) > 0)
+		tls_discard(p->pending);	/* no handshake follows */
+	if (r != REPLY_OK)
+		return broken(s, S_STARTTLS, r, why);
+	if (said.code == 220) {
+		/* RFC 3207 5: nothing may follow the 220 in plaintext; anything
+		 * that did was injected, and must never be read as a reply
+		 * under TLS */
+		if (conn_pending(s->c) > 0) {
+			TRACE("%zu bytes after the 220 to STARTTLS", conn_pending(s->c));
+			return broken(s, S_STARTTLS, REPLY_BAD, "data after the 220 to STARTTLS (command injection)");
+		}
+		if (start_tls(s) != 0)
+			return -1;
+		memset(&s->ehlo, 0, sizeof s->ehlo);	/* forget what plaintext said */
+		return hello(s);
+	}
+	if (p->tls->plain_after_refusal) {
+		/* SPEC 7: the built-in opportunistic TLS goes on in plaintext,
+		 * as Postfix's "may" does (RFC 3207 4.1) */
+		TRACE("tls: STARTTLS refused (%d): going on without TLS", said.code);
+		s->tls_fell_back = 1;
+		return 0;
+	}
+	/* an explicit '*' (seed 000): offered and refused is a failure ('?'
+	 * retries the host without STARTTLS); so is any refusal when
+	 * credentials are to be sent */
+	outcome_set(s->o, 'Z', T_TLS_STARTTLS, p->tls->credentials_hold_tls ?
+	    "the server refused STARTTLS, and AUTH credentials go only over TLS" :
+	    "the server refused STARTTLS");
+	s->o->said = said;
+	s->o->next = p->tls->retry_after_refusal ? NEXT_RETRY_PLAIN : NEXT_PEER;
+	quit(s);
+	return -1;
+}
+
+/* Reads one BDAT reply; 0 when 2xx, else -1 (final). */
+static int
+bdat_reply(struct session *s, int last_sent, int is_last)
+{
+	const char *why = NULL;
+	int r = command(s, NULL, &why);
+
+	if (r != REPLY_OK)
+		return broken(s, last_sent ? S_DOT : S_BODY, r, why);
 	if (said.code >= 200 && said.code <= 299) {
 		if (is_last) {
-			fail_set(f, 'K', T_ACCEPTED, NULL);
-			f->said = said;
+			outcome_set(s->o, 'K', T_ACCEPTED, NULL);
+			s->o->said = said;
 		}
 		return 0;
 	}
-	rejected(c, p, f, is_last ? T_AFTERDATA : T_DATA, &said, SMTP_FINAL);
+	rejected(s, is_last ? T_AFTERDATA : T_DATA, NEXT_FINAL);
 	if (said.code < 400)
-		f->letter = 'Z';
-	if (!is_last && refused_for_tls(&said)) {	/* a chunk refused as DATA would be */
-		f->letter = 'Z';
-		f->tls_fell_back = 1;
-	}
+		s->o->letter = 'Z';
+	if (!is_last && refused_for_tls(s, &said))	/* a chunk refused as DATA would be */
+		temporary_for_tls(s);
 	return -1;
 }
 
@@ -419,11 +492,14 @@ bdat_reply(struct conn *c, const struct smtp_params *p, struct fail *f, int last
  * CHUNKING (RFC 3030): the message in BDAT chunks, CRLF line ends, no
  * dot-stuffing. A regular file's last chunk carries LAST; a pipe ends
  * with "BDAT 0 LAST". With PIPELINING up to BDAT_WINDOW chunk replies are
- * owed; a refused chunk ends the transaction. 0 = K in f, -1 = f says why.
+ * owed; a refused chunk ends the transaction. 0 = K in the outcome, -1 =
+ * it says why (final).
  */
 static int
-send_bdat(struct conn *c, const struct smtp_params *p, struct fail *f, int pipelining)
+send_bdat(struct session *s)
 {
+	struct conn *c = s->c;
+	const struct session_params *p = s->p;
 	struct stuff st;
 	unsigned long long done = 0;
 	char head[BDAT_HEAD_MAX];
@@ -435,14 +511,14 @@ send_bdat(struct conn *c, const struct smtp_params *p, struct fail *f, int pipel
 	while (!last) {
 		r = message_read(p->msg, in, sizeof in);
 		if (r < 0) {
-			fail_set(f, 'Z', T_READ, NULL);
+			outcome_set(s->o, 'Z', T_READ, NULL);
 			return -1;	/* no LAST: the server drops the transaction */
 		}
 		done += (unsigned long long)r;
 		n = r > 0 ? stuff_encode(&st, in, (size_t)r, out + BDAT_HEAD_MAX) : 0;
 		last = r == 0 || (p->msg->is_regular && done >= p->msg->size);
 		if (last && stuff_finish(&st, head) == 0) {
-			fail_set(f, 'D', T_PARTIAL, NULL);
+			outcome_set(s->o, 'D', T_PARTIAL, NULL);
 			return -1;
 		}
 		if (n == 0 && !last)
@@ -452,13 +528,11 @@ send_bdat(struct conn *c, const struct smtp_params *p, struct fail *f, int pipel
 		trace_line(">", head, (size_t)hl - 2);
 		memcpy(out + BDAT_HEAD_MAX - hl, head, (size_t)hl);
 		conn_deadline(c, p->timeout_s);
-		if ((w = conn_write(c, out + BDAT_HEAD_MAX - hl, (size_t)hl + n)) != CONN_OK) {
-			broken(c, p, f, last ? S_DOT : S_BODY, w, NULL);
-			return -1;
-		}
+		if ((w = conn_write(c, out + BDAT_HEAD_MAX - hl, (size_t)hl + n)) != CONN_OK)
+			return broken(s, last ? S_DOT : S_BODY, w, NULL);
 		++owed;
-		while (owed > (last ? 0 : pipelining ? BDAT_WINDOW : 0))
-			if (bdat_reply(c, p, f, last, --owed == 0 && last) != 0)
+		while (owed > (last ? 0 : s->ehlo.pipelining ? BDAT_WINDOW : 0))
+			if (bdat_reply(s, last, --owed == 0 && last) != 0)
 				return -1;
 	}
 	return 0;
@@ -472,38 +546,41 @@ send_bdat(struct conn *c, const struct smtp_params *p, struct fail *f, int pipel
  * in order, and the reports are the same either way.
  */
 #define PIPELINE_WINDOW	128	/* replies a server may owe us; ~100 bytes each fit any socket buffer */
-enum { ENVELOPE_DATA = 100 };	/* 354 received: send the message */
-
-static struct idn_decision intl;	/* SMTPUTF8 / A-labels / BODY=8BITMIME */
 
 /* An address as this transaction sends it: A-label domains when the server
  * lacks SMTPUTF8 and only domains were non-ASCII (idn_decide checked that
  * every address converts). */
 static const char *
-wire_address(const char *addr)
+wire_address(const struct session *s, const char *addr)
 {
 	static char buf[IDN_ADDRESS_SIZE];
 	const char *why;
 
-	if (intl.action != IDN_SEND_ALABELS)
+	if (s->intl.action != IDN_SEND_ALABELS)
 		return addr;
 	return idn_address_to_ascii(addr, buf, sizeof buf, &why) == 0 ? buf : addr;
 }
 
 static void
-queue_command(struct conn *c, const struct smtp_params *p, int i, const char *mailargs)
+queue_command(struct session *s, int i, const char *mailargs)
 {
+	const struct session_params *p = s->p;
+
 	if (i == 0)
-		send_line(c, "MAIL FROM:<", wire_address(p->sender), mailargs);
+		send_line(s->c, "MAIL FROM:<", wire_address(s, p->sender), mailargs);
 	else if (i <= p->nrecips)
-		send_line(c, "RCPT TO:<", wire_address(p->recips[i - 1]), ">");
+		send_line(s->c, "RCPT TO:<", wire_address(s, p->recips[i - 1]), ">");
 	else
-		send_line(c, "DATA", NULL, NULL);
+		send_line(s->c, "DATA", NULL, NULL);
 }
 
+/* The envelope; 0 when the message is to be sent (the 354 came, or BDAT
+ * needs no go-ahead), -1 when the outcome is decided. */
 static int
-envelope(struct conn *c, const struct smtp_params *p, struct fail *f, const struct ehlo *ehlo)
+envelope(struct session *s)
 {
+	const struct session_params *p = s->p;
+	const struct ehlo *ehlo = &s->ehlo;
 	const char *why = NULL;
 	char mailargs[80];
 	size_t n;
@@ -516,9 +593,9 @@ envelope(struct conn *c, const struct smtp_params *p, struct fail *f, const stru
 		n = str_append(mailargs, sizeof mailargs, n, " SIZE=");
 		n = str_append_ulong(mailargs, sizeof mailargs, n, p->msg->size);
 	}
-	if (intl.body_8bitmime)		/* RFC 6152 */
+	if (s->intl.body_8bitmime)		/* RFC 6152 */
 		n = str_append(mailargs, sizeof mailargs, n, " BODY=8BITMIME");
-	if (intl.action == IDN_SEND_SMTPUTF8)	/* RFC 6531 3.4 */
+	if (s->intl.action == IDN_SEND_SMTPUTF8)	/* RFC 6531 3.4 */
 		(void)str_append(mailargs, sizeof mailargs, n, " SMTPUTF8");
 	for (got = 0; got < total; ++got) {
 		/* without pipelining, all recipients refused: no DATA at all */
@@ -526,26 +603,25 @@ envelope(struct conn *c, const struct smtp_params *p, struct fail *f, const stru
 			break;
 		if (sent == got || (window > 1 && sent - got < window / 2))
 			while (sent < total && sent - got < window)
-				queue_command(c, p, sent++, mailargs);
-		r = command(c, p, &said, NULL, &why);
+				queue_command(s, sent++, mailargs);
+		r = command(s, NULL, &why);
 		if (r != REPLY_OK)
-			return broken(c, p, f, got == 0 ? S_MAIL : got <= p->nrecips ? S_RCPT : S_DATA, r, why);
+			return broken(s, got == 0 ? S_MAIL : got <= p->nrecips ? S_RCPT : S_DATA, r, why);
 		if (got == 0) {
 			if (said.code < 200 || said.code > 299) {
-				if (!refused_for_tls(&said))
-					return rejected(c, p, f, T_SENDER, &said, SMTP_FINAL);
+				if (!refused_for_tls(s, &said))
+					return rejected(s, T_SENDER, NEXT_FINAL);
 				/* no transaction yet: another host may do TLS */
-				rejected(c, p, f, T_SENDER, &said, SMTP_NEXT);
-				f->letter = 'Z';
-				f->tls_fell_back = 1;
-				return SMTP_NEXT;
+				rejected(s, T_SENDER, NEXT_PEER);
+				temporary_for_tls(s);
+				return -1;
 			}
 		} else if (got <= p->nrecips) {
 			if (said.code >= 200 && said.code <= 299) {
 				report_recipient('r', p->recips[got - 1], p->host, &said, 0);
 				++accepted;
 			} else {
-				int for_tls = refused_for_tls(&said);
+				int for_tls = refused_for_tls(s, &said);
 
 				report_recipient(said.code >= 500 && !for_tls ? 'h' : 's', p->recips[got - 1],
 				    p->host, &said, for_tls);
@@ -555,48 +631,38 @@ envelope(struct conn *c, const struct smtp_params *p, struct fail *f, const stru
 	if (accepted == 0) {
 		/* RFC 2920 3.1: a DATA accepted anyway gets an empty message */
 		if (!ehlo->chunking && got == total && said.code == 354) {
-			(void)conn_puts(c, ".\r\n");
-			(void)command(c, p, &said, NULL, &why);
+			(void)conn_puts(s->c, ".\r\n");
+			(void)command(s, NULL, &why);
 		}
-		fail_set(f, 'D', T_GIVINGUP, NULL);
-		quit(c, p);
-		return SMTP_FINAL;
+		outcome_set(s->o, 'D', T_GIVINGUP, NULL);
+		quit(s);
+		return -1;
 	}
 	if (ehlo->chunking)
-		return ENVELOPE_DATA;	/* BDAT needs no go-ahead */
+		return 0;	/* BDAT needs no go-ahead */
 	if (said.code != 354) {
-		rejected(c, p, f, T_DATA, &said, SMTP_FINAL);
+		rejected(s, T_DATA, NEXT_FINAL);
 		if (said.code < 400)
-			f->letter = 'Z';
-		if (refused_for_tls(&said)) {
-			f->letter = 'Z';
-			f->tls_fell_back = 1;
-		}
-		return SMTP_FINAL;
+			s->o->letter = 'Z';
+		if (refused_for_tls(s, &said))
+			temporary_for_tls(s);
+		return -1;
 	}
-	if (conn_pending(c) > 0)	/* nothing may follow the 354: out of order */
-		return broken(c, p, f, S_DATA, REPLY_BAD, "reply after the 354 to DATA");
-	return ENVELOPE_DATA;
+	if (conn_pending(s->c) > 0)	/* nothing may follow the 354: out of order */
+		return broken(s, S_DATA, REPLY_BAD, "reply after the 354 to DATA");
+	return 0;
 }
 
-static int auth_skipped;	/* credentials given, no method in common */
-
-/* s/qmail's K text says TLS was used, and that AUTH was skipped. */
+/* K: the server's 2xx after the message, and the session's facts for its
+ * words (report.c: s/qmail's TLS line, the skipped AUTH, the fallback). */
 static void
-accepted_with_tls(const struct conn *c, const struct smtp_params *p, struct fail *f)
+accepted_facts(struct session *s)
 {
-	size_t n = 0;
+	struct outcome *o = s->o;
 
-	f->detail[0] = '\0';
-	/* s/qmail's "(TLSA validated)", and in its style MTA-STS's */
-	if (tls_describe(c))
-		n = (size_t)snprintf(f->detail, sizeof f->detail, "TLS %stransmitted message accepted (%s).",
-		    tls_dane_authenticated(c) ? "(TLSA validated) " :
-		    p->tls && p->tls->mtasts ? "(MTA-STS enforced) " : "", tls_describe(c));
-	f->tls_fell_back = tls_fell_back;	/* "TLS to H failed; sent without TLS." */
-	if (auth_skipped && n < sizeof f->detail)
-		(void)snprintf(f->detail + n, sizeof f->detail - n, "%s%s.", n ? "\n" : "",
-		    report_auth_text(AUTH_ERR_NOMECH));
+	o->tls_fell_back = s->tls_fell_back;	/* "TLS to H failed; sent without TLS." */
+	o->auth_skipped = s->auth_skipped;
+	o->tls.mtasts = s->p->tls && s->p->tls->mtasts;	/* tls.cipher, tls.dane: tls_start() */
 }
 
 /* Sends one AUTH line; the transcript shows only what it is, never it. */
@@ -610,48 +676,50 @@ send_secret(struct conn *c, const char *line, size_t len, const char *what)
 
 /*
  * SMTP AUTH (RFC 4954) with auth.c's mechanisms, strongest offered first.
- * PLAIN and LOGIN only under TLS or to a loopback peer. SMTP_FINAL means
- * "go on" (authenticated, or no method in common: s/qmail delivers
- * anyway and says so); a refusal is Z and lets the next host try.
+ * PLAIN and LOGIN only under TLS or to a loopback peer. 0 to go on
+ * (authenticated, or no method in common: s/qmail delivers anyway and
+ * says so); a refusal is Z and lets the next host try.
  */
 static int
-authenticate(struct conn *c, const struct smtp_params *p, struct fail *f, const struct ehlo *e)
+authenticate(struct session *s)
 {
-	static struct sasl s;
+	static struct sasl sasl;
 	static char line[AUTH_LINE_MAX];
+	const struct session_params *p = s->p;
+	struct conn *c = s->c;
 	enum auth_mech m;
 	enum auth_error err = AUTH_OK;
 	const char *why = NULL;
 	size_t len = 0, off, clen;
-	int r, outcome = SMTP_NEXT;
+	int r, rc = -1;
 
 	said.code = 0;
 	said.len = 0;
-	m = auth_choose(e->auth, tls_describe(c) != NULL || p->peer_loopback);
+	m = auth_choose(s->ehlo.auth, tls_describe(c) != NULL || p->peer_loopback);
 	if (m == AUTH_NONE) {
 		TRACE("auth: %s", report_auth_text(AUTH_ERR_NOMECH));
-		auth_skipped = 1;
-		return SMTP_FINAL;
+		s->auth_skipped = 1;
+		return 0;
 	}
 	if (m == AUTH_REFUSED_PLAINTEXT) {
 		err = AUTH_ERR_PLAINTEXT;
 		goto failed;
 	}
-	if (sasl_start(&s, m, p->auth_user, p->auth_pass, line, sizeof line, &len, &err) != 0)
+	if (sasl_start(&sasl, m, p->auth_user, p->auth_pass, line, sizeof line, &len, &err) != 0)
 		goto failed;
 	send_secret(c, line, len, m == AUTH_PLAIN || m == AUTH_SCRAM_SHA_256 ?
 	    (m == AUTH_PLAIN ? "AUTH PLAIN (credentials not shown)" : "AUTH SCRAM-SHA-256 (client-first not shown)") :
 	    auth_mech_name(m)[0] == 'L' ? "AUTH LOGIN" : "AUTH CRAM-MD5");
 	for (;;) {
-		r = command(c, p, &said, NULL, &why);
+		r = command(s, NULL, &why);
 		if (r != REPLY_OK) {
-			outcome = broken(c, p, f, S_AUTH, r, why);
+			broken(s, S_AUTH, r, why);
 			goto wipe;
 		}
 		if (said.code == 334) {
 			if (sasl_challenge(said.text, said.len, &off, &clen) != 0)
 				off = clen = 0;
-			if (sasl_step(&s, said.text + off, clen, line, sizeof line, &len, &err) != 0) {
+			if (sasl_step(&sasl, said.text + off, clen, line, sizeof line, &len, &err) != 0) {
 				(void)conn_puts(c, "*\r\n");	/* RFC 4954 4: cancel */
 				trace_line(">", "*", 1);
 				goto failed;
@@ -662,168 +730,115 @@ authenticate(struct conn *c, const struct smtp_params *p, struct fail *f, const 
 		if (said.code == 235) {
 			if (sasl_challenge(said.text, said.len, &off, &clen) != 0)
 				off = clen = 0;
-			if (sasl_finish(&s, said.text + off, clen, &err) != 0)
+			if (sasl_finish(&sasl, said.text + off, clen, &err) != 0)
 				goto failed;
 			TRACE("auth: %s authenticated", auth_mech_name(m));
-			outcome = SMTP_FINAL;
+			rc = 0;
 			goto wipe;
 		}
-		err = sasl_rejected(&s, said.code);
+		err = sasl_rejected(&sasl, said.code);
 		goto failed;
 	}
 failed:
-	fail_set(f, 'Z', T_AUTH, NULL);
-	f->subcode = (int)err;
+	outcome_set(s->o, 'Z', T_AUTH, NULL);
+	s->o->subcode = (int)err;
+	s->o->next = NEXT_PEER;
 	if (said.code && err != AUTH_ERR_PLAINTEXT && err != AUTH_ERR_CREDENTIALS)
-		f->said = said;
-	quit(c, p);
+		s->o->said = said;
+	quit(s);
 wipe:
-	sasl_wipe(&s);
+	sasl_wipe(&sasl);
 	explicit_bzero(line, sizeof line);
 	explicit_bzero(&said, sizeof said);	/* a server may echo what we sent */
 	explicit_bzero(c->wbuf, sizeof c->wbuf);	/* sent lines stay in the buffer */
-	return outcome;
+	return rc;
 }
 
-enum smtp_outcome
-smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f)
+enum next
+smtp_deliver(struct conn *c, const struct session_params *p, struct outcome *f)
 {
-	struct ehlo ehlo;
+	struct session s;
 	const char *why = NULL;
 	int r;
 
-	memset(&ehlo, 0, sizeof ehlo);
-	quit_sent = 0;
-	tls_fell_back = p->plaintext_only;	/* the retry after a failed handshake */
-	auth_skipped = 0;
+	memset(&s, 0, sizeof s);
+	s.c = c;
+	s.p = p;
+	s.o = f;
+	s.tls_fell_back = p->plaintext_only;	/* the retry after a failed handshake */
+	memset(&f->tls, 0, sizeof f->tls);
 	str_copy(f->host, sizeof f->host, p->host);
 	str_copy(f->mxname, sizeof f->mxname, p->mxname ? p->mxname : p->host);
 	str_copy(f->domain, sizeof f->domain, p->domain ? p->domain : "");
 
-	/* a retry without TLS exists only where the level allows one: the
+	/* a retry without TLS exists only where the policy allows one: the
 	 * caller never asks otherwise, and this keeps it so */
 	if (p->plaintext_only && p->tls && p->tls->level != TLS_NEVER &&
-	    (p->tls->smtps || !may_fall_back(p, p->tls->plain_retry))) {
-		fail_set(f, 'Z', T_TLS_UNAVAILABLE, "no retry without TLS under this policy");
-		return SMTP_NEXT;
+	    (p->tls->smtps || !p->tls->retry_after_error)) {
+		outcome_set(f, 'Z', T_TLS_UNAVAILABLE, "no retry without TLS under this policy");
+		f->next = NEXT_PEER;
+		return f->next;
 	}
-	if (p->tls && p->tls->smtps && !p->plaintext_only) {
-		r = start_tls(c, p, f);
-		if (r != SMTP_FINAL)
-			return (enum smtp_outcome)r;
-	}
+	if (p->tls && p->tls->smtps && !p->plaintext_only && start_tls(&s) != 0)
+		return f->next;
 	conn_deadline(c, p->timeout_s);
 	r = smtp_read_reply(c, &said, NULL, &why);
-	if (r != REPLY_OK)
-		return broken(c, p, f, S_GREETING, r, why);
+	if (r != REPLY_OK) {
+		broken(&s, S_GREETING, r, why);
+		return f->next;
+	}
 	if (said.code < 200 || said.code > 299) {
-		rejected(c, p, f, T_GREETING, &said, SMTP_NEXT);
+		rejected(&s, T_GREETING, NEXT_PEER);
 		f->letter = 'Z';	/* classic: a failed greeting is never final */
-		return SMTP_NEXT;
+		return f->next;
 	}
-
-	r = hello(c, p, f, &ehlo);
-	if (r != SMTP_FINAL)
-		return (enum smtp_outcome)r;
-	if (p->tls && !p->tls->smtps && !p->plaintext_only && p->tls->level != TLS_NEVER) {
-		if (ehlo.starttls) {
-			send_line(c, "STARTTLS", NULL, NULL);
-			/* set TLS up while the 220 travels: a round trip on a
-			 * real network hides OpenSSL's start-up (milliseconds) */
-			if (conn_flush(c) == CONN_OK)
-				tls_prepare(c->fd, p->tls, p->mxname);
-			r = command(c, p, &said, NULL, &why);
-			if (r != REPLY_OK || said.code != 220 || conn_pending(c) > 0)
-				tls_discard();	/* no handshake follows */
-			if (r != REPLY_OK)
-				return broken(c, p, f, S_STARTTLS, r, why);
-			if (said.code == 220) {
-				/* RFC 3207 5: nothing may follow the 220 in plaintext;
-				 * anything that did was injected, and must never be
-				 * read as a reply under TLS */
-				if (conn_pending(c) > 0) {
-					TRACE("%zu bytes after the 220 to STARTTLS", conn_pending(c));
-					return broken(c, p, f, S_STARTTLS, REPLY_BAD,
-					    "data after the 220 to STARTTLS (command injection)");
-				}
-				r = start_tls(c, p, f);
-				if (r != SMTP_FINAL)
-					return (enum smtp_outcome)r;
-				memset(&ehlo, 0, sizeof ehlo);	/* forget what plaintext said */
-				r = hello(c, p, f, &ehlo);
-				if (r != SMTP_FINAL)
-					return (enum smtp_outcome)r;
-			} else if (may_fall_back(p, 0)) {
-				/* SPEC 7: the built-in opportunistic TLS goes on in
-				 * plaintext, as Postfix's "may" does (RFC 3207 4.1) */
-				TRACE("tls: STARTTLS refused (%d): going on without TLS", said.code);
-				tls_fell_back = 1;
-			} else {
-				/* an explicit '*' (seed 000): offered and refused is a
-				 * failure ('?' retries the host without STARTTLS); so
-				 * is any refusal when credentials are to be sent */
-				fail_set(f, 'Z', T_TLS_STARTTLS, p->auth_user && p->tls->level == TLS_MAY ?
-				    "the server refused STARTTLS, and AUTH credentials go only over TLS" :
-				    "the server refused STARTTLS");
-				f->said = said;
-				quit(c, p);
-				if (p->tls->plain_retry && may_fall_back(p, 1))
-					return SMTP_RETRY_PLAIN;
-				return SMTP_NEXT;
-			}
-		} else if (p->tls->level >= TLS_ENCRYPT) {
-			fail_set(f, 'Z', T_TLS_UNAVAILABLE, "the server does not offer STARTTLS");
-			quit(c, p);
-			return SMTP_NEXT;
-		}
-	}
+	if (hello(&s) != 0 || starttls(&s) != 0)
+		return f->next;
 
 	/* RFC 6531: decided on the final EHLO, before credentials are spent */
-	memset(&intl, 0, sizeof intl);
 	if (p->idn) {
-		intl = idn_decide(p->idn, p->has_8bit, p->header, ehlo.smtputf8, ehlo.eightbitmime);
-		if (intl.why)
-			TRACE("idn: %s", intl.why);
-		if (intl.action == IDN_REFUSE) {
-			fail_set(f, 'D', T_SMTPUTF8, NULL);
-			quit(c, p);
-			return SMTP_NEXT;	/* another MX may offer SMTPUTF8 */
+		s.intl = idn_decide(p->idn, p->has_8bit, p->header, s.ehlo.smtputf8, s.ehlo.eightbitmime);
+		if (s.intl.why)
+			TRACE("idn: %s", s.intl.why);
+		if (s.intl.action == IDN_REFUSE) {
+			outcome_set(f, 'D', T_SMTPUTF8, NULL);
+			f->next = NEXT_PEER;	/* another MX may offer SMTPUTF8 */
+			quit(&s);
+			return f->next;
 		}
 	}
-	if (p->auth_user) {
-		r = authenticate(c, p, f, &ehlo);
-		if (r != SMTP_FINAL)
-			return (enum smtp_outcome)r;
-	}
-	r = envelope(c, p, f, &ehlo);
-	if (r != ENVELOPE_DATA)
-		return (enum smtp_outcome)r;
+	if (p->auth_user && authenticate(&s) != 0)
+		return f->next;
+	if (envelope(&s) != 0)
+		return f->next;
 
-	if (ehlo.chunking) {
-		if (send_bdat(c, p, f, ehlo.pipelining) == 0) {
-			accepted_with_tls(c, p, f);
-			quit(c, p);
+	if (s.ehlo.chunking) {
+		if (send_bdat(&s) == 0) {
+			accepted_facts(&s);
+			quit(&s);
 		}
-		return SMTP_FINAL;
+		return NEXT_FINAL;
 	}
-	if (send_body(c, p, f) != 0)
-		return SMTP_FINAL;
-	if (ehlo.pipelining) {	/* QUIT rides with the final dot */
+	if (send_body(&s) != 0)
+		return NEXT_FINAL;
+	if (s.ehlo.pipelining) {	/* QUIT rides with the final dot */
 		send_line(c, "QUIT", NULL, NULL);
-		quit_sent = 1;
+		s.quit_sent = 1;
 	}
-	r = command(c, p, &said, NULL, &why);
-	if (r != REPLY_OK)
-		return broken(c, p, f, S_DOT, r, why);
+	r = command(&s, NULL, &why);
+	if (r != REPLY_OK) {
+		broken(&s, S_DOT, r, why);
+		return NEXT_FINAL;
+	}
 	if (said.code < 200 || said.code > 299) {
-		rejected(c, p, f, T_AFTERDATA, &said, SMTP_FINAL);
+		rejected(&s, T_AFTERDATA, NEXT_FINAL);
 		if (said.code < 400)
 			f->letter = 'Z';
-		return SMTP_FINAL;
+		return NEXT_FINAL;
 	}
-	fail_set(f, 'K', T_ACCEPTED, NULL);
+	outcome_set(f, 'K', T_ACCEPTED, NULL);
 	f->said = said;
-	accepted_with_tls(c, p, f);
-	quit(c, p);
-	return SMTP_FINAL;
+	accepted_facts(&s);
+	quit(&s);
+	return NEXT_FINAL;
 }

@@ -5,22 +5,12 @@
 #define SMTP_H
 
 #include <stddef.h>
-#include "conn.h"
-#include "message.h"
-#include "report.h"
-#include "tls.h"
-#include "idn.h"
+#include "session.h"
 
 #define REPLY_LINE_MAX	2048	/* RFC 5321 4.5.3.1.5 says 512; be lenient, not unbounded */
 #define REPLY_LINES_MAX	128	/* an EHLO today lists about 20; DoS bound (Postfix does the same) */
 #define SMTP_AUTH_MECHS_MAX 256	/* the AUTH keyword's arguments, kept for auth.c */
 
-enum smtp_outcome {
-	SMTP_FINAL = 0,		/* the message report is decided: f holds it */
-	SMTP_NEXT,		/* failed before MAIL was accepted: try the next host */
-	SMTP_RETRY_PLAIN	/* opportunistic TLS failed in its protocol ('?', or the
-				 * built-in default): the same host again, without TLS */
-};
 
 /* What EHLO offered. */
 struct ehlo {
@@ -30,27 +20,7 @@ struct ehlo {
 	char auth[SMTP_AUTH_MECHS_MAX];	/* "PLAIN LOGIN ..." upper-case, "" = none */
 };
 
-struct smtp_params {
-	const char *helohost;
-	const char *sender;
-	char **recips;
-	int nrecips;
-	struct message *msg;
-	unsigned timeout_s;		/* timeoutremote */
-	const char *host;		/* peer address as text, for reports */
-	const char *mxname;		/* peer name: SNI, name checks, TLS texts */
-	const char *domain;		/* the host argument, for TLS texts */
-	const struct tls_policy *tls;	/* NULL: no TLS at all */
-	int plaintext_only;		/* the '?' retry: no STARTTLS this time */
-	const char *auth_user;		/* SMTP AUTH credentials, NULL = none */
-	const char *auth_pass;		/* never printed, traced or logged */
-	int peer_loopback;		/* PLAIN/LOGIN may go without TLS to loopback */
-	const struct idn_envelope *idn;	/* NULL: an ASCII envelope, nothing to decide */
-	int has_8bit;			/* the message has bytes >= 0x80 */
-	int header;			/* enum idn_header: UTF-8 in the header section */
-};
-
-enum smtp_outcome smtp_deliver(struct conn *c, const struct smtp_params *p, struct fail *f);
+enum next smtp_deliver(struct conn *c, const struct session_params *p, struct outcome *f);
 
 /* Exposed for unit tests and fuzzing. */
 enum reply_status {

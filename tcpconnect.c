@@ -39,7 +39,7 @@ to_sockaddr(const struct ip_address *ip, unsigned port, struct sockaddr_storage 
 int
 tcp_connect(const struct ip_address *ip, unsigned port,
     const struct ip_address *local, unsigned timeout_s,
-    void (*meanwhile)(int fd, const void *arg), const void *arg)
+    void (*meanwhile)(int fd, void *arg), void *arg)
 {
 	struct sockaddr_storage ss;
 	struct pollfd p;

@@ -16,6 +16,6 @@ enum { TCP_BIND_FAILED = -2 };
  * (SMTPS and QMTPS set TLS up there). */
 int tcp_connect(const struct ip_address *ip, unsigned port,
     const struct ip_address *local, unsigned timeout_s,
-    void (*meanwhile)(int fd, const void *arg), const void *arg);
+    void (*meanwhile)(int fd, void *arg), void *arg);
 
 #endif

@@ -1,14 +1,14 @@
 /*
- * tls.c -- TLS under a struct conn, with OpenSSL 3. Turns the control
- * files (tlsdestinations, domaincerts and the netqmail/skarnet ones) into
- * one policy per peer, runs the handshake within the deadline, checks the
- * peer as the policy demands -- chain and name with OpenSSL's verifier
- * (X509_VERIFY_PARAM_set1_host), pins with X509_digest, DANE with
- * OpenSSL's SSL_dane_* -- and then replaces the conn's ops, so smtp.c and
- * qmtp.c read and write as before. A failure is a report, never a silent
- * fall back to plaintext. CA material is loaded only when a check needs it.
- * Not here: STARTTLS itself and "next MX" (smtp.c, qmail-remote.c), TLSA
- * lookups (dns.c).
+ * tls.c -- TLS under a struct conn, with OpenSSL 3: carries out the
+ * policy tlspolicy.c decided for a peer. Runs the handshake within the
+ * deadline, checks the peer as the policy demands -- chain and name with
+ * OpenSSL's verifier (X509_VERIFY_PARAM_set1_host), pins with
+ * X509_digest, DANE with OpenSSL's SSL_dane_* -- and then replaces the
+ * conn's ops, so smtp.c and qmtp.c read and write as before. A failure is
+ * a report, never a silent fall back to plaintext. CA material is loaded
+ * only when a check needs it.
+ * Not here: what the policy is (tlspolicy.c), STARTTLS itself and "next
+ * MX" (smtp.c, qmail-remote.c), TLSA lookups (dns.c).
  */
 #include <dirent.h>
 #include <poll.h>
@@ -23,144 +23,7 @@
 #include "tls.h"
 #include "trace.h"
 
-static int initialised;
-static char description[128];
-static enum report_text audit;	/* MTA-STS testing: the last handshake's outcome */
-static char audit_detail[128];
-
-/* One tlsdestinations rule on top of what pol holds. */
-static void
-apply_rule(struct tls_policy *pol, const struct ctl_tlsdest *t)
-{
-	enum tls_level want = t->mandatory ? TLS_ENCRYPT : TLS_MAY;
-
-	switch (t->verify) {
-	case TLSV_NONE:
-		break;
-	case TLSV_CHAIN:
-		want = TLS_VERIFY;
-		break;
-	case TLSV_NAME_WILD:
-		want = TLS_NAME;
-		pol->partial_wildcards = 1;
-		break;
-	case TLSV_NAME_EXACT:
-		want = TLS_NAME;
-		pol->exact_name = 1;
-		break;
-	case TLSV_PIN:
-		want = TLS_ENCRYPT;
-		pol->fingerprint = t->fingerprint;
-		pol->no_tlsa = 1;
-		break;
-	}
-	if (want > pol->level)
-		pol->level = want;
-	if (t->allow_anon)
-		pol->allow_anon = 1;
-	if (t->plain_retry)
-		pol->plain_retry = 1;
-	if (t->no_tlsa)
-		pol->no_tlsa = 1;
-	if (t->cafile)
-		pol->cafile = t->cafile;
-	if (t->ciphers)
-		pol->ciphers = t->ciphers;
-	if (t->verifydepth)
-		pol->verifydepth = t->verifydepth;
-	if (t->port) {
-		pol->port = t->port;
-		pol->smtps = t->smtps || t->qmtps;
-		pol->qmtps = t->qmtps;
-	}
-	if (t->no_starttls) {
-		pol->level = TLS_NEVER;
-		pol->no_tlsa = 1;	/* '!' names the destination: DANE too is off (SPEC 8) */
-	}
-}
-
-/*
- * A line whose only word is '/' (named, or the default): it switches TLSA
- * lookups off and says nothing else about TLS, so it is not the admin's
- * word on TLS that overrides skarnet's tlsstrictness (SPEC 7).
- */
-static int
-only_no_tlsa(const struct ctl_tlsdest *t)
-{
-	return t->no_tlsa && !t->mandatory && t->verify == TLSV_NONE && !t->allow_anon &&
-	    !t->plain_retry && !t->explicit_star && !t->no_starttls && !t->cafile && !t->ciphers &&
-	    !t->verifydepth && !t->port;
-}
-
-void
-tls_policy_for(struct tls_policy *pol, const struct config *cfg,
-    const struct name *dest, const char *mxhost, const struct name *sender_domain)
-{
-	const struct ctl_tlsdest *named = ctl_tlsdest(cfg, dest, sender_domain);
-	const struct ctl_domaincert *dc = ctl_domaincert(cfg, sender_domain);
-	char *pem = NULL;
-	int no_tls = 0, r;
-
-	memset(pol, 0, sizeof *pol);
-	pol->level = TLS_MAY;
-	if (named) {
-		/* the line for this destination adds to the defaults, never
-		 * lowers them: "+*:" and "example.com:" still verify example.com */
-		apply_rule(pol, &cfg->tls_default);
-		apply_rule(pol, named);
-		TRACE("tls: policy from tlsdestinations line %u", named->line);
-	} else {
-		apply_rule(pol, &cfg->tls_default);
-		/* netqmail: tlshosts/<FQDN>.pem demands TLS verified against it */
-		r = mxhost ? ctl_tlshost(cfg, mxhost, &pem, &no_tls) : 0;
-		if (r < 0) {
-			pol->broken = 1;	/* tlshosts/ unreadable: never guess weaker */
-		} else if (r == 1 && pem) {
-			str_copy(pol->pem_path, sizeof pol->pem_path, pem);
-			free(pem);
-			pol->cafile = pol->pem_path;
-			if (pol->level < TLS_NAME)
-				pol->level = TLS_NAME;
-			TRACE("tls: policy from %s", pol->pem_path);
-		} else if (no_tls && pol->level <= TLS_MAY) {
-			/* no STARTTLS unless DNS publishes TLSA records: those hold
-			 * whatever the compatibility files say (SPEC 8) */
-			pol->level = TLS_NEVER;
-			TRACE("tls: notlshosts/ or tlshosts/exhaustivelist: no TLS (unless DANE)");
-		}
-	}
-	/*
-	 * skarnet: tlsstrictness 2 = mandatory, verified against trustanchors.
-	 * Where s/qmail's tlsdestinations speaks -- a line for this
-	 * destination, or any default line -- it decides alone (SPEC 3): a
-	 * pinned ('%') or anonymous ('-') destination must not be made to
-	 * verify a chain it does not have. A '/' line (TLSA off, nothing
-	 * more) does not speak about TLS: the strictness holds (SPEC 7).
-	 */
-	if (cfg->tlsstrictness >= 2 && pol->level != TLS_NEVER && (!named || only_no_tlsa(named)) &&
-	    (!cfg->tls_default.line || only_no_tlsa(&cfg->tls_default))) {
-		if (pol->level < TLS_NAME)
-			pol->level = TLS_NAME;
-		if (!pol->cafile && cfg->trustanchors)
-			pol->cafile = cfg->trustanchors;
-	}
-	/* no line names the destination and no '*' line fails it closed:
-	 * Postfix's "may", s/qmail's '?' (SPEC 7); DANE or SMTPS raise the
-	 * level later, and then nothing falls back */
-	pol->fallback = !named && !cfg->tls_default.explicit_star && pol->level == TLS_MAY;
-	if (!pol->ciphers)
-		pol->ciphers = cfg->tlsclientciphers;
-	if (dc) {
-		pol->certfile = dc->certfile;
-		pol->keyfile = dc->keyfile;
-		pol->keypass = dc->password;
-	} else if (cfg->clientcert_pem) {
-		pol->certfile = cfg->clientcert_pem;
-	} else if (cfg->clientcert) {
-		pol->certfile = cfg->clientcert;
-		pol->keyfile = cfg->clientkey;
-	}
-}
+static int initialised;	/* OpenSSL loaded and set up: once per process */
 
 /* --- the ops that replace plain reads and writes --- */
 
@@ -234,9 +97,9 @@ accept_for_now(int ok, X509_STORE_CTX *store)
 }
 
 static int
-fail_tls(struct fail *f, enum report_text text, const char *detail)
+fail_tls(struct outcome *f, enum report_text text, const char *detail)
 {
-	fail_set(f, 'Z', text, detail);
+	outcome_set(f, 'Z', text, detail);
 	return -1;
 }
 
@@ -309,12 +172,10 @@ load_system_ca(SSL_CTX *ctx, const char **used)
 }
 
 static SSL_CTX *
-make_ctx(const struct tls_policy *pol, struct fail *f)
+make_ctx(const struct tls_policy *pol, struct outcome *f)
 {
 	SSL_CTX *ctx;
 	const char *ca = pol->cafile;
-	/* DANE brings its own anchors; MTA-STS testing checks what enforce would */
-	int need_ca = (pol->level >= TLS_VERIFY || pol->sts_audit) && pol->tlsa_count == 0;
 
 	ctx = SSL_CTX_new(TLS_client_method());
 	if (!ctx) {
@@ -344,7 +205,7 @@ make_ctx(const struct tls_policy *pol, struct fail *f)
 	}
 	if (pol->verifydepth)
 		SSL_CTX_set_verify_depth(ctx, (int)pol->verifydepth);
-	if (need_ca) {
+	if (pol->load_ca) {	/* tlspolicy.c: not for DANE, which brings its own anchors */
 		int ok;
 		size_t n = ca ? strlen(ca) : 0;
 		struct stat st;
@@ -562,7 +423,7 @@ host_flags(const struct tls_policy *pol)
 	unsigned flags = pol->exact_name ? X509_CHECK_FLAG_NO_WILDCARDS :
 	    pol->partial_wildcards ? 0 : X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
 
-	if (pol->dns_id || (pol->sts_audit && pol->level < TLS_NAME))
+	if (pol->dns_id)
 		flags |= X509_CHECK_FLAG_NEVER_CHECK_SUBJECT;
 	return flags;
 }
@@ -572,7 +433,7 @@ host_flags(const struct tls_policy *pol)
  * f filled when any of that fails. *dane: the TLSA records OpenSSL took
  * (0: no DANE on this SSL). */
 static SSL *
-setup(int fd, const struct tls_policy *pol, const char *servername, struct fail *f, size_t *dane)
+setup(int fd, const struct tls_policy *pol, const char *servername, struct outcome *f, size_t *dane)
 {
 	SSL_CTX *ctx;
 	SSL *ssl;
@@ -610,9 +471,7 @@ setup(int fd, const struct tls_policy *pol, const char *servername, struct fail 
 		}
 		/* DANE-TA's name check (SSL_dane_enable set the name) */
 		X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(ssl), host_flags(pol));
-	} else if ((pol->level >= TLS_NAME || (pol->sts_audit && pol->level < TLS_VERIFY)) && servername) {
-		/* testing's audit only where nothing verifies: at "verify" a
-		 * name mismatch would refuse what the admin's '+' accepts */
+	} else if (pol->check_name && servername) {
 		X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
 		char literal[IP_FMT_MAX + 8];
 		size_t n = strlen(servername);
@@ -646,7 +505,7 @@ setup(int fd, const struct tls_policy *pol, const char *servername, struct fail 
  * and 1 only. Never plaintext, never a DANE check that cannot pass.
  */
 static SSL *
-setup_dane(int fd, const struct tls_policy *pol, const char *servername, struct fail *f,
+setup_dane(int fd, const struct tls_policy *pol, const char *servername, struct outcome *f,
     size_t *dane)
 {
 	struct tls_policy unusable;
@@ -666,38 +525,49 @@ setup_dane(int fd, const struct tls_policy *pol, const char *servername, struct 
 	return setup(fd, &unusable, servername, f, dane);
 }
 
-/* What tls_prepare() made for the connection on fd (ssl, with dane: the
- * TLSA records OpenSSL took), or the failure it met (failed.letter set);
- * fd -1 when nothing waits. */
-static struct {
-	int fd;
-	SSL *ssl;
-	size_t dane;
-	struct fail failed;
-} ahead = { -1, NULL, 0, { 0 } };
-
 void
-tls_discard(void)
+tls_discard(struct tls_pending *tp)
 {
-	if (ahead.ssl)
-		SSL_free(ahead.ssl);
-	ahead.ssl = NULL;
-	ahead.dane = 0;
-	ahead.fd = -1;
+	if (!tp)
+		return;
+	if (tp->ssl)
+		SSL_free(tp->ssl);
+	tp->ssl = NULL;
+	tp->dane = 0;
+	tp->ready = 0;
 }
 
 void
-tls_prepare(int fd, const struct tls_policy *pol, const char *servername)
+tls_prepare(struct tls_pending *tp, int fd, const struct tls_policy *pol, const char *servername)
 {
-	tls_discard();
-	memset(&ahead.failed, 0, sizeof ahead.failed);
-	ahead.ssl = setup_dane(fd, pol, servername, &ahead.failed, &ahead.dane);
-	ahead.fd = fd;
+	SSL *ssl;
+
+	if (!tp)
+		return;
+	tls_discard(tp);
+	memset(&tp->failed, 0, sizeof tp->failed);
+	ssl = setup_dane(fd, pol, servername, &tp->failed, &tp->dane);
+	tp->ssl = ssl;
+	tp->fd = fd;
+	tp->ready = 1;
+}
+
+/* The certificate problem a verify result stands for (RFC 8460's terms). */
+static enum tls_cert
+cert_problem(long vr)
+{
+	if (vr == X509_V_OK)
+		return TLS_CERT_OK;
+	if (vr == X509_V_ERR_HOSTNAME_MISMATCH || vr == X509_V_ERR_IP_ADDRESS_MISMATCH)
+		return TLS_CERT_NAME;
+	if (vr == X509_V_ERR_CERT_HAS_EXPIRED || vr == X509_V_ERR_CRL_HAS_EXPIRED)
+		return TLS_CERT_EXPIRED;
+	return TLS_CERT_UNTRUSTED;
 }
 
 int
-tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
-    const char *domain, unsigned timeout_s, struct fail *f, int *protocol_error)
+tls_start(struct conn *c, const struct tls_policy *pol, struct tls_pending *tp,
+    const char *servername, unsigned timeout_s, struct outcome *f, int *protocol_error)
 {
 	SSL *ssl;
 	X509 *cert;
@@ -706,20 +576,19 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 	size_t dane = 0;	/* TLSA records OpenSSL took: DANE decides */
 	char got[2 * EVP_MAX_MD_SIZE + 1];
 
-	(void)domain;
 	*protocol_error = 0;
-	audit = T_NONE;
-	if (ahead.fd != -1 && ahead.fd == c->fd) {	/* made while a reply or SYN-ACK travelled */
-		ssl = ahead.ssl;
-		dane = ahead.dane;
-		ahead.ssl = NULL;
-		ahead.fd = -1;
+	f->tls.cert = f->tls.audit = TLS_CERT_OK;
+	if (tp && tp->ready && tp->fd == c->fd) {	/* made while a reply or SYN-ACK travelled */
+		ssl = tp->ssl;
+		dane = tp->dane;
+		tp->ssl = NULL;
+		tp->ready = 0;
 		if (!ssl) {
-			fail_set(f, ahead.failed.letter, ahead.failed.text, ahead.failed.detail);
+			outcome_set(f, tp->failed.letter, tp->failed.text, tp->failed.detail);
 			return -1;
 		}
 	} else {
-		tls_discard();
+		tls_discard(tp);
 		if (!(ssl = setup_dane(c->fd, pol, servername, f, &dane)))
 			return -1;
 	}
@@ -750,8 +619,9 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 			return -1;
 		}
 	}
-	(void)snprintf(description, sizeof description, "%s %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
-	TRACE("tls: %s", description);
+	(void)snprintf(f->tls.cipher, sizeof f->tls.cipher, "%s %s", SSL_get_version(ssl),
+	    SSL_get_cipher_name(ssl));
+	TRACE("tls: %s", f->tls.cipher);
 
 	cert = SSL_get1_peer_certificate(ssl);
 	if (trace_on && cert) {
@@ -762,17 +632,18 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 		trace_san(cert);
 	}
 	vr = SSL_get_verify_result(ssl);
-	audit = T_NONE;
 	if (pol->sts_audit && pol->level < TLS_VERIFY && !dane) {
 		/* MTA-STS testing: what enforce would have said, refusing nothing */
-		audit = !cert ? T_TLS_NOCERT : vr == X509_V_ERR_HOSTNAME_MISMATCH ? T_TLS_SUBJECT :
-		    vr != X509_V_OK ? T_TLS_CHAIN : T_NONE;
-		str_copy(audit_detail, sizeof audit_detail, vr != X509_V_OK ? X509_verify_cert_error_string(vr) : "");
-		TRACE("tls: MTA-STS testing: the certificate %s%s", audit == T_NONE ?
-		    "verifies with the name" : "would fail enforce: ", audit_detail);
+		f->tls.audit = !cert ? TLS_CERT_NONE : vr == X509_V_ERR_HOSTNAME_MISMATCH ? TLS_CERT_NAME :
+		    cert_problem(vr);
+		str_copy(f->tls.audit_detail, sizeof f->tls.audit_detail,
+		    vr != X509_V_OK ? X509_verify_cert_error_string(vr) : "");
+		TRACE("tls: MTA-STS testing: the certificate %s%s", f->tls.audit == TLS_CERT_OK ?
+		    "verifies with the name" : "would fail enforce: ", f->tls.audit_detail);
 	}
 	if (!cert && (pol->level >= TLS_VERIFY || pol->fingerprint || dane)) {
 		r = dane ? T_TLSA_MISSING : T_TLS_NOCERT;
+		f->tls.cert = TLS_CERT_NONE;
 		goto reject;
 	}
 	if (pol->fingerprint) {
@@ -793,7 +664,8 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 		}
 		TRACE("tls: DANE authenticated the peer");
 	} else if (pol->level >= TLS_VERIFY) {
-		if (vr == X509_V_ERR_HOSTNAME_MISMATCH || vr == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+		f->tls.cert = cert_problem(vr);
+		if (f->tls.cert == TLS_CERT_NAME) {
 			r = T_TLS_SUBJECT;
 			goto reject;
 		}
@@ -803,6 +675,7 @@ tls_start(struct conn *c, const struct tls_policy *pol, const char *servername,
 		}
 		TRACE("tls: certificate verified%s", pol->level >= TLS_NAME ? " with the name" : "");
 	}
+	f->tls.dane = dane > 0;	/* and it authenticated the peer: checked above */
 	X509_free(cert);
 	c->ctx = ssl;
 	c->ops = &tls_ops;
@@ -812,6 +685,7 @@ reject:
 	fail_tls(f, (enum report_text)r, NULL);
 rejected:
 	TRACE("tls: peer rejected: %d %s", (int)f->text, f->detail);
+	f->tls.cipher[0] = '\0';	/* no TLS session came of it */
 	X509_free(cert);
 	SSL_free(ssl);
 	return -1;
@@ -831,18 +705,11 @@ tls_close(struct conn *c)
 const char *
 tls_describe(const struct conn *c)
 {
-	return c->ops == &tls_ops ? description : NULL;
-}
+	static char description[128];
 
-int
-tls_dane_authenticated(const struct conn *c)
-{
-	return c->ops == &tls_ops && SSL_get0_dane_authority(c->ctx, NULL, NULL) >= 0;
-}
-
-enum report_text
-tls_sts_audit(const char **detail)
-{
-	*detail = audit_detail;
-	return audit;
+	if (c->ops != &tls_ops)
+		return NULL;
+	(void)snprintf(description, sizeof description, "%s %s", SSL_get_version(c->ctx),
+	    SSL_get_cipher_name(c->ctx));
+	return description;
 }

@@ -1,6 +1,6 @@
 /*
  * tlsrpt.c -- names and classifies TLS outcomes the way RFC 8460 (SMTP TLS
- * Reporting) counts them, from the struct fail a session or the policy
+ * Reporting) counts them, from the struct outcome a session or the policy
  * step left, and records each one in one place (tlsrpt_note).
  * Not here: deciding anything (qmail-remote.c, mtasts.c, tls.c); writing
  * or sending reports (not done yet: this is where it will go).
@@ -36,7 +36,7 @@ tlsrpt_type_name(enum tlsrpt_type t)
 }
 
 enum tlsrpt_type
-tlsrpt_type_of(const struct fail *f)
+tlsrpt_type_of(const struct outcome *f)
 {
 	if (f->letter == 'K')
 		return TLSRPT_SUCCESS;
@@ -45,16 +45,30 @@ tlsrpt_type_of(const struct fail *f)
 	case T_TLS_STARTTLS:
 		return TLSRPT_STARTTLS_NOT_SUPPORTED;
 	case T_TLS_SUBJECT:
-		return TLSRPT_CERT_HOST_MISMATCH;
-	case T_TLS_CHAIN:	/* OpenSSL's X509_V_ERR_CERT_HAS_EXPIRED text */
-		return strstr(f->detail, "expired") ? TLSRPT_CERT_EXPIRED : TLSRPT_CERT_NOT_TRUSTED;
+	case T_TLS_CHAIN:
 	case T_TLS_NOCERT:
-		return TLSRPT_CERT_NOT_TRUSTED;
+		return tlsrpt_type_of_cert(f->tls.cert);
 	case T_TLSA_FAIL:
 	case T_TLSA_MISSING:
 		return TLSRPT_TLSA_INVALID;
 	case T_TLSA_LOOKUP:
 		return TLSRPT_DNSSEC_INVALID;
+	default:
+		return TLSRPT_VALIDATION_FAILURE;
+	}
+}
+
+enum tlsrpt_type
+tlsrpt_type_of_cert(enum tls_cert c)
+{
+	switch (c) {
+	case TLS_CERT_NAME:
+		return TLSRPT_CERT_HOST_MISMATCH;
+	case TLS_CERT_EXPIRED:
+		return TLSRPT_CERT_EXPIRED;
+	case TLS_CERT_UNTRUSTED:
+	case TLS_CERT_NONE:
+		return TLSRPT_CERT_NOT_TRUSTED;
 	default:
 		return TLSRPT_VALIDATION_FAILURE;
 	}

@@ -40,8 +40,10 @@ struct tlsrpt_result {
 	const char *detail;		/* RFC 8460's additional-information, or "" */
 };
 
-/* The result type a failed (or K) struct fail stands for. */
-enum tlsrpt_type tlsrpt_type_of(const struct fail *f);
+/* The result type a failed (or K) struct outcome stands for. */
+enum tlsrpt_type tlsrpt_type_of(const struct outcome *f);
+/* The result type of a certificate problem (tls.c's enum tls_cert). */
+enum tlsrpt_type tlsrpt_type_of_cert(enum tls_cert c);
 /* RFC 8460's name of a result type ("certificate-host-mismatch"). */
 const char *tlsrpt_type_name(enum tlsrpt_type t);
 /* Records one outcome (today: a transcript line "tls-rpt: ..."). */

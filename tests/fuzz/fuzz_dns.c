@@ -1,20 +1,22 @@
 /*
- * fuzz_dns.c -- libFuzzer target for dns.c: the input is a reply, given
+ * fuzz_dns.c -- libFuzzer target for the resolver's codec (dnspacket.c)
+ * and its resolv.conf reading (dnsconf.c): the input is a reply, given
  * to dns_parse as the answer to several questions (A, AAAA, MX, TLSA,
  * CNAME chains from www.example.org, an uncollected type), with the id
  * taken from the input so the header check lets it through. Whatever it
  * accepts must satisfy the invariants below. The input is also tried as
  * a name: a query built for it, turned into a reply, must parse back,
  * and as the text of resolv.conf.
- * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -I. \
- *	tests/fuzz/fuzz_dns.c dns.c ip.c -o fuzz_dns
+ * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -DDNS_TESTING -I. \
+ *	tests/fuzz/fuzz_dns.c dnsconf.c dnspacket.c ip.c trace.c -o fuzz_dns
  * Seeds: tests/fuzz/corpus/dns/ (written by test_dns --corpus).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include "dns.h"
+#include "dnsconf.h"
+#include "dnspacket.h"
 
 static const struct question {
 	const char *qname;

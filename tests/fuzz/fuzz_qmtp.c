@@ -29,11 +29,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct conn c;
-	static struct fail f;
+	static struct outcome f;
 	static char buf[QMTP_RESPONSE_MAX];
 	static char rep[SAID_MAX + 1024];
 	struct feed fd = { data, size, 0 };
-	struct smtp_params p;
+	struct session_params p;
 	const char *why;
 	size_t len;
 	int r;
@@ -61,7 +61,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.ops = &feed_ops;
 	c.ctx = &fd;
 	fd.pos = 0;
-	if (qmtp_deliver(&c, &p, &f) != SMTP_FINAL)
+	if (qmtp_deliver(&c, &p, &f) != NEXT_FINAL)
 		__builtin_trap();
 	if ((f.letter != 'K' && f.letter != 'Z' && f.letter != 'D') || f.said.len > sizeof f.said.text)
 		__builtin_trap();

@@ -57,10 +57,10 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct conn c;
-	static struct fail f;
+	static struct outcome f;
 	static char rep[SAID_MAX + 1024];
 	struct feed fd = { data, size, 0 };
-	struct smtp_params p;
+	struct session_params p;
 	unsigned opt = size > 0 ? data[0] : 0;
 	size_t i, n;
 

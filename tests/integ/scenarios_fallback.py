@@ -33,14 +33,7 @@ def fb_sessions(mode, pred, what, count=1, timeout=3.0):
     """pred(raw) holds for every faultsrv capture of MODE written during the
     scenario, and there are exactly count of them (no reconnect)"""
     def chk(c):
-        since = time.time() - c.elapsed - 0.2
-        deadline = time.monotonic() + timeout
-        while True:
-            files = [f for f in glob.glob(os.path.join(BED, "fault", "%s-*.raw" % mode))
-                     if os.path.getmtime(f) >= since]
-            if len(files) >= count or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
+        files = captures_during(c, mode, count=count, slack=0.2, timeout=timeout)
         if len(files) != count:
             return "faultsrv (%s): %d session(s) during the scenario, want %d" % (mode, len(files), count)
         for f in files:

@@ -1,13 +1,15 @@
 /*
- * test_dns.c -- unit tests for dns.c: packets built by hand (with
- * compression) fed to dns_parse, dns_query_build byte by byte, the
- * nameserver list from $DNSCACHEIP and resolv.conf, and the UDP/TCP path
- * against a forked fake nameserver on 127.0.0.1/127.0.0.2 (and ::1 when
- * the host has it) on a free port.
- * It includes dns.c itself, built with DNS_TESTING so that dns.c honours
- * $DNS_TEST_PORT and $DNS_TEST_RESOLV_CONF, and so that the test can see
- * the nameserver list. Build (ip.c or libqr.a for the rest):
- *	cc -DDNS_TESTING -I. tests/unit/test_dns.c ip.c -o test_dns
+ * test_dns.c -- unit tests for the resolver: packets built by hand (with
+ * compression) fed to the codec's dns_parse, dns_query_build byte by byte
+ * (dnspacket.h), the nameserver list from $DNSCACHEIP and resolv.conf
+ * (dnsconf.h), and the lookups of dns.h over UDP/TCP against a forked
+ * fake nameserver on 127.0.0.1/127.0.0.2 (and ::1 when the host has it)
+ * on a free port.
+ * It links dns.c and dnsconf.c built with DNS_TESTING, so that they
+ * honour $DNS_TEST_PORT and $DNS_TEST_RESOLV_CONF (the Makefile builds
+ * them so for it alone). Build by hand:
+ *	cc -DDNS_TESTING -I. tests/unit/test_dns.c dns.c dnsconf.c \
+ *	    dnspacket.c ip.c trace.c -o test_dns
  * "test_dns --corpus DIR" writes the parser cases as fuzzer seeds
  * (tests/fuzz/corpus/dns). Prints one line per failed check, then
  * "N passed, N failed".
@@ -31,23 +33,24 @@
 #include <unistd.h>
 #include "check.h"
 
-#ifndef DNS_TESTING
-#error "build with -DDNS_TESTING"
-#endif
-#include "../../dns.c"
+#include "dns.h"
+#include "dnsconf.h"
+#include "dnspacket.h"
 
-/* What dns_init found, from dns.c's own list. */
+/* What dns_init found: dnsconf.c's list. */
 static size_t
 dns_test_nameservers(struct ip_address *out, size_t max)
 {
-	size_t i;
+	const struct ip_address *list;
+	size_t i, n;
 
-	for (i = 0; i < ns_count && i < max; i++)
-		out[i] = ns[i];
-	return ns_count;
+	list = dns_servers(&n);
+	for (i = 0; i < n && i < max; i++)
+		out[i] = list[i];
+	return n;
 }
 
-#define DNS_NS_MAX_TEST 32	/* more than dns.c keeps, to see its limit */
+#define DNS_NS_MAX_TEST 32	/* more than dnsconf.c keeps, to see its limit */
 
 /* ---------- packet assembly ---------- */
 
@@ -1965,6 +1968,9 @@ respond(int fd, int tcp, int which, const unsigned char *q, size_t qlen,
 	} else if (strcmp(name, "refused1.test") == 0 && qtype == DNS_T_A) {
 		rr_a(&r, "@", "192.0.2.8");
 		an++;
+	} else if (strcmp(name, "_smtp._tls.pair.test") == 0 && qtype == DNS_T_TXT) {
+		rr_txt(&r, "@", "v=TLSRPTv1; rua=mailto:tlsrpt@pair.test");
+		an++;
 	} else if (strcmp(name, "_mta-sts.servfail.test") == 0 && qtype == DNS_T_TXT) {
 		rr_txt(&r, "@", "v=STSv1; id=sf1");
 		an++;
@@ -2127,6 +2133,25 @@ ip_text(const struct ip_address *ip)
 	return buf[k];
 }
 
+/* The MX set of name and the TXT records at txtname, asked together as
+ * qmail-remote asks them (the TXT a side question without DNSSEC): the
+ * MX status; the TXT's in *tst. */
+static enum dns_status
+mx_txt(const char *name, struct dns_mx *mx, size_t *n, int *ad, const char *txtname,
+    struct dns_txtset *txt, enum dns_status *tst)
+{
+	struct dns_question q[] = {
+		{ .name = name, .type = DNS_T_MX, .to.mx = mx, .max = DNS_MX_MAX, .want_ad = 1 },
+		{ .name = txtname, .type = DNS_T_TXT, .to.txt = txt, .side = 1 },
+	};
+
+	CHECK(dns_ask(q, 2) == 0, "dns_ask %s + %s refused", name, txtname);
+	*n = q[0].count;
+	*ad = q[0].ad;
+	*tst = q[1].status;
+	return q[0].status;
+}
+
 static void
 test_live(void)
 {
@@ -2134,7 +2159,7 @@ test_live(void)
 	struct dns_mx mx[DNS_MX_MAX];
 	static struct dns_tlsa tlsa[DNS_TLSA_MAX];
 	size_t n, n2, i;
-	int ad, st;
+	int ad, st, r;
 	int64_t t0, dt;
 
 	if (srv_start() != 0) {
@@ -2299,10 +2324,23 @@ test_live(void)
 		static struct dns_txtset txt;
 		enum dns_status tst;
 
-		st = dns_mx_txt("servfail.test", mx, DNS_MX_MAX, &n, &ad, "_mta-sts.servfail.test", &txt, &tst);
+		st = mx_txt("servfail.test", mx, &n, &ad, "_mta-sts.servfail.test", &txt, &tst);
 		CHECK(st == DNS_TEMP && tst == DNS_OK && txt.count == 1 &&
 		    strcmp(txt.rec[0].data, "v=STSv1; id=sf1") == 0,
 		    "servfail.test MX+TXT: MX st %d, TXT st %d count %zu", st, tst, txt.count);
+	}
+	/* the SERVFAIL rule is each question's own: the same TXT question,
+	 * asked for its DNSSEC status, fails as the MX did */
+	{
+		static struct dns_txtset txt;
+		struct dns_question q = {
+			.name = "_mta-sts.servfail.test", .type = DNS_T_TXT, .to.txt = &txt, .want_ad = 1,
+		};
+
+		r = dns_ask(&q, 1);
+		CHECK(r == 0 && q.status == DNS_TEMP && q.count == 0 && q.ad == 0 && txt.count == 0,
+		    "servfail TXT with DNSSEC: r %d st %d count %zu ad %d txt %zu", r, q.status,
+		    q.count, q.ad, txt.count);
 	}
 	/* REFUSED is no verdict on the data: the next server's unvalidated
 	 * answer counts */
@@ -2358,6 +2396,44 @@ test_live(void)
 	CHECK(st == DNS_OK && n == 1 && strcmp(ip_text(&ip[0]), "10.0.0.3") == 0,
 	    "retry schedule: %s tries in 4 s, want 3", n ? ip_text(&ip[0]) : "?");
 
+	/* a lookup's own bound (https.c's fetch, a question's bound_s): the
+	 * shorter of it and timeoutdns, or it alone when timeoutdns is 0:
+	 * about 1 s each; and timeoutdns itself stays as it was for the next
+	 * lookup */
+	{
+		static const struct { unsigned timeoutdns_s, bound_s; } within[] = {
+			{ 0, 1 }, { 1, 3 }, { 2, 1 },
+		};
+		struct dns_question q = {
+			.name = "timeout.test", .type = DNS_T_MX, .to.mx = mx, .max = DNS_MX_MAX,
+		};
+
+		for (i = 0; i < sizeof within / sizeof within[0]; i++) {
+			use_servers("127.0.0.1", within[i].timeoutdns_s);
+			t0 = ms();
+			st = dns_ip_within("timeout.test", ip, DNS_IP_MAX, &n, NULL, within[i].bound_s);
+			dt = ms() - t0;
+			CHECK(st == DNS_TEMP && n == 0 && dt >= 900 && dt < 1600,
+			    "within %u s, timeoutdns %u s: st %d n %zu, %lld ms", within[i].bound_s,
+			    within[i].timeoutdns_s, st, n, (long long)dt);
+			q.bound_s = within[i].bound_s;
+			t0 = ms();
+			r = dns_ask(&q, 1);
+			dt = ms() - t0;
+			CHECK(r == 0 && q.status == DNS_TEMP && dt >= 900 && dt < 1600,
+			    "question bound %u s, timeoutdns %u s: r %d st %d, %lld ms", q.bound_s,
+			    within[i].timeoutdns_s, r, q.status, (long long)dt);
+		}
+		t0 = ms();
+		st = dns_ip("timeout.test", ip, DNS_IP_MAX, &n, NULL);
+		dt = ms() - t0;
+		CHECK(st == DNS_TEMP && dt >= 1900 && dt < 2600,
+		    "timeoutdns 2 s after a lookup within 1 s: st %d, %lld ms", st, (long long)dt);
+		st = dns_ip_within("ok.test", ip, DNS_IP_MAX, &n, &ad, 1);
+		CHECK(st == DNS_OK && n == 2 && ad == 0, "ok.test within 1 s: st %d n %zu ad %d",
+		    st, n, ad);
+	}
+
 	/* MX and TXT together: no round trip more; the TXT waits at most
 	 * DNS_SIDE_MS after the MX answer */
 	use_servers("127.0.0.1", 5);
@@ -2366,26 +2442,87 @@ test_live(void)
 		enum dns_status tst;
 
 		t0 = ms();
-		st = dns_mx_txt("pair.test", mx, DNS_MX_MAX, &n, &ad, "_mta-sts.pair.test", &txt, &tst);
+		st = mx_txt("pair.test", mx, &n, &ad, "_mta-sts.pair.test", &txt, &tst);
 		dt = ms() - t0;
 		CHECK(st == DNS_OK && n == 1 && tst == DNS_OK && txt.count == 1 &&
 		    strcmp(txt.rec[0].data, "v=STSv1; id=pair1") == 0 && dt < 900,
 		    "pair.test: st %d n %zu txt st %d count %zu, %lld ms", st, n, tst, txt.count,
 		    (long long)dt);
 		t0 = ms();
-		st = dns_mx_txt("ok.test", mx, DNS_MX_MAX, &n, &ad, "_mta-sts.ok.test", &txt, &tst);
+		st = mx_txt("ok.test", mx, &n, &ad, "_mta-sts.ok.test", &txt, &tst);
 		dt = ms() - t0;
 		CHECK(st == DNS_OK && n == 1 && tst == DNS_OK && txt.count == 0 && dt < 900,
 		    "ok.test MX+TXT: st %d n %zu txt st %d count %zu, %lld ms", st, n, tst, txt.count,
 		    (long long)dt);
 		t0 = ms();
-		st = dns_mx_txt("ok.test", mx, DNS_MX_MAX, &n, &ad, "_mta-sts.timeout.test", &txt, &tst);
+		st = mx_txt("ok.test", mx, &n, &ad, "_mta-sts.timeout.test", &txt, &tst);
 		dt = ms() - t0;
 		CHECK(st == DNS_OK && n == 1 && tst == DNS_TEMP && txt.count == 0 &&
 		    dt >= DNS_SIDE_MS - 100 && dt < DNS_SIDE_MS + 600,
 		    "TXT timing out: st %d n %zu txt st %d, %lld ms", st, n, tst, (long long)dt);
-		st = dns_mx_txt("nx.test", mx, DNS_MX_MAX, &n, &ad, "_mta-sts.nx.test", &txt, &tst);
+		st = mx_txt("nx.test", mx, &n, &ad, "_mta-sts.nx.test", &txt, &tst);
 		CHECK(st == DNS_NXDOMAIN && tst == DNS_OK, "nx.test MX+TXT: st %d txt st %d", st, tst);
+	}
+	/* three questions, as issue 24 asks them: the TLS-RPT TXT record
+	 * beside the MTA-STS one, still no round trip more */
+	{
+		static struct dns_txtset sts_txt, rpt_txt;
+		struct dns_question q[] = {
+			{ .name = "pair.test", .type = DNS_T_MX, .to.mx = mx, .max = DNS_MX_MAX,
+			  .want_ad = 1 },
+			{ .name = "_mta-sts.pair.test", .type = DNS_T_TXT, .to.txt = &sts_txt, .side = 1 },
+			{ .name = "_smtp._tls.pair.test", .type = DNS_T_TXT, .to.txt = &rpt_txt,
+			  .side = 1 },
+		};
+
+		t0 = ms();
+		r = dns_ask(q, 3);
+		dt = ms() - t0;
+		CHECK(r == 0 && q[0].status == DNS_OK && q[0].count == 1 &&
+		    strcmp(mx[0].name, "mx.ok.test") == 0 && q[1].status == DNS_OK &&
+		    q[1].count == 1 && strcmp(sts_txt.rec[0].data, "v=STSv1; id=pair1") == 0 &&
+		    q[2].status == DNS_OK && q[2].count == 1 && rpt_txt.count == 1 &&
+		    strcmp(rpt_txt.rec[0].data, "v=TLSRPTv1; rua=mailto:tlsrpt@pair.test") == 0 &&
+		    dt < 900, "pair.test, three questions: r %d st %d/%d/%d count %zu/%zu/%zu, %lld ms",
+		    r, q[0].status, q[1].status, q[2].status, q[0].count, q[1].count, q[2].count,
+		    (long long)dt);
+	}
+	/* what dns_ask refuses, asking nothing: every question DNS_TEMP */
+	{
+		struct dns_question q[DNS_ASK_MAX + 1];
+		size_t k, bad;
+
+		for (k = 0; k < DNS_ASK_MAX + 1; k++) {
+			memset(&q[k], 0, sizeof q[k]);
+			q[k].name = "ok.test";
+			q[k].type = DNS_T_MX;
+			q[k].to.mx = mx;
+			q[k].max = DNS_MX_MAX;
+			q[k].status = DNS_OK;
+			q[k].count = 7;
+		}
+		errno = 0;
+		r = dns_ask(q, 0);
+		CHECK(r == -1 && errno == EINVAL, "dns_ask of no question: r %d errno %d", r, errno);
+		errno = 0;
+		r = dns_ask(q, DNS_ASK_MAX + 1);
+		for (k = bad = 0; k < DNS_ASK_MAX + 1; k++)
+			bad += q[k].status != DNS_TEMP || q[k].count != 0;
+		CHECK(r == -1 && errno == EINVAL && bad == 0,
+		    "dns_ask of %d questions: r %d errno %d, %zu not DNS_TEMP", DNS_ASK_MAX + 1, r,
+		    errno, bad);
+		q[0].status = q[1].status = DNS_OK;
+		q[1].type = DNS_T_A;
+		errno = 0;
+		r = dns_ask(q, 2);
+		CHECK(r == -1 && errno == EINVAL && q[0].status == DNS_TEMP && q[1].status == DNS_TEMP,
+		    "dns_ask of an A question: r %d errno %d st %d/%d", r, errno, q[0].status,
+		    q[1].status);
+		q[0].status = q[1].status = DNS_OK;
+		q[1].type = DNS_T_TLSA;
+		r = dns_ask(q, 2);
+		CHECK(r == -1 && q[0].status == DNS_TEMP && q[1].status == DNS_TEMP,
+		    "dns_ask of a TLSA question: r %d st %d/%d", r, q[0].status, q[1].status);
 	}
 
 	st = dns_mx("bad name.test", mx, DNS_MX_MAX, &n, &ad);

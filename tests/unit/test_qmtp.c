@@ -11,7 +11,7 @@
  * qmail-rspawn sees them. Also message_spool() and qmtp_mxps().
  * Build (from the top directory):
  *   cc -D_GNU_SOURCE -I. -Isubstdio -o test_qmtp tests/unit/test_qmtp.c \
- *      qmtp.c message.c report.c trace.c tls.c control.c dns.c ip.c \
+ *      qmtp.c message.c report.c trace.c tls.c control.c dns.c dnsconf.c dnspacket.c ip.c \
  *      substdio/conn.c -lssl -lcrypto
  * Prints one line per failed check, then "N passed, N failed".
  */
@@ -52,7 +52,7 @@ struct tcase {
 	size_t pkglen;
 	char *got_out;
 	size_t outlen;
-	int status;			/* exit code; + 10 when SMTP_NEXT */
+	int status;			/* exit code; + 10 when NEXT_PEER */
 };
 
 static ssize_t
@@ -143,13 +143,13 @@ static void
 client(int s, const struct tcase *t, int out)
 {
 	static struct conn c;
-	static struct fail f;
+	static struct outcome f;
 	static struct message m;
 	static struct tls_policy pol;
-	struct smtp_params p;
+	struct session_params p;
 	char path[] = "/tmp/test_qmtp.XXXXXX";
 	int fd, pp[2];
-	enum smtp_outcome o;
+	enum next o;
 
 	alarm(20);
 	signal(SIGPIPE, SIG_IGN);	/* as qmail-remote must */
@@ -190,7 +190,7 @@ client(int s, const struct tcase *t, int out)
 	}
 	conn_init(&c, s);
 	o = qmtp_deliver(&c, &p, &f);
-	report_exit(&f, o == SMTP_NEXT ? 10 : 0);
+	report_exit(&f, o == NEXT_PEER ? 10 : 0);
 }
 
 /* Runs one case: forks the server and the client, collects what each saw. */
@@ -502,7 +502,7 @@ test_tls_policy(void)
 	CHECK(t.pkglen == 0, "nothing sent in plaintext (%zu bytes)", t.pkglen);
 	CHECK(SAME("reports", t.got_out, t.outlen, "ZTLS is required for: qmtp.example for example "
 	    "but QMTP on this port has no STARTTLS; not sending in plaintext.\n\0"), "tls refusal report");
-	CHECK(t.status == 10, "tls refusal: SMTP_NEXT, exit 0 (got %d)", t.status);
+	CHECK(t.status == 10, "tls refusal: NEXT_PEER, exit 0 (got %d)", t.status);
 }
 
 static void

@@ -26,7 +26,7 @@ static char got[1 << 16];	/* what the client sent */
 static size_t got_len;
 static char reports[1 << 14];	/* what it printed on fd 1 */
 static size_t reports_len;
-static struct fail f;
+static struct outcome f;
 
 /* 1 in a sanitizer build, whose shadow memory makes RSS meaningless */
 static int
@@ -76,15 +76,15 @@ static const char *auth_user, *auth_pass;
 static int loopback;
 static int plaintext_only;
 
-static enum smtp_outcome
+static enum next
 session(const struct step *steps, const char *message, int nrecips, char **recips)
 {
 	static struct conn c;
 	static struct message msg;
-	struct smtp_params p;
+	struct session_params p;
 	int sv[2], tell[2], out[2], saved1, mf;
 	char path[] = "/tmp/test_session.XXXXXX";
-	enum smtp_outcome o;
+	enum next o;
 	pid_t pid;
 	ssize_t r;
 
@@ -180,6 +180,34 @@ contains(const char *s)
 
 #define PRINTED(s)	printed(s, sizeof(s) - 1)
 
+/* The policy tlspolicy.c decides for a peer at port 25 under these
+ * tlsdestinations lines (NULL: none), with or without AUTH credentials:
+ * the sessions below run under what the one decision gives. */
+static const struct tls_policy *
+decided(const char *lines, int credentials)
+{
+	static struct config cfg[8];
+	static struct tls_policy pol[8];
+	static size_t k;
+	struct ctl_error err;
+	struct tls_facts in;
+
+	k = (k + 1) % 8;
+	ctl_free(&cfg[k]);
+	ctl_init(&cfg[k]);
+	if (lines && ctl_parse_text(&cfg[k], "tlsdestinations", lines, strlen(lines), &err) != 0) {
+		printf("tlsdestinations %s: %s\n", lines, err.why);
+		exit(1);
+	}
+	memset(&in, 0, sizeof in);
+	in.cfg = &cfg[k];
+	in.route_port = 25;
+	in.credentials = credentials;
+	in.mxname = "mx.example";
+	(void)tls_decide(&in, &pol[k]);
+	return &pol[k];
+}
+
 static char *two[] = { "x@example", "y@example" };
 
 int
@@ -215,19 +243,19 @@ main(void)
 	};
 	static const char msg[] = "Subject: t\n\n.dot\nb\n";
 
-	CHECK(session(plain, msg, 2, two) == SMTP_FINAL, "plain final");
+	CHECK(session(plain, msg, 2, two) == NEXT_FINAL, "plain final");
 	CHECK(sent("EHLO client.example\r\nMAIL FROM:<a@client.example>\r\nRCPT TO:<x@example>\r\n"
 	    "RCPT TO:<y@example>\r\nDATA\r\nSubject: t\r\n\r\n..dot\r\nb\r\n.\r\nQUIT\r\n"), "plain bytes");
 	CHECK(PRINTED("r\0h192.0.2.25 does not like recipient.\nRemote host said: 550 5.1.1 no such user\n\0"), "plain reports");
 	CHECK(message_report("K192.0.2.25 accepted message.\nRemote host said: 250 2.0.0 queued as 1\n"), "plain K");
 
-	CHECK(session(piped, msg, 2, two) == SMTP_FINAL, "piped final");
+	CHECK(session(piped, msg, 2, two) == NEXT_FINAL, "piped final");
 	CHECK(sent("EHLO client.example\r\nMAIL FROM:<a@client.example> SIZE=19\r\nRCPT TO:<x@example>\r\n"
 	    "RCPT TO:<y@example>\r\nDATA\r\nSubject: t\r\n\r\n..dot\r\nb\r\n.\r\nQUIT\r\n"), "piped bytes");
 	CHECK(PRINTED("r\0h192.0.2.25 does not like recipient.\nRemote host said: 550 5.1.1 no such user\n\0"), "piped reports");
 	CHECK(message_report("K192.0.2.25 accepted message.\nRemote host said: 250 2.0.0 queued as 1\n"), "piped K");
 
-	CHECK(session(chunked, msg, 2, two) == SMTP_FINAL, "chunked final");
+	CHECK(session(chunked, msg, 2, two) == NEXT_FINAL, "chunked final");
 	CHECK(sent("EHLO client.example\r\nMAIL FROM:<a@client.example>\r\nRCPT TO:<x@example>\r\n"
 	    "RCPT TO:<y@example>\r\nBDAT 23 LAST\r\nSubject: t\r\n\r\n.dot\r\nb\r\nQUIT\r\n"), "chunked bytes");
 	CHECK(message_report("K192.0.2.25 accepted message.\nRemote host said: 250 2.0.0 queued as 1\n"), "chunked K");
@@ -240,7 +268,7 @@ main(void)
 			{ "DATA\r\n", "553 5.7.1 sender refused\r\n503 need MAIL\r\n503 need MAIL\r\n503 need RCPT\r\n" },
 			{ NULL, NULL }
 		};
-		CHECK(session(s, msg, 2, two) == SMTP_FINAL, "sender final");
+		CHECK(session(s, msg, 2, two) == NEXT_FINAL, "sender final");
 		CHECK(PRINTED(""), "no recipient reports");
 		CHECK(message_report("DConnected to 192.0.2.25 but sender was rejected.\nRemote host said: 553 5.7.1 sender refused\n"), "sender D");
 	}
@@ -253,7 +281,7 @@ main(void)
 			{ ".\r\n", "554 no valid recipients\r\n" },
 			{ NULL, NULL }
 		};
-		CHECK(session(s, msg, 2, two) == SMTP_FINAL, "giving up final");
+		CHECK(session(s, msg, 2, two) == NEXT_FINAL, "giving up final");
 		CHECK(PRINTED("s192.0.2.25 does not like recipient.\nRemote host said: 450 later\n\0"
 		    "h192.0.2.25 does not like recipient.\nRemote host said: 550 no\n\0"), "s and h");
 		CHECK(message_report("DGiving up on 192.0.2.25.\n"), "giving up D");
@@ -276,7 +304,7 @@ main(void)
 	/* greeting 421 and EHLO/HELO refusals: the next host may try */
 	{
 		static const struct step s[] = { { "", "421 busy\r\n" }, { NULL, NULL } };
-		CHECK(session(s, msg, 1, two) == SMTP_NEXT, "greeting: next");
+		CHECK(session(s, msg, 1, two) == NEXT_PEER, "greeting: next");
 		CHECK(message_report("ZConnected to 192.0.2.25 but greeting failed.\nRemote host said: 421 busy\n"), "greeting Z");
 	}
 	{
@@ -284,7 +312,7 @@ main(void)
 			{ "", "220 mx\r\n" }, { "EHLO", "502 no EHLO\r\n" }, { "HELO client.example\r\n", "550 go away\r\n" },
 			{ NULL, NULL }
 		};
-		CHECK(session(s, msg, 1, two) == SMTP_NEXT, "helo: next");
+		CHECK(session(s, msg, 1, two) == NEXT_PEER, "helo: next");
 		/* classic qmail: never final (SPEC 6) */
 		CHECK(message_report("ZConnected to 192.0.2.25 but my name was rejected.\nRemote host said: 550 go away\n"), "helo Z");
 	}
@@ -294,7 +322,7 @@ main(void)
 			{ "", "220 mx\r\n" }, { "EHLO", "250 mx\r\n" }, { "MAIL", "250 ok\r\n" },
 			{ "RCPT", "250 ok\r\n" }, { "DATA", "354 go\r\n" }, { "\r\n.\r\n", "<close>" }, { NULL, NULL }
 		};
-		CHECK(session(s, msg, 1, two) == SMTP_FINAL, "drop: final");
+		CHECK(session(s, msg, 1, two) == NEXT_FINAL, "drop: final");
 		CHECK(message_report("ZConnected to 192.0.2.25 but connection died. Possible duplicate! (#4.4.2)\n"), "dup");
 	}
 	/* a BDAT chunk refused mid-stream */
@@ -312,7 +340,7 @@ main(void)
 			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 PIPELINING\r\n" },
 			{ "DATA\r\n", "250 ok\r\n250 ok\r\n354 go\r\n250 extra\r\n" }, { NULL, NULL }
 		};
-		CHECK(session(s, msg, 1, two) == SMTP_FINAL, "out of order: final");
+		CHECK(session(s, msg, 1, two) == NEXT_FINAL, "out of order: final");
 		CHECK(f.letter == 'Z' && f.text == T_PROTOCOL, "out of order: Z protocol");
 		CHECK(!contains("Subject"), "message not sent");
 	}
@@ -324,7 +352,7 @@ main(void)
 			{ "STARTTLS\r\n", "220 go ahead\r\n250-mx\r\n250 AUTH PLAIN\r\n" }, { NULL, NULL }
 		};
 		policy = &may;
-		CHECK(session(s, msg, 1, two) == SMTP_NEXT, "injection: next host");
+		CHECK(session(s, msg, 1, two) == NEXT_PEER, "injection: next host");
 		CHECK(f.letter == 'Z' && f.text == T_PROTOCOL && strstr(f.detail, "STARTTLS"), "injection: Z protocol");
 		CHECK(!contains("MAIL") && !contains("\x16\x03"), "injection: nothing sent after STARTTLS but QUIT");
 	}
@@ -335,7 +363,7 @@ main(void)
 			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 PIPELINING\r\n" }, { NULL, NULL }
 		};
 		policy = &must;
-		CHECK(session(s, msg, 1, two) == SMTP_NEXT, "stripped STARTTLS: next host");
+		CHECK(session(s, msg, 1, two) == NEXT_PEER, "stripped STARTTLS: next host");
 		CHECK(f.letter == 'Z' && f.text == T_TLS_UNAVAILABLE, "stripped STARTTLS: Z");
 		CHECK(!contains("MAIL"), "stripped STARTTLS: no MAIL in plaintext");
 	}
@@ -347,51 +375,49 @@ main(void)
 			{ "STARTTLS\r\n", "454 TLS not available\r\n" }, { NULL, NULL }
 		};
 		policy = &must;
-		CHECK(session(s, msg, 1, two) == SMTP_NEXT, "refused STARTTLS: next host");
+		CHECK(session(s, msg, 1, two) == NEXT_PEER, "refused STARTTLS: next host");
 		CHECK(f.letter == 'Z' && f.text == T_TLS_STARTTLS, "refused STARTTLS: Z");
 		CHECK(!contains("MAIL"), "refused STARTTLS: no MAIL in plaintext");
 	}
 	/* opportunistic, STARTTLS offered but refused: not plaintext (SPEC 7), next host */
 	{
-		static struct tls_policy may = { .level = TLS_MAY };
 		static const struct step s[] = {
 			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 STARTTLS\r\n" },
 			{ "STARTTLS\r\n", "454 TLS not available\r\n" }, { "MAIL", "250 ok\r\n" },
 			{ "RCPT", "250 ok\r\n" }, { "DATA", "354 go\r\n" }, { "\r\n.\r\n", "250 ok\r\n" }, { NULL, NULL }
 		};
-		policy = &may;
-		CHECK(session(s, msg, 1, two) == SMTP_NEXT, "opportunistic, refused STARTTLS: next host");
+		policy = decided("*:\n", 0);
+		CHECK(session(s, msg, 1, two) == NEXT_PEER, "opportunistic, refused STARTTLS: next host");
 		CHECK(f.letter == 'Z' && f.text == T_TLS_STARTTLS && !contains("MAIL"), "refused STARTTLS: Z");
 	}
 	/* the same under '?': the same host again without TLS */
 	{
-		static struct tls_policy retry = { .level = TLS_MAY, .plain_retry = 1 };
 		static const struct step s[] = {
 			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 STARTTLS\r\n" },
 			{ "STARTTLS\r\n", "454 TLS not available\r\n" }, { NULL, NULL }
 		};
-		policy = &retry;
-		CHECK(session(s, msg, 1, two) == SMTP_RETRY_PLAIN, "'?': retry in plaintext");
+		policy = decided("*:\n?:\n", 0);
+		CHECK(session(s, msg, 1, two) == NEXT_RETRY_PLAIN, "'?': retry in plaintext");
 	}
 	/* the retry without TLS: delivered in plaintext where the level
 	 * allows it; never where it demands TLS, nor for SMTPS */
 	{
-		static struct tls_policy retry = { .level = TLS_MAY, .plain_retry = 1 };
-		static struct tls_policy must = { .level = TLS_ENCRYPT, .plain_retry = 1, .fallback = 1 };
-		static struct tls_policy smtps = { .level = TLS_MAY, .smtps = 1, .fallback = 1 };
+		/* and one no decision makes (SMTPS is never "may"): smtp.c refuses
+		 * a plaintext session for SMTPS on its own too */
+		static struct tls_policy smtps = { .level = TLS_MAY, .smtps = 1, .retry_after_error = 1 };
 		static const struct step s[] = {
 			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 STARTTLS\r\n" }, { "MAIL", "250 ok\r\n" },
 			{ "RCPT", "250 ok\r\n" }, { "DATA", "354 go\r\n" }, { "\r\n.\r\n", "250 ok\r\n" }, { NULL, NULL }
 		};
 		plaintext_only = 1;
-		policy = &retry;
-		CHECK(session(s, msg, 1, two) == SMTP_FINAL && contains("MAIL") && !contains("STARTTLS"),
+		policy = decided("*:\n?:\n", 0);
+		CHECK(session(s, msg, 1, two) == NEXT_FINAL && contains("MAIL") && !contains("STARTTLS"),
 		    "plaintext retry under '?': delivered without STARTTLS");
-		policy = &must;
-		CHECK(session(s, msg, 1, two) == SMTP_NEXT && f.letter == 'Z' && f.text == T_TLS_UNAVAILABLE &&
+		policy = decided("-*:\n?:\n", 0);
+		CHECK(session(s, msg, 1, two) == NEXT_PEER && f.letter == 'Z' && f.text == T_TLS_UNAVAILABLE &&
 		    !contains("EHLO") && !contains("MAIL"), "plaintext retry under mandatory TLS: Z, nothing sent");
 		policy = &smtps;
-		CHECK(session(s, msg, 1, two) == SMTP_NEXT && f.letter == 'Z' && f.text == T_TLS_UNAVAILABLE &&
+		CHECK(session(s, msg, 1, two) == NEXT_PEER && f.letter == 'Z' && f.text == T_TLS_UNAVAILABLE &&
 		    !contains("EHLO"), "plaintext retry for SMTPS: Z, nothing sent");
 		plaintext_only = 0;
 	}
@@ -402,8 +428,6 @@ main(void)
 	 * failed handshake. Credentials never go where TLS was refused.
 	 */
 	{
-		static struct tls_policy builtin = { .level = TLS_MAY, .fallback = 1 };
-		static struct tls_policy qmark = { .level = TLS_MAY, .plain_retry = 1 };
 		static const struct step refuse[] = {
 			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250-AUTH CRAM-MD5 PLAIN LOGIN\r\n250 STARTTLS\r\n" },
 			{ "STARTTLS\r\n", "454 4.7.0 TLS not available\r\n" }, { "MAIL", "250 ok\r\n" },
@@ -414,27 +438,28 @@ main(void)
 			{ "MAIL", "250 ok\r\n" },
 			{ "RCPT", "250 ok\r\n" }, { "DATA", "354 go\r\n" }, { "\r\n.\r\n", "250 ok\r\n" }, { NULL, NULL }
 		};
+		/* the built-in default (no lines) and '?' with '*' (s/qmail's retry) */
 		static const struct {
-			const struct tls_policy *pol;
+			const char *lines;
 			const struct step *steps;
 			int retry, creds;
-			enum smtp_outcome want;
+			enum next want;
 			char letter;
 			const char *what;
 		} t[] = {
-			{ &builtin, refuse, 0, 0, SMTP_FINAL, 'K', "built-in, STARTTLS refused: plaintext, same session" },
-			{ &builtin, refuse, 0, 1, SMTP_NEXT, 'Z', "built-in, STARTTLS refused, credentials: Z" },
-			{ &qmark, refuse, 0, 0, SMTP_RETRY_PLAIN, 'Z', "'?', STARTTLS refused: retry" },
-			{ &qmark, refuse, 0, 1, SMTP_NEXT, 'Z', "'?', STARTTLS refused, credentials: Z" },
-			{ &builtin, plain_cram, 1, 0, SMTP_FINAL, 'K', "built-in, the retry: plaintext" },
-			{ &builtin, plain_cram, 1, 1, SMTP_NEXT, 'Z', "built-in, the retry, credentials: refused" },
-			{ &qmark, plain_cram, 1, 1, SMTP_NEXT, 'Z', "'?', the retry, credentials: refused" },
+			{ NULL, refuse, 0, 0, NEXT_FINAL, 'K', "built-in, STARTTLS refused: plaintext, same session" },
+			{ NULL, refuse, 0, 1, NEXT_PEER, 'Z', "built-in, STARTTLS refused, credentials: Z" },
+			{ "*:\n?:\n", refuse, 0, 0, NEXT_RETRY_PLAIN, 'Z', "'?', STARTTLS refused: retry" },
+			{ "*:\n?:\n", refuse, 0, 1, NEXT_PEER, 'Z', "'?', STARTTLS refused, credentials: Z" },
+			{ NULL, plain_cram, 1, 0, NEXT_FINAL, 'K', "built-in, the retry: plaintext" },
+			{ NULL, plain_cram, 1, 1, NEXT_PEER, 'Z', "built-in, the retry, credentials: refused" },
+			{ "*:\n?:\n", plain_cram, 1, 1, NEXT_PEER, 'Z', "'?', the retry, credentials: refused" },
 		};
 		size_t i;
 
 		auth_pass = "Cr4m-Pw";
 		for (i = 0; i < sizeof t / sizeof t[0]; ++i) {
-			policy = t[i].pol;
+			policy = decided(t[i].lines, t[i].creds);
 			plaintext_only = t[i].retry;
 			auth_user = t[i].creds ? "carol" : NULL;
 			CHECK(session(t[i].steps, msg, 1, two) == t[i].want && f.letter == t[i].letter, "%s", t[i].what);
@@ -459,7 +484,6 @@ main(void)
 	 * fallback nothing changes.
 	 */
 	{
-		static struct tls_policy builtin = { .level = TLS_MAY, .fallback = 1 };
 		static const struct step mail530[] = {
 			{ "", "220 mx\r\n" }, { "EHLO", "250 mx\r\n" },
 			{ "MAIL", "530 5.7.0 Must issue a STARTTLS command first\r\n" }, { NULL, NULL }
@@ -492,29 +516,29 @@ main(void)
 		};
 		static char *one[] = { "x@example" };
 
-		policy = &builtin;
+		policy = decided(NULL, 0);
 		plaintext_only = 1;
-		CHECK(session(mail530, msg, 1, two) == SMTP_NEXT && message_report("ZTLS to 192.0.2.25 failed; sent "
+		CHECK(session(mail530, msg, 1, two) == NEXT_PEER && message_report("ZTLS to 192.0.2.25 failed; sent "
 		    "without TLS.\nConnected to 192.0.2.25 but sender was rejected.\nRemote host said: 530 5.7.0 "
 		    "Must issue a STARTTLS command first\n"), "after a fallback, MAIL 530: Z, next host, TLS first");
-		CHECK(session(mail538, msg, 1, two) == SMTP_NEXT && f.letter == 'Z' && f.tls_fell_back,
+		CHECK(session(mail538, msg, 1, two) == NEXT_PEER && f.letter == 'Z' && f.tls_fell_back,
 		    "after a fallback, MAIL 538: Z");
-		CHECK(session(mail571, msg, 1, two) == SMTP_NEXT && f.letter == 'Z' && f.tls_fell_back,
+		CHECK(session(mail571, msg, 1, two) == NEXT_PEER && f.letter == 'Z' && f.tls_fell_back,
 		    "after a fallback, MAIL 554 5.7.1 (multi-line): Z");
-		CHECK(session(mail550, msg, 1, two) == SMTP_FINAL && f.letter == 'D' && !f.tls_fell_back,
+		CHECK(session(mail550, msg, 1, two) == NEXT_FINAL && f.letter == 'D' && !f.tls_fell_back,
 		    "after a fallback, MAIL 550 5.1.0: D, as classic");
 		session(rcpt, msg, 2, two);
 		CHECK(PRINTED("sTLS to 192.0.2.25 failed; sent without TLS.\n192.0.2.25 does not like recipient.\n"
 		    "Remote host said: 554 5.7.1 <x@example>: Relay access denied\n\0"
 		    "h192.0.2.25 does not like recipient.\nRemote host said: 550 5.1.1 <y@example>: no such user\n\0"),
 		    "after a fallback, RCPT 554 5.7.1: s with TLS first; 550 5.1.1: h");
-		CHECK(session(data, msg, 1, one) == SMTP_FINAL && message_report("ZTLS to 192.0.2.25 failed; sent "
+		CHECK(session(data, msg, 1, one) == NEXT_FINAL && message_report("ZTLS to 192.0.2.25 failed; sent "
 		    "without TLS.\n192.0.2.25 failed on DATA command.\nRemote host said: 554 5.7.1 No TLS, no DATA\n"),
 		    "after a fallback, DATA 554 5.7.1: Z");
-		CHECK(session(ehlo, msg, 1, one) == SMTP_NEXT && f.letter == 'Z' && f.tls_fell_back && f.text == T_HELO,
+		CHECK(session(ehlo, msg, 1, one) == NEXT_PEER && f.letter == 'Z' && f.tls_fell_back && f.text == T_HELO,
 		    "after a fallback, EHLO and HELO 530: Z, TLS first");
 		plaintext_only = 0;
-		CHECK(session(mail530, msg, 1, two) == SMTP_FINAL && message_report("DConnected to 192.0.2.25 but "
+		CHECK(session(mail530, msg, 1, two) == NEXT_FINAL && message_report("DConnected to 192.0.2.25 but "
 		    "sender was rejected.\nRemote host said: 530 5.7.0 Must issue a STARTTLS command first\n"),
 		    "no fallback, MAIL 530: D, as classic");
 		session(rcpt, msg, 2, two);
@@ -542,7 +566,7 @@ main(void)
 			{ "AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n" }, { "dXNlcg==\r\n", "334 UGFzc3dvcmQ6\r\n" },
 			{ "czNjcmV0\r\n", "535 5.7.8 bad credentials\r\n" }, { NULL, NULL }
 		};
-		CHECK(session(s, msg, 1, two) == SMTP_NEXT, "auth login refused: next");
+		CHECK(session(s, msg, 1, two) == NEXT_PEER, "auth login refused: next");
 		CHECK(message_report("ZConnected to 192.0.2.25 but authentication was rejected (password).\n"
 		    "Remote host said: 535 5.7.8 bad credentials\n"), "auth login refused: text");
 		CHECK(!contains("MAIL"), "no MAIL after a refused AUTH");
@@ -567,7 +591,7 @@ main(void)
 		static const struct step s[] = {
 			{ "", "220 mx\r\n" }, { "EHLO", "250-mx\r\n250 AUTH PLAIN\r\n" }, { NULL, NULL }
 		};
-		CHECK(session(s, msg, 1, two) == SMTP_NEXT, "plaintext refused: next");
+		CHECK(session(s, msg, 1, two) == NEXT_PEER, "plaintext refused: next");
 		CHECK(f.text == T_AUTH && !contains("AUTH") && !contains("dGlt"), "plaintext refused: nothing sent");
 	}
 	/* no method in common: deliver without AUTH, and say so in the K report */

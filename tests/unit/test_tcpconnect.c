@@ -18,7 +18,7 @@
 static int hook_calls, hook_fd, hook_fd_open;
 
 static void
-hook(int fd, const void *arg)
+hook(int fd, void *arg)
 {
 	++hook_calls;
 	hook_fd = fd;

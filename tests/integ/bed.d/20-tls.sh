@@ -60,12 +60,7 @@ smtpd_tls_loglevel = 1
 smtpd_tls_session_cache_database =
 "
 
-tls_eps=
-for m in $TLSFAULT; do tls_eps="$tls_eps 192.0.2.${m#*:}:25=${m%%:*}"; done
-ip netns exec "$NS_NET" setsid python3 "$INTEG/tls/tlsfault.py" --cert "$TLS_DIR/mx-tls.chain" \
-    --lifetime "${FAULT_LIFETIME:-1800}" --logdir "$BED/fault" $tls_eps \
-    </dev/null >"$BED/fault/tlsfault.out" 2>&1 &
-echo $! > "$BED/pids/tlsfault.pid"
+tlsfault tlsfault "$TLSFAULT"
 
 # one wait for every listener (wait_listen costs a namespace entry each)
 in_client python3 - $(for a in $TLS4; do echo "192.0.2.$a:25"; done) 2001:db8::60:25 192.0.2.60:465 \

@@ -71,12 +71,7 @@ smtpd_sasl_tls_security_options = noanonymous
 smtpd_sasl_authenticated_header = no
 "
 
-fb_eps=
-for m in $FB_FAULT; do fb_eps="$fb_eps 192.0.2.${m#*:}:25=${m%%:*}"; done
-ip netns exec "$NS_NET" setsid python3 "$INTEG/tls/tlsfault.py" --cert "$BED/tls/mx-tls.chain" \
-    --lifetime "${FAULT_LIFETIME:-1800}" --logdir "$BED/fault" $fb_eps \
-    </dev/null >"$BED/fault/tlsfault-fallback.out" 2>&1 &
-echo $! > "$BED/pids/tlsfault-fallback.pid"
+tlsfault tlsfault-fallback "$FB_FAULT"
 
 for a in $FB_PF; do wait_listen 192.0.2.$a 25; done
 for m in $FB_FAULT; do wait_listen 192.0.2.${m#*:} 25; done

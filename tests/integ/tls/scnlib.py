@@ -152,23 +152,30 @@ def dc(cert, key=None, pw=None, domain="*"):
     return {"domaincerts": v + "\n"}
 
 
+def captures_during(c, mode, count=1, slack=1.0, timeout=3.0):
+    """The faultsrv captures of MODE written during scenario c (written
+    after it started, less slack seconds), in the order of their numbers,
+    once there are count of them or timeout seconds passed."""
+    since = time.time() - c.elapsed - slack
+    deadline = time.monotonic() + timeout
+    while True:
+        files = [f for f in glob.glob(os.path.join(BED, "fault", "%s-*.raw" % mode))
+                 if os.path.getmtime(f) >= since]
+        if len(files) >= count or time.monotonic() > deadline:
+            return sorted(files, key=lambda f: int(f.rsplit("-", 1)[1][:-4]))
+        time.sleep(0.1)
+
+
 def last_session(mode, pred, what, timeout=3.0):
     """pred(raw) on the newest faultsrv capture of MODE written during this
     scenario (for sessions that never carry the message, so no token)"""
     def chk(c):
-        since = time.time() - c.elapsed - 1
-        deadline = time.monotonic() + timeout
-        while True:
-            files = [f for f in glob.glob(os.path.join(BED, "fault", "%s-*.raw" % mode))
-                     if os.path.getmtime(f) >= since]
-            if files:
-                newest = max(files, key=lambda f: int(f.rsplit("-", 1)[1][:-4]))
-                with open(newest, "rb") as fh:
-                    raw = fh.read()
-                return None if pred(raw) else "on the wire: %s is false\n      captured: %r" % (what, raw[:600])
-            if time.monotonic() > deadline:
-                return "faultsrv (%s) captured no session during the scenario" % mode
-            time.sleep(0.1)
+        files = captures_during(c, mode, timeout=timeout)
+        if not files:
+            return "faultsrv (%s) captured no session during the scenario" % mode
+        with open(files[-1], "rb") as fh:
+            raw = fh.read()
+        return None if pred(raw) else "on the wire: %s is false\n      captured: %r" % (what, raw[:600])
     return chk
 
 
