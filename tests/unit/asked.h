@@ -11,7 +11,7 @@
 #include "name.h"
 
 /* s in its one form */
-static const struct name *
+static inline const struct name *
 N(const char *s)
 {
 	static struct name ring[8];
@@ -23,7 +23,7 @@ N(const char *s)
 }
 
 /* the one form of what follows sender's last '@' ("" without one) */
-static const struct name *
+static inline const struct name *
 SD(const char *sender)
 {
 	const char *at = sender ? strrchr(sender, '@') : NULL;
