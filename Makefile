@@ -20,8 +20,8 @@ O ?= build
 # header that went away breaks nothing).
 DEPFLAGS = -MMD -MP
 
-LIBSRC = auth.c control.c ctlgrammar.c ctllookup.c dns.c dnsconf.c dnspacket.c https.c idn.c ip.c ipme.c lazylib.c \
-	message.c mtasts.c name.c ossl.c qmtp.c report.c smtp.c str.c stuff.c tcpconnect.c tcpto.c tls.c tlspolicy.c \
+LIBSRC = attempt.c auth.c control.c ctlgrammar.c ctllookup.c dane.c dns.c dnsconf.c dnspacket.c https.c idn.c ip.c ipme.c lazylib.c \
+	message.c mtasts.c name.c ossl.c peers.c qmtp.c report.c smtp.c str.c stuff.c tcpconnect.c tcpto.c tls.c tlspolicy.c \
 	tlsrpt.c trace.c substdio/conn.c
 LIBOBJ = $(LIBSRC:%.c=$(O)/%.o)
 UNITS = test_str test_tcpconnect test_stuff test_smtp test_session test_report test_dns test_control test_qmtp test_auth test_idn test_tcpto test_mtasts test_tlspolicy test_name

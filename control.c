@@ -104,25 +104,44 @@ ctl_free(struct config *cfg)
 
 /* ---- errors ---- */
 
+#define CTL_NOMEM	(-2)	/* alabel_key(): out of memory, not a bad key */
+
 static int
 fail(struct ctl_error *err, const char *file, unsigned line, const char *why)
 {
 	str_copy(err->file, sizeof err->file, file);
 	err->line = line;
 	str_copy(err->why, sizeof err->why, why);
+	err->nomem = 0;
 	return -1;
+}
+
+/* The caller says so (struct ctl_error's nomem), not the words. */
+static int
+fail_nomem(struct ctl_error *err, const char *file, unsigned line)
+{
+	fail(err, file, line, "out of memory");
+	err->nomem = 1;
+	return -1;
+}
+
+/* A key that could not be put in its A-label form (rc from alabel_keys). */
+static int
+fail_key(struct ctl_error *err, const char *file, unsigned line, const char *why, int rc)
+{
+	return rc == CTL_NOMEM ? fail_nomem(err, file, line) : fail(err, file, line, why);
 }
 
 static int
 fail_errno(struct ctl_error *err, const char *file, int e)
 {
+	if (e == ENOMEM)
+		return fail_nomem(err, file, 0);
 	str_copy(err->file, sizeof err->file, file);
 	err->line = 0;
-	if (e == ENOMEM)
-		str_copy(err->why, sizeof err->why, "out of memory");
-	else
-		str_append(err->why, sizeof err->why, str_copy(err->why, sizeof err->why,
-		    "unreadable: "), strerror(e));
+	err->nomem = 0;
+	str_append(err->why, sizeof err->why, str_copy(err->why, sizeof err->why,
+	    "unreadable: "), strerror(e));
 	return -1;
 }
 
@@ -226,7 +245,7 @@ next_line(struct lines *it, char **s, size_t *len)
  * key is in its one form already, and libidn2 is never loaded for it.
  * prefix: bytes of *key kept as they are before the name ("u@" of an
  * authsenders address). -1 with why filled (libidn2's reason) when the
- * name has no A-label form, or "out of memory".
+ * name has no A-label form, CTL_NOMEM when memory ran out.
  */
 static int
 alabel_key(struct config *cfg, const char **key, size_t prefix, char *why, size_t why_size)
@@ -244,10 +263,8 @@ alabel_key(struct config *cfg, const char **key, size_t prefix, char *why, size_
 		return -1;
 	}
 	len = strlen(n.text);
-	if (!(p = ctl_alloc(cfg, prefix + len + 1, 1))) {
-		str_copy(why, why_size, "out of memory");
-		return -1;
-	}
+	if (!(p = ctl_alloc(cfg, prefix + len + 1, 1)))
+		return CTL_NOMEM;
 	memcpy(p, *key, prefix);
 	memcpy(p + prefix, n.text, len + 1);
 	*key = p;
@@ -275,9 +292,9 @@ alabel_keys(struct config *cfg, enum ctl_kind kind, void *el, char *why, size_t 
 		return alabel_key(cfg, &((struct ctl_domaincert *)el)->domain, 0, why, why_size);
 	case K_TLSDESTINATIONS: {
 		struct ctl_tlsdest *d = el;
-		if (!d->dest_is_ip && alabel_key(cfg, &d->dest, 0, why, why_size) != 0)
-			return -1;
-		return alabel_key(cfg, &d->sender_domain, 0, why, why_size);
+		int rc = d->dest_is_ip ? 0 : alabel_key(cfg, &d->dest, 0, why, why_size);
+
+		return rc != 0 ? rc : alabel_key(cfg, &d->sender_domain, 0, why, why_size);
 	}
 	default:
 		return 0;
@@ -298,7 +315,7 @@ join_ciphers(struct config *cfg, char *text, size_t len, struct ctl_error *err, 
 	while (next_line(&it, &s, &n))
 		total += n + 1;
 	if (!(out = ctl_alloc(cfg, total, 1)))
-		return fail(err, file, 0, "out of memory");
+		return fail_nomem(err, file, 0);
 	cfg->tlsclientciphers = out;
 	it.p = text;
 	it.lineno = 0;
@@ -349,7 +366,7 @@ parse_file(struct config *cfg, const struct ctl_file *cf, char *text, size_t len
 	default: size = 0; break;
 	}
 	if (size && !(array = ctl_alloc(cfg, count, size)))
-		return fail(err, cf->name, 0, "out of memory");
+		return fail_nomem(err, cf->name, 0);
 	switch (cf->kind) {
 	case K_IPME: cfg->ipme = array; cfg->ipme_count = 0; break;
 	case K_SMTPROUTES: cfg->smtproutes = array; cfg->smtproutes_count = 0; break;
@@ -378,8 +395,8 @@ parse_file(struct config *cfg, const struct ctl_file *cf, char *text, size_t len
 			struct ctl_routeline *rl = (struct ctl_routeline *)array + i;
 			rc = ctl_parse_route(s, cf->kind == K_QMTPROUTES, rl, &why);
 			rl->route.line = it.lineno;
-			if (rc == 0 && alabel_keys(cfg, cf->kind, rl, whybuf, sizeof whybuf) != 0)
-				return fail(err, cf->name, it.lineno, whybuf);
+			if (rc == 0 && (rc = alabel_keys(cfg, cf->kind, rl, whybuf, sizeof whybuf)) != 0)
+				return fail_key(err, cf->name, it.lineno, whybuf, rc);
 			if (rc == 0 && cf->kind == K_SMTPROUTES)
 				cfg->smtproutes_count = ++i;
 			else if (rc == 0)
@@ -389,22 +406,22 @@ parse_file(struct config *cfg, const struct ctl_file *cf, char *text, size_t len
 		case K_AUTHSENDERS:
 			rc = ctl_parse_authsender(s, &cfg->authsenders[i], &why);
 			cfg->authsenders[i].route.line = it.lineno;
-			if (rc == 0 && alabel_keys(cfg, cf->kind, &cfg->authsenders[i], whybuf, sizeof whybuf) != 0)
-				return fail(err, cf->name, it.lineno, whybuf);
+			if (rc == 0 && (rc = alabel_keys(cfg, cf->kind, &cfg->authsenders[i], whybuf, sizeof whybuf)) != 0)
+				return fail_key(err, cf->name, it.lineno, whybuf, rc);
 			if (rc == 0)
 				cfg->authsenders_count = ++i;
 			break;
 		case K_DOMAINIPS:
 			rc = ctl_parse_domainip(s, &cfg->domainips[i], &why);
-			if (rc == 0 && alabel_keys(cfg, cf->kind, &cfg->domainips[i], whybuf, sizeof whybuf) != 0)
-				return fail(err, cf->name, it.lineno, whybuf);
+			if (rc == 0 && (rc = alabel_keys(cfg, cf->kind, &cfg->domainips[i], whybuf, sizeof whybuf)) != 0)
+				return fail_key(err, cf->name, it.lineno, whybuf, rc);
 			if (rc == 0)
 				cfg->domainips_count = ++i;
 			break;
 		case K_DOMAINCERTS:
 			rc = ctl_parse_domaincert(s, &cfg->domaincerts[i], &why);
-			if (rc == 0 && alabel_keys(cfg, cf->kind, &cfg->domaincerts[i], whybuf, sizeof whybuf) != 0)
-				return fail(err, cf->name, it.lineno, whybuf);
+			if (rc == 0 && (rc = alabel_keys(cfg, cf->kind, &cfg->domaincerts[i], whybuf, sizeof whybuf)) != 0)
+				return fail_key(err, cf->name, it.lineno, whybuf, rc);
 			if (rc == 0)
 				cfg->domaincerts_count = ++i;
 			break;
@@ -412,8 +429,8 @@ parse_file(struct config *cfg, const struct ctl_file *cf, char *text, size_t len
 			struct ctl_tlsdest *d = &cfg->tlsdests[i];
 			rc = ctl_parse_tlsdest(s, d, &is_default, &why);
 			d->line = it.lineno;
-			if (rc == 0 && !is_default && alabel_keys(cfg, cf->kind, d, whybuf, sizeof whybuf) != 0)
-				return fail(err, cf->name, it.lineno, whybuf);
+			if (rc == 0 && !is_default && (rc = alabel_keys(cfg, cf->kind, d, whybuf, sizeof whybuf)) != 0)
+				return fail_key(err, cf->name, it.lineno, whybuf, rc);
 			if (rc == 0 && is_default) {
 				if (merge_default(&cfg->tls_default, d, err, cf->name) != 0)
 					return -1;
@@ -459,7 +476,7 @@ ctl_parse_text(struct config *cfg, const char *name, const char *text, size_t le
 		return fail(err, name, 0, "too large");
 	copy = ctl_alloc(cfg, len + 1, 1);
 	if (!copy)
-		return fail(err, name, 0, "out of memory");
+		return fail_nomem(err, name, 0);
 	memcpy(copy, text, len);
 	return parse_file(cfg, cf, copy, len, err);
 }
@@ -583,7 +600,7 @@ ctl_load(struct config *cfg, const char *dir, struct ctl_error *err)
 	ctl_init(cfg);
 	memset(err, 0, sizeof *err);
 	if (!(cfg->controldir = ctl_strdup(cfg, dir))) {
-		fail(err, "", 0, "out of memory");
+		fail_nomem(err, "", 0);
 		goto bad;
 	}
 	for (i = 0; i < sizeof ctl_files / sizeof ctl_files[0]; ++i) {
@@ -603,7 +620,7 @@ ctl_load(struct config *cfg, const char *dir, struct ctl_error *err)
 		goto bad;
 	}
 	if (r && !(cfg->clientcert_pem = ctl_strdup(cfg, path))) {
-		fail(err, name, 0, "out of memory");
+		fail_nomem(err, name, 0);
 		goto bad;
 	}
 	name = "tlshosts/exhaustivelist";

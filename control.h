@@ -17,6 +17,7 @@ struct ctl_error {
 	char file[64];		/* control file name relative to CONTROLDIR */
 	unsigned line;		/* 1-based; 0 = the file as a whole */
 	char why[128];		/* e.g. "invalid port", "unreadable" */
+	int nomem;		/* it was a lack of memory, not the file: Z #4.3.0 "Out of memory" */
 };
 
 /* A destination override: one line of smtproutes, qmtproutes or authsenders. */

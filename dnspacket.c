@@ -18,6 +18,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include "dnspacket.h"
+#include "name.h"
 
 #define DNS_UDP_PAYLOAD	1232	/* EDNS0 size that avoids IP fragmentation (DNS flag day 2020) */
 #define DNS_HEADER_LEN	12	/* RFC 1035 4.1.1 */
@@ -59,12 +60,6 @@ put16(unsigned char *p, unsigned v)
 {
 	p[0] = (unsigned char)(v >> 8);
 	p[1] = (unsigned char)v;
-}
-
-static unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
 /* Bytes we accept in a label of a name we are asked to look up. */
@@ -158,7 +153,7 @@ name_text(const unsigned char *w, char *out)
 		if (o > 0)
 			out[o++] = '.';
 		for (k = 1; k <= w[i]; k++) {
-			unsigned char c = lower(w[i + k]);
+			unsigned char c = name_lower_byte(w[i + k]);
 
 			out[o++] = (char)(name_char_ok(c) ? c : '?');
 		}
@@ -180,7 +175,7 @@ name_equal(const unsigned char *a, const unsigned char *b)
 		if (a[i] == 0)
 			return 1;
 		for (k = 1; k <= a[i]; k++)
-			if (lower(a[i + k]) != lower(b[i + k]))
+			if (name_lower_byte(a[i + k]) != name_lower_byte(b[i + k]))
 				return 0;
 		i += 1 + (size_t)a[i];
 	}

@@ -22,8 +22,7 @@ void
 name_lower(char *s)
 {
 	for (; *s; ++s)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
+		*s = (char)name_lower_byte((unsigned char)*s);
 }
 
 int

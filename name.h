@@ -56,6 +56,12 @@ int name_form(const char *s, struct name *out, const char **why);
 
 /* ASCII letters in s lower-cased, in place; other bytes as they are. */
 void name_lower(char *s);
+/* One byte as name_lower() makes it (DNS compares names so: RFC 4343). */
+static inline unsigned char
+name_lower_byte(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
 
 /* s has no byte >= 0x80: its one form needs no libidn2 and is no longer
  * than s (the control files' grammars write such keys in place). */

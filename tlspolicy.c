@@ -292,15 +292,15 @@ tls_webpki_policy(struct tls_policy *out, const char *ca)
 	out->close_notify = 1;	/* a body may end with the connection (RFC 9112 6.3) */
 }
 
-const char *
-tls_sts_bypass(const struct route *route, int qmtp_route, const struct ctl_tlsdest *named)
+enum tls_sts_use
+tls_sts_use(const struct route *route, int qmtp_route, const struct ctl_tlsdest *named)
 {
 	if (route && route->relay[0])
-		return "a route to a relay";
+		return TLS_STS_ROUTE_RELAY;
 	if (route && qmtp_route)
-		return "a route to QMTP";
+		return TLS_STS_ROUTE_QMTP;
 	if (named && (named->no_starttls || named->mandatory || named->fingerprint || named->smtps ||
 	    named->qmtps))
-		return "a tlsdestinations line names the destination";
-	return NULL;
+		return TLS_STS_NAMED_LINE;
+	return TLS_STS_USE;
 }

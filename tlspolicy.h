@@ -133,11 +133,19 @@ enum tls_verdict tls_decide(const struct tls_facts *facts, struct tls_policy *ou
 void tls_webpki_policy(struct tls_policy *out, const char *ca);
 
 /*
- * Does the delivery leave MTA-STS aside (SPEC 12)? Only what changes TLS
- * for the destination does: a route to a relay or to QMTP (no STARTTLS on
- * its port), a tlsdestinations line naming the destination that says
- * '!', makes TLS mandatory or pins it. The reason, or NULL.
+ * Does MTA-STS apply to the delivery (SPEC 12)? Only what changes TLS for
+ * the destination leaves it aside: a route to a relay, or to QMTP (no
+ * STARTTLS on its port); a tlsdestinations line naming the destination
+ * that says '!', makes TLS mandatory or pins it. A route with an empty
+ * relay still goes to the MX hosts, and a '/' line only stops TLSA
+ * lookups: there the policy holds.
  */
-const char *tls_sts_bypass(const struct route *route, int qmtp_route, const struct ctl_tlsdest *named);
+enum tls_sts_use {
+	TLS_STS_USE = 0,
+	TLS_STS_ROUTE_RELAY,
+	TLS_STS_ROUTE_QMTP,
+	TLS_STS_NAMED_LINE
+};
+enum tls_sts_use tls_sts_use(const struct route *route, int qmtp_route, const struct ctl_tlsdest *named);
 
 #endif

@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "control.h"
 #include "idn.h"
@@ -1355,9 +1357,54 @@ test_load(void)
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * A lack of memory is said as such (err.nomem), never by its words alone:
+ * qmail-remote reports it as Z "Out of memory. (#4.3.0)". In a child with
+ * its address space capped just above what it uses, a file's copy cannot
+ * be made. Under a sanitizer the address space is the shadow's: skipped.
+ */
+static void
+test_nomem(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	CHECK(1, "nomem: not under a sanitizer");
+#else
+	static struct config cfg;
+	struct ctl_error err;
+	size_t len = 8u << 20;
+	int status = -1;
+	pid_t pid;
+
+	memset(&err, 0, sizeof err);
+	CHECK(ctl_parse_text(&cfg, "smtproutes", "bad line\n", 9, &err) != 0 && !err.nomem,
+	    "a bad line is not out of memory");
+	pid = fork();
+	if (pid == 0) {
+		char *text = malloc(len);
+		unsigned long pages = 0;
+		FILE *f = fopen("/proc/self/statm", "r");
+		struct rlimit lim;
+
+		if (!text || !f || fscanf(f, "%lu", &pages) != 1)
+			_exit(2);
+		memset(text, 'x', len);
+		lim.rlim_cur = lim.rlim_max = pages * (unsigned long)sysconf(_SC_PAGESIZE) + (2u << 20);
+		if (setrlimit(RLIMIT_AS, &lim) != 0)
+			_exit(3);
+		ctl_init(&cfg);
+		_exit(ctl_parse_text(&cfg, "me", text, len, &err) != 0 && err.nomem &&
+		    strcmp(err.why, "out of memory") == 0 ? 0 : 1);
+	}
+	(void)waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "no memory for a file's copy: err.nomem (%d)",
+	    status);
+#endif
+}
+
 int
 main(void)
 {
+	test_nomem();
 	test_routes();
 	test_authsenders();
 	test_domainips();
