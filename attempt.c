@@ -143,6 +143,7 @@ decide_tls(struct attempt *a)
 	in.route_smtps = a->d->route_smtps;
 	in.qmtp_route = a->d->qmtp_route;
 	in.credentials = a->d->sp.auth_user != NULL;
+	in.report_sender = a->d->report_sender;
 	in.mxname = pr->name;
 	in.peer_secure = pr->secure;
 	if (a->d->sts_policy) {

@@ -214,7 +214,7 @@ int
 mtasts_parse(const char *text, size_t len, struct mtasts_policy *p, int cache, const char **why)
 {
 	const char *line = text, *end = text + len, *nl, *k, *v;
-	size_t kn, vn, i;
+	size_t kn, vn, rawn, i;
 	unsigned long long num;
 	int have_version = 0, have_mode = 0, have_age = 0, have_id = 0, have_fetched = 0,
 	    have_expires = 0;
@@ -228,14 +228,21 @@ mtasts_parse(const char *text, size_t len, struct mtasts_policy *p, int cache, c
 		vn = (size_t)(nl - line);
 		if (vn > 0 && k[vn - 1] == '\r')
 			vn--;
+		rawn = vn;	/* the line as served, without its end */
 		while (vn > 0 && is_wsp(k[vn - 1]))
 			vn--;
 		if (vn == 0)
 			continue;	/* an empty line (a trailing one is common) */
 		if (cache && k[0] == '#')
 			continue;	/* the cache file's first line */
+		/* TLS-RPT's policy-string: each line byte for byte (blanks
+		 * included), in the cache after "served: " */
+		if (cache && rawn >= 8 && memcmp(k, "served: ", 8) == 0) {
+			add_served(p, k + 8, rawn - 8);
+			continue;
+		}
 		if (!cache)
-			add_served(p, k, vn);
+			add_served(p, k, rawn);
 		for (kn = 0; kn < vn && k[kn] != ':'; kn++)
 			;
 		if (kn == vn || !ext_name_ok(k, kn))
@@ -279,8 +286,6 @@ mtasts_parse(const char *text, size_t len, struct mtasts_policy *p, int cache, c
 		} else if (key_is(k, kn, "mx")) {
 			if (add_pattern(p, v, vn) != 0)
 				return (*why = "mx is not a host name or *.name", -1);
-		} else if (cache && key_is(k, kn, "served")) {
-			add_served(p, v, vn);	/* the policy as it was served */
 		} else if (cache && key_is(k, kn, "id")) {
 			if (have_id++ || vn == 0 || vn > MTASTS_ID_MAX)
 				return (*why = "bad id", -1);
@@ -658,6 +663,12 @@ mtasts_decide(const struct mtasts_policy *cache, const char *txt_id, time_t now,
 		return txt_id ? MTASTS_ACT_FETCH : MTASTS_ACT_NONE;
 	if (txt_id && strcmp(txt_id, cache->id) != 0)
 		return MTASTS_ACT_FETCH;	/* a new policy */
+	if (cache->nserved == 0) {
+		/* written before the lines as served were kept (TLS-RPT's
+		 * policy-string): fetched again, once; it holds meanwhile */
+		*fetch_id = cache->id;
+		return MTASTS_ACT_FETCH;
+	}
 	refresh = (long long)(cache->max_age / 2);
 	if (refresh > MTASTS_REFRESH_S)
 		refresh = MTASTS_REFRESH_S;

@@ -3,7 +3,8 @@
  * a policy file (as a hostile web server would serve it), read both as a
  * fetched policy and as a cache file; whatever parses must give patterns
  * that fit, match themselves (host names), and survive the cache
- * format's round trip. The same bytes, cut into TXT records at NULs, go
+ * format's round trip (TLS-RPT's lines as served included). The same
+ * bytes, cut into TXT records at NULs, go
  * through the TXT record check.
  */
 #include <stdint.h>
@@ -40,8 +41,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		n = mtasts_cache_format(&p, "example.org", text, sizeof text);
 		if (n == 0 || mtasts_parse(text, n, &back, 1, &why) != 0 || back.npatterns != p.npatterns ||
-		    back.mode != p.mode || back.max_age != p.max_age || strcmp(back.id, p.id) != 0)
-			__builtin_trap();	/* what we write we read back */
+		    back.mode != p.mode || back.max_age != p.max_age || strcmp(back.id, p.id) != 0 ||
+		    back.nserved != p.nserved || back.servedlen != p.servedlen ||
+		    memcmp(back.served, p.served, p.servedlen) != 0)
+			__builtin_trap();	/* what we write we read back, the lines as served too */
 	}
 	/* TXT records: the input cut at NUL bytes */
 	memset(&t, 0, sizeof t);

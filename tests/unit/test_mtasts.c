@@ -284,6 +284,25 @@ test_cache(void)
 		    "owner: Zo\xc3\xab?\0mode: testing\0max_age: 60\0mx: a.example", back.servedlen) == 0,
 		    "served lines as served (%zu)", back.servedlen);
 	}
+	/* blanks inside and at the end of a line are the line's (RFC 8460
+	 * 4.3.1: the policy's text), and survive the cache; a line of blanks
+	 * only is an empty line */
+	{
+		static const char blanks[] = "version: STSv1 \nmode:\tenforce\t\n \t\nmx:  a.example  \r\nmax_age: 60";
+		static const char want[] = "version: STSv1 \0mode:\tenforce\t\0mx:  a.example  \0max_age: 60";
+		static struct mtasts_policy again;
+
+		CHECK(mtasts_parse(blanks, sizeof blanks - 1, &back, 0, &why) == 0 && back.nserved == 4 &&
+		    back.servedlen == sizeof want && memcmp(back.served, want, sizeof want) == 0,
+		    "served lines keep their blanks (%zu)", back.servedlen);
+		memcpy(back.id, "b1", 3);
+		back.fetched = 1;
+		back.expires = 2;
+		n = mtasts_cache_format(&back, "example.org", text, sizeof text);
+		CHECK(n > 0 && mtasts_parse(text, n, &again, 1, &why) == 0 && again.nserved == 4 &&
+		    again.servedlen == sizeof want && memcmp(again.served, want, sizeof want) == 0,
+		    "served lines with blanks survive the cache");
+	}
 	/* a cache file needs its id, fetched and expires */
 	CHECK(mtasts_parse(policy, sizeof policy - 1, &back, 1, &why) == -1, "cache without id accepted");
 
@@ -421,6 +440,11 @@ static const struct dcase {
 	{ "max_age 0", 1, "a1", NOW - 1, NOW - 1, 0, NULL, MTASTS_ACT_NONE, NULL },
 	/* fetched in the future (a clock set back): kept until it expires */
 	{ "fetched later than now", 1, "a1", NOW + 100, NOW + DAY, DAY, NULL, MTASTS_ACT_CACHED, NULL },
+	/* 2: a cache file without "served:" lines (written before TLS-RPT):
+	 * fetched again, fresh or not, under its id */
+	{ "fresh, no served lines", 2, "a1", NOW - 60, NOW + 7 * DAY, 7 * DAY, "a1", MTASTS_ACT_FETCH, "a1" },
+	{ "hidden, no served lines", 2, "a1", NOW - 60, NOW + 7 * DAY, 7 * DAY, NULL, MTASTS_ACT_FETCH, "a1" },
+	{ "expired, no served lines", 2, "a1", NOW - 7 * DAY, NOW, 7 * DAY, NULL, MTASTS_ACT_NONE, NULL },
 };
 
 static void
@@ -441,6 +465,7 @@ test_decide(void)
 			P.expires = c->expires;
 			P.max_age = c->max_age;
 			P.mode = MTASTS_ENFORCE;
+			P.nserved = c->cached == 1;
 		}
 		got = mtasts_decide(c->cached ? &P : NULL, c->txt, (time_t)NOW, &fid);
 		CHECK(got == c->want && (got != MTASTS_ACT_FETCH || (fid && strcmp(fid, c->fetch_id) == 0)),
