@@ -10,7 +10,10 @@
  * Not here: which peers (peers.c), the order of the walk (qmail-remote.c),
  * the protocols (smtp.c, qmtp.c), the handshake (tls.c), texts (report.c).
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,36 +41,69 @@ scan_message(struct delivery *d)
 		report_die('Z', T_READ, NULL);
 }
 
-/* One TLS outcome under DANE or MTA-STS, in RFC 8460's terms (tlsrpt.c);
- * the outcome as the attempt left it. Today it goes to the transcript only, so
- * nothing is done without one. */
+/* The local address of the connection fd, as text ("" when unknown). */
 static void
-note_tls(const struct attempt *a)
+local_address(int fd, char *text)
 {
-	const struct tls_policy *pol = &a->policy;
-	struct tlsrpt_result r;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
 
-	if (!trace_on || (pol->tlsa_count == 0 && !pol->mtasts && !pol->sts_audit))
+	text[0] = '\0';
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
 		return;
-	memset(&r, 0, sizeof r);
-	r.policy = pol->tlsa_count > 0 ? TLSRPT_TLSA : TLSRPT_STS;
-	r.domain = a->d->host;
-	r.mx = a->o->mxname;
-	str_copy(r.ip, sizeof r.ip, a->text);
-	r.type = tlsrpt_type_of(a->o);
-	r.detail = a->o->letter == 'K' ? "" : a->o->text == T_STS_MX ? "the policy does not list this MX host" :
-	    a->o->detail;
-	if (a->o->letter != 'K' && r.type == TLSRPT_VALIDATION_FAILURE && a->o->text != T_STS_MX)
-		return;	/* not a TLS failure (a refused sender, a dead connection) */
-	if (pol->sts_audit && !pol->mtasts) {	/* testing: what enforce would have met */
-		if (a->o->letter == 'K' && !a->o->tls.cipher[0]) {
-			r.type = TLSRPT_STARTTLS_NOT_SUPPORTED;
-		} else if (a->o->tls.audit != TLS_CERT_OK) {
-			r.type = tlsrpt_type_of_cert(a->o->tls.audit);
-			r.detail = a->o->tls.audit_detail;
-		}
+	if (ss.ss_family == AF_INET)
+		(void)inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, text, IP_FMT_MAX);
+	else if (ss.ss_family == AF_INET6)
+		(void)inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, text, IP_FMT_MAX);
+}
+
+/*
+ * TLS-RPT (RFC 8460, SPEC 13): the TLS result of one SMTP session -- or
+ * of a peer the policy skipped (fd -1) -- under the policy applied to it
+ * (tlsrpt.c classifies), to the transcript and, where the domain asks
+ * for reports and control/tlsrpt names the collector, as one datagram.
+ * Not for QMTP (RFC 8460 counts SMTP), nor the retry without TLS (the
+ * failed handshake before it was the session's result), nor the report
+ * sender's mail (RFC 8460 3). Costs nothing without a transcript or a
+ * report to send.
+ */
+static void
+report_tls(const struct attempt *a, int what, int fd)
+{
+	const struct delivery *d = a->d;
+	struct tlsrpt_session s;
+	struct tlsrpt_result r;
+	char local[IP_FMT_MAX];
+	const char *why = NULL;
+
+	if (d->report_sender || (!trace_on && !(d->rpt_socket && d->rpt_record)))
+		return;
+	if (d->sp.plaintext_only && what == TLSRPT_SESSION) {
+		TRACE("tls-rpt: not counted: the retry without TLS (the failed handshake was)");
+		return;
 	}
-	tlsrpt_note(&r);
+	memset(&s, 0, sizeof s);
+	s.what = what;
+	s.policy = &a->policy;
+	s.o = a->o;
+	s.sts = d->sts_policy;
+	s.sts_failure = d->sts_failure;
+	s.domain = d->host_name.text;
+	s.mx = a->pr->name;
+	memset(&r, 0, sizeof r);
+	if (tlsrpt_classify(&s, &r, &why) != 0) {
+		TRACE("tls-rpt: not counted: %s", why);
+		return;
+	}
+	r.record = d->rpt_record;
+	r.record_len = d->rpt_record_len;
+	r.receiving_ip = a->text;
+	if (fd >= 0) {
+		local_address(fd, local);
+		r.sending_ip = local;
+	}
+	r.ehlo = a->o->tls.ehlo[0] ? a->o->tls.ehlo : NULL;
+	tlsrpt_note(&r, d->rpt_socket);
 }
 
 /*
@@ -235,6 +271,7 @@ attempt(struct attempt *a, struct delivery *d, const struct peer *pr, int plaint
 		str_copy(a->o->host, sizeof a->o->host, text);
 		str_copy(a->o->mxname, sizeof a->o->mxname, pr->name);
 		str_copy(a->o->domain, sizeof a->o->domain, d->host);
+		report_tls(a, TLSRPT_SKIP_TLSA_FAILED, -1);
 		return ATTEMPT_FAILED;
 	case TLS_SKIP_STS_UNLISTED: {
 		static struct outcome earlier;
@@ -244,7 +281,7 @@ attempt(struct attempt *a, struct delivery *d, const struct peer *pr, int plaint
 		str_copy(a->o->host, sizeof a->o->host, text);
 		str_copy(a->o->mxname, sizeof a->o->mxname, pr->name);
 		str_copy(a->o->domain, sizeof a->o->domain, d->host);
-		note_tls(a);
+		report_tls(a, TLSRPT_SKIP_STS_UNLISTED, -1);
 		/* a host the policy lists failed before: that explains the
 		 * deferral, not skipping this one (the transcript has both);
 		 * the skip still makes the outcome temporary, as no connection */
@@ -285,7 +322,7 @@ attempt(struct attempt *a, struct delivery *d, const struct peer *pr, int plaint
 	} else {
 		scan_message(a->d);
 		next = smtp_deliver(&a->conn, &d->sp, a->o);
-		note_tls(a);
+		report_tls(a, TLSRPT_SESSION, fd);
 		if (next == NEXT_FINAL)
 			report_exit(a->o, 0);
 	}

@@ -210,6 +210,8 @@ static const struct ctl_file {
 	{ "tlsstrictness", K_TLSSTRICTNESS },
 	{ "mtasts", K_MTASTS },
 	{ "mtastsca", K_MTASTSCA },
+	{ "tlsrpt", K_TLSRPT },
+	{ "tlsrptsender", K_TLSRPTSENDER },
 };
 
 struct lines {

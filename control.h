@@ -12,6 +12,7 @@
 #include "name.h"
 
 #define CTL_PATH_MAX	4096
+#define TLSRPT_SOCKET_PATH_MAX	108	/* struct sockaddr_un's sun_path on Linux */
 
 struct ctl_error {
 	char file[64];		/* control file name relative to CONTROLDIR */
@@ -158,6 +159,10 @@ struct config {
 	int mtasts;			/* control/mtasts: 0 off, 1 on (the default) */
 	const char *mtastsca;		/* control/mtastsca: CA file, or directory ending in '/';
 					 * NULL: the system's /etc/ssl/certs/ */
+
+	/* TLS-RPT (RFC 8460) */
+	const char *tlsrpt;		/* control/tlsrpt: tlsrpt-collectd's socket; NULL: off */
+	const char *tlsrptsender;	/* control/tlsrptsender: the reports' envelope sender */
 
 	const char *controldir;
 

@@ -830,6 +830,18 @@ ctl_parse_single(struct config *cfg, enum ctl_kind kind, char *s, const char **w
 			return (*why = "must be an absolute path", -1);
 		cfg->mtastsca = s;
 		return 0;
+	case K_TLSRPT:	/* an AF_UNIX socket: sun_path holds 108 bytes */
+		if (s[0] != '/')
+			return (*why = "must be an absolute path", -1);
+		if (strlen(s) >= TLSRPT_SOCKET_PATH_MAX)
+			return (*why = "socket path too long", -1);
+		cfg->tlsrpt = s;
+		return 0;
+	case K_TLSRPTSENDER:
+		if (has_space_or_ctl(s) || !strchr(s, '@') || s[0] == '@' || !strrchr(s, '@')[1])
+			return (*why = "must be an address, local@domain", -1);
+		cfg->tlsrptsender = s;
+		return 0;
 	default:
 		return (*why = "internal error", -1);
 	}

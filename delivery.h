@@ -16,6 +16,7 @@
 #include "mtasts.h"
 #include "name.h"
 #include "session.h"
+#include "tlsrpt.h"
 
 #define PEERS_MAX	256	/* addresses tried per delivery */
 #define PREF_ROUTE	300000	/* classic: with a route, no best-preference check */
@@ -65,6 +66,14 @@ struct delivery {
 	enum dns_status sts_txtst;
 	const struct mtasts_policy *sts_policy;
 	const char *sts_ca;
+	enum tlsrpt_type sts_failure;		/* a policy announced and not had: why */
+	/* TLS-RPT (RFC 8460): control/tlsrpt's socket (NULL: no reports,
+	 * no query); the domain's TLSRPT record (NULL: it asks for none) */
+	const char *rpt_socket;
+	struct dns_txtset rpt_txt;
+	const char *rpt_record;
+	size_t rpt_record_len;
+	int report_sender;			/* the sender is control/tlsrptsender: exempt */
 };
 
 /* peers.c: d->peers from the route's relay, the host literal, or the MX

@@ -168,6 +168,21 @@ add_pattern(struct mtasts_policy *p, const char *v, size_t n)
 	return 0;
 }
 
+/* One line of the policy as served, kept for TLS-RPT (a 64 KB policy's
+ * lines always fit: each takes its bytes and a NUL for its LF). */
+static void
+add_served(struct mtasts_policy *p, const char *v, size_t n)
+{
+	size_t i;
+
+	if (p->servedlen + n + 1 > sizeof p->served)
+		return;
+	for (i = 0; i < n; i++)	/* a NUL or a line end would end it early */
+		p->served[p->servedlen++] = (unsigned char)v[i] < 0x20 && v[i] != '\t' ? '?' : v[i];
+	p->served[p->servedlen++] = '\0';
+	p->nserved++;
+}
+
 static int
 scan_number(const char *v, size_t n, unsigned digits_max, unsigned long long *out)
 {
@@ -214,6 +229,8 @@ mtasts_parse(const char *text, size_t len, struct mtasts_policy *p, int cache, c
 			continue;	/* an empty line (a trailing one is common) */
 		if (cache && k[0] == '#')
 			continue;	/* the cache file's first line */
+		if (!cache)
+			add_served(p, k, vn);
 		for (kn = 0; kn < vn && k[kn] != ':'; kn++)
 			;
 		if (kn == vn || !ext_name_ok(k, kn))
@@ -257,6 +274,8 @@ mtasts_parse(const char *text, size_t len, struct mtasts_policy *p, int cache, c
 		} else if (key_is(k, kn, "mx")) {
 			if (add_pattern(p, v, vn) != 0)
 				return (*why = "mx is not a host name or *.name", -1);
+		} else if (cache && key_is(k, kn, "served")) {
+			add_served(p, v, vn);	/* the policy as it was served */
 		} else if (cache && key_is(k, kn, "id")) {
 			if (have_id++ || vn == 0 || vn > MTASTS_ID_MAX)
 				return (*why = "bad id", -1);
@@ -335,6 +354,12 @@ mtasts_cache_format(const struct mtasts_policy *p, const char *domain, char *buf
 	o = (size_t)n;
 	for (i = 0; i < p->npatterns; i++, pat += strlen(pat) + 1) {
 		n = snprintf(buf + o, size - o, "mx: %s\n", pat);
+		if (n < 0 || (size_t)n >= size - o)
+			return 0;
+		o += (size_t)n;
+	}
+	for (i = 0, pat = p->served; i < p->nserved; i++, pat += strlen(pat) + 1) {
+		n = snprintf(buf + o, size - o, "served: %s\n", pat);
 		if (n < 0 || (size_t)n >= size - o)
 			return 0;
 		o += (size_t)n;
@@ -568,18 +593,15 @@ trace_txt(const char *domain, const struct dns_txtset *txt)
 	}
 }
 
+/* Why no policy could be had, in RFC 8460's terms, for the sessions that
+ * follow (mtasts_discover()'s *failure) and the transcript. */
+static enum tlsrpt_type policy_failure;
+
 static void
 note_policy_failure(const char *domain, enum tlsrpt_type type, const char *why)
 {
-	struct tlsrpt_result r;
-
-	memset(&r, 0, sizeof r);
-	r.policy = TLSRPT_STS;
-	r.domain = domain;
-	r.type = type;
-	r.mx = "";
-	r.detail = why;
-	tlsrpt_note(&r);
+	policy_failure = type;
+	TRACE("tls-rpt: sts %s %s: %s", domain, tlsrpt_type_name(type), why);
 }
 
 /* Fetches and parses the policy for id into fresh; 0, or -1 (traced). */
@@ -601,8 +623,11 @@ fetch(const char *domain, const char *id, const char *cafile, time_t now)
 	    why, sizeof why);
 	if (st != HTTPS_OK) {
 		TRACE("mta-sts: fetch failed: %s", why);
+		/* RFC 8460 4.3.2.2: a certificate the WebPKI does not accept;
+		 * anything else that kept the policy from us (HTTP 4xx/5xx, a
+		 * media type other than text/plain, no connection) a fetch error */
 		note_policy_failure(domain, st == HTTPS_WEBPKI ? TLSRPT_STS_WEBPKI_INVALID :
-		    st == HTTPS_HTTP ? TLSRPT_STS_POLICY_INVALID : TLSRPT_STS_POLICY_FETCH_ERROR, why);
+		    TLSRPT_STS_POLICY_FETCH_ERROR, why);
 		return -1;
 	}
 	if (mtasts_parse(body, len, &fresh, 0, &perr) != 0) {
@@ -639,7 +664,7 @@ mtasts_decide(const struct mtasts_policy *cache, const char *txt_id, time_t now,
 
 const struct mtasts_policy *
 mtasts_discover(const char *host, enum dns_status txtst, const struct dns_txtset *txt,
-    const char *cafile, const char *dir, time_t now)
+    const char *cafile, const char *dir, time_t now, enum tlsrpt_type *failure)
 {
 	char id[MTASTS_ID_MAX + 1], domain[DNS_NAME_MAX + 2];
 	const char *why = NULL, *fid = NULL;
@@ -647,6 +672,9 @@ mtasts_discover(const char *host, enum dns_status txtst, const struct dns_txtset
 	int have_cache;
 	long long failed_at = 0;
 	enum mtasts_action act;
+
+	*failure = TLSRPT_SUCCESS;
+	policy_failure = TLSRPT_SUCCESS;
 
 	/* one policy domain however the host is written: host comes in its
 	 * one form (name.h), so "example.com." is example.com for the cache
@@ -708,6 +736,10 @@ mtasts_discover(const char *host, enum dns_status txtst, const struct dns_txtset
 			return &cached;
 		}
 		TRACE("mta-sts: nothing cached for %s: no policy", domain);
+		/* a policy was announced and could not be had: each session
+		 * counts against it (RFC 8460 4.3.2.2); a fetch not tried for a
+		 * recent failure counts as a fetch error */
+		*failure = fetched == -1 && policy_failure ? policy_failure : TLSRPT_STS_POLICY_FETCH_ERROR;
 		return NULL;
 	}
 	trace_policy(domain, &fresh, "fetched");

@@ -9,19 +9,24 @@
 #include <stddef.h>
 #include <time.h>
 #include "dns.h"
+#include "tlsrpt.h"
 
 #define MTASTS_BODY_MAX		65536		/* RFC 8461 3.3: a policy of at most 64 KB */
 #define MTASTS_MAX_AGE_MAX	31557600UL	/* RFC 8461 3.2: a year; more is cut to it */
 #define MTASTS_ID_MAX		32		/* RFC 8461 3.1: 1*32(ALPHA / DIGIT) */
 #define MTASTS_FETCH_S		20		/* the whole HTTPS fetch: DNS, connect, TLS, reply */
 /*
- * A cache file: 7 lines and the end line (under 500 bytes), and one
+ * A cache file: 7 lines and the end line (under 500 bytes), one
  * "mx: <pattern>" line per pattern -- a byte longer than the shortest line
  * a policy may list it with ("mx:a" LF: at most 64 KB / 5 of them; the
- * last line 2 bytes longer when it had no LF), so every policy that parsed
- * fits (RFC 8461 3.3 caps only the policy, at 64 KB).
+ * last line 2 bytes longer when it had no LF) -- and the policy as served,
+ * one "served: <line>" per line -- 8 bytes more than the line and its LF,
+ * and a line that parsed holds 2 bytes at least ("a:"): at most 64 KB / 3
+ * of them. So every policy that parsed fits (RFC 8461 3.3 caps only the
+ * policy, at 64 KB).
  */
-#define MTASTS_CACHE_MAX	(MTASTS_BODY_MAX + MTASTS_BODY_MAX / 5 + 1024)
+#define MTASTS_CACHE_MAX	(MTASTS_BODY_MAX + MTASTS_BODY_MAX / 5 + \
+				 MTASTS_BODY_MAX + 8 * (MTASTS_BODY_MAX / 3 + 1) + 1024)
 #define MTASTS_RETRY_S		300		/* after a failed fetch, none for the same id this long */
 #define MTASTS_REFRESH_S	86400		/* RFC 8461 3.3: refresh "once per day" */
 
@@ -39,7 +44,13 @@ struct mtasts_policy {
 	long long fetched, expires;	/* seconds since the epoch */
 	size_t npatterns;
 	size_t patlen;			/* bytes of pat used */
+	size_t nserved;
+	size_t servedlen;		/* bytes of served used */
 	char pat[MTASTS_BODY_MAX];	/* the mx patterns, lower case, each ended by NUL */
+	/* the policy's lines as served (TLS-RPT's policy-string, RFC 8460
+	 * 4.3): each without its line end, empty lines left out, control
+	 * bytes as '?', each ended by NUL */
+	char served[MTASTS_BODY_MAX];
 };
 
 /*
@@ -114,9 +125,12 @@ enum mtasts_action mtasts_decide(const struct mtasts_policy *cache, const char *
  * https://mta-sts.domain/.well-known/mta-sts.txt (and keeps it) or uses
  * the cached policy; a failed fetch leaves an unexpired cached policy in
  * force and is noted (mtasts_fail_note). The policy in force (static
- * storage), or NULL.
+ * storage), or NULL; then *failure says why when a policy was announced
+ * and could not be had (RFC 8460's sts-policy-fetch-error,
+ * sts-policy-invalid, sts-webpki-invalid), else TLSRPT_SUCCESS.
  */
 const struct mtasts_policy *mtasts_discover(const char *host, enum dns_status txtst,
-    const struct dns_txtset *txt, const char *cafile, const char *dir, time_t now);
+    const struct dns_txtset *txt, const char *cafile, const char *dir, time_t now,
+    enum tlsrpt_type *failure);
 
 #endif

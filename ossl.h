@@ -53,6 +53,7 @@
 	F(SSL_shutdown) \
 	F(SSL_clear_options) \
 	F(SSL_get_version) \
+	F(SSL_version) \
 	F(SSL_get_current_cipher) \
 	F(SSL_CIPHER_get_name) \
 	F(SSL_get1_peer_certificate) \
@@ -147,6 +148,7 @@ extern const char ossl_unavailable[];
 #define SSL_shutdown (ossl_api.SSL_shutdown)
 #define SSL_clear_options (ossl_api.SSL_clear_options)
 #define SSL_get_version (ossl_api.SSL_get_version)
+#define SSL_version (ossl_api.SSL_version)
 #define SSL_get_current_cipher (ossl_api.SSL_get_current_cipher)
 #define SSL_CIPHER_get_name (ossl_api.SSL_CIPHER_get_name)
 #define SSL_get1_peer_certificate (ossl_api.SSL_get1_peer_certificate)

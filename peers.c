@@ -15,6 +15,7 @@
 #include "ipme.h"
 #include "report.h"
 #include "str.h"
+#include "tlsrpt.h"
 #include "trace.h"
 
 static void
@@ -72,28 +73,61 @@ resolve_host(struct delivery *d, const char *name, unsigned long pref)
 	return st;
 }
 
+/* The domain's TLSRPT record, when it publishes one (RFC 8460 3): else
+ * no datagram is sent for this delivery. */
+static void
+tlsrpt_discover(struct delivery *d, const char *name, enum dns_status st)
+{
+	const char *why = "lookup failed";
+	size_t i;
+
+	if (st == DNS_OK)
+		for (i = 0; trace_on && i < d->rpt_txt.count; i++)
+			TRACE("tls-rpt: TXT %s: %zu bytes", name, d->rpt_txt.rec[i].len);
+	if (st == DNS_OK && tlsrpt_record(&d->rpt_txt, &d->rpt_record, &d->rpt_record_len, &why) == 0) {
+		TRACE("tls-rpt: %s publishes a TLSRPT record: datagrams go to %s", d->host_name.text,
+		    d->rpt_socket);
+		return;
+	}
+	d->rpt_record = NULL;
+	TRACE("tls-rpt: %s: %s: no reports", name, st == DNS_NXDOMAIN ? "NXDOMAIN" : why);
+}
+
 /* The peers of host by its MX records (or its own address); self is
  * host's one form (name.h), its name as a peer's. */
 static void
 find_mx_peers(struct delivery *d, const char *host, const char *self, int want_sts)
 {
 	static struct dns_mx mxs[DNS_MX_MAX];
-	char txtname[DNS_NAME_MAX + 16];
-	struct dns_question q[] = {
+	char txtname[DNS_NAME_MAX + 16], rptname[DNS_NAME_MAX + 16];
+	struct dns_question q[3] = {
 		{ .name = host, .type = DNS_T_MX, .to.mx = mxs, .max = DNS_MX_MAX, .want_ad = 1 },
-		{ .name = txtname, .type = DNS_T_TXT, .to.txt = &d->sts_txt, .side = 1 },
 	};
+	struct dns_question *sts_q = NULL, *rpt_q = NULL;
 	size_t n, i, nq = 1;
 	int soft = 0, ad;
 	enum dns_status st;
 
-	/* MTA-STS (RFC 8461 3.1): _mta-sts.<host> TXT asked together with the MX */
+	/* MTA-STS (RFC 8461 3.1) and TLS-RPT (RFC 8460 3): _mta-sts.<host>
+	 * and _smtp._tls.<host> TXT asked together with the MX, at no cost in
+	 * round trips, each bounded to outlast it by DNS_SIDE_MS at most */
 	if (want_sts && str_append(txtname, sizeof txtname, str_copy(txtname, sizeof txtname,
-	    "_mta-sts."), host) <= DNS_NAME_MAX)
-		nq = 2;
+	    "_mta-sts."), host) <= DNS_NAME_MAX) {
+		sts_q = &q[nq++];
+		*sts_q = (struct dns_question){ .name = txtname, .type = DNS_T_TXT, .to.txt = &d->sts_txt,
+		    .side = 1 };
+	}
+	if (d->rpt_socket && str_append(rptname, sizeof rptname, str_copy(rptname, sizeof rptname,
+	    "_smtp._tls."), host) <= DNS_NAME_MAX) {
+		rpt_q = &q[nq++];
+		*rpt_q = (struct dns_question){ .name = rptname, .type = DNS_T_TXT, .to.txt = &d->rpt_txt,
+		    .side = 1 };
+	}
 	(void)dns_ask(q, nq);
-	if (nq == 2)
-		d->sts_txtst = q[1].status;
+	if (sts_q)
+		d->sts_txtst = sts_q->status;
+	if (rpt_q)
+		tlsrpt_discover(d, rptname, rpt_q->status);
 	st = q[0].status;
 	n = q[0].count;
 	ad = q[0].ad;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "attempt.h"
 #include "delivery.h"
@@ -52,6 +53,19 @@ sender_domain(const char *sender)
 	const char *at = strrchr(sender, '@');
 
 	return at ? at + 1 : "";
+}
+
+/* The sender is control/tlsrptsender's address: the local part as
+ * written, the domain in any case. */
+static int
+is_report_sender(const char *sender, const char *report_sender)
+{
+	const char *at = strrchr(sender, '@'), *rat;
+
+	if (!report_sender || !at || !(rat = strrchr(report_sender, '@')))
+		return 0;
+	return at - sender == rat - report_sender && memcmp(sender, report_sender, (size_t)(at - sender)) == 0 &&
+	    strcasecmp(at, rat) == 0;
 }
 
 /* Arguments, control files and the message: every refusal that needs no
@@ -119,6 +133,13 @@ setup(int argc, char **argv)
 	d.sp.idn = &d.idn;
 	d.sts_txtst = DNS_TEMP;
 	d.sts_ca = d.cfg.mtastsca ? d.cfg.mtastsca : MTASTS_CA;
+	/* TLS-RPT (RFC 8460): the report sender's mail is delivered despite
+	 * DANE or MTA-STS failures, and its sessions are not reported (3) */
+	d.report_sender = is_report_sender(d.sender, d.cfg.tlsrptsender);
+	if (d.report_sender)
+		TRACE("tls-rpt: the sender is control/tlsrptsender: no DANE, no MTA-STS, no reports");
+	else
+		d.rpt_socket = d.cfg.tlsrpt;
 }
 
 /* The precedence of authsenders, qmtproutes and smtproutes (SPEC 4) is
@@ -171,7 +192,7 @@ choose_route(void)
 	if (d.cfg.mtasts && (d.host[0] != '[' || (r && (r->relay[0] || d.qmtp_route)))) {
 		const struct ctl_tlsdest *t = ctl_tlsdest(&d.cfg, &d.dest_name, &d.sender_domain_name);
 
-		switch (tls_sts_use(r, d.qmtp_route, t)) {	/* tlspolicy.c decides */
+		switch (tls_sts_use(r, d.qmtp_route, t, d.report_sender)) {	/* tlspolicy.c decides */
 		case TLS_STS_ROUTE_RELAY:
 			TRACE("mta-sts: not used: a route to a relay");
 			break;
@@ -180,6 +201,9 @@ choose_route(void)
 			break;
 		case TLS_STS_NAMED_LINE:
 			TRACE("mta-sts: not used: a tlsdestinations line names %s (line %u)", d.dest, t->line);
+			break;
+		case TLS_STS_REPORT_SENDER:
+			TRACE("mta-sts: not used: the sender is the TLS-RPT report sender (RFC 8460 3)");
 			break;
 		case TLS_STS_USE:
 			d.sts = d.host[0] != '[';	/* an address has no policy domain */
@@ -223,7 +247,7 @@ main(int argc, char **argv)
 	choose_local();
 	if (d.sts)
 		d.sts_policy = mtasts_discover(d.host_name.text, d.sts_txtst, &d.sts_txt, d.sts_ca, MTASTS_DIR,
-		    time(NULL));
+		    time(NULL), &d.sts_failure);
 
 	/* the walk: each peer in order, the same one again without TLS where
 	 * the policy allowed it; the first final outcome ends it (attempt()) */

@@ -98,6 +98,12 @@ struct tls_seen {
 	enum tls_cert cert;	/* the certificate check that failed, and why */
 	enum tls_cert audit;	/* MTA-STS testing: what enforce would have refused */
 	char audit_detail[128];	/* OpenSSL's reason for it */
+	int audit_old_tls;	/* MTA-STS testing: TLS below 1.2, which enforce refuses */
+	/* for TLS-RPT (RFC 8460 4.3): what the session met */
+	int handshake;		/* a TLS handshake was tried */
+	int no_starttls;	/* 1: the server did not offer STARTTLS, 2: it refused it */
+	char ehlo[512];		/* its first EHLO (or HELO) reply, lines joined by CRLF,
+				 * as much as fits ("" none): the server's bytes */
 };
 
 /* A message outcome, decided where its cause is known. */

@@ -349,6 +349,25 @@ send_body(struct session *s)
 	return 0;
 }
 
+/* The server's first EHLO (or HELO) reply, for TLS-RPT (RFC 8460 4.3:
+ * receiving-mx-helo), as Postfix gives it: every line with its code,
+ * joined by CRLF; what it holds is the server's, tlsrpt.c escapes it. */
+static void
+keep_ehlo_reply(char *kept, size_t size, const struct said *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->len && n + 3 < size; i++) {
+		if (r->text[i] != '\n')
+			kept[n++] = r->text[i];
+		else if (i + 1 < r->len) {
+			kept[n++] = '\r';
+			kept[n++] = '\n';
+		}
+	}
+	kept[n] = '\0';
+}
+
 /* EHLO, or HELO when EHLO is refused; 0 once the name was accepted. */
 static int
 hello(struct session *s)
@@ -375,6 +394,8 @@ hello(struct session *s)
 		s->o->tls_fell_back = refused_for_tls(s, &said);
 		return -1;
 	}
+	if (!s->o->tls.ehlo[0])
+		keep_ehlo_reply(s->o->tls.ehlo, sizeof s->o->tls.ehlo, &said);
 	return 0;
 }
 
@@ -386,6 +407,7 @@ start_tls(struct session *s)
 	const struct session_params *p = s->p;
 	int protocol_error;
 
+	s->o->tls.handshake = 1;
 	if (tls_start(s->c, p->tls, p->pending, p->mxname, p->timeout_s, s->o, &protocol_error) == 0)
 		return 0;
 	s->o->next = NEXT_PEER;
@@ -415,6 +437,7 @@ starttls(struct session *s)
 	if (!p->tls || p->tls->smtps || p->plaintext_only || p->tls->level == TLS_NEVER)
 		return 0;
 	if (!s->ehlo.starttls) {
+		s->o->tls.no_starttls = 1;
 		if (p->tls->level < TLS_ENCRYPT)
 			return 0;
 		outcome_set(s->o, 'Z', T_TLS_UNAVAILABLE, "the server does not offer STARTTLS");
@@ -445,6 +468,7 @@ starttls(struct session *s)
 		memset(&s->ehlo, 0, sizeof s->ehlo);	/* forget what plaintext said */
 		return hello(s);
 	}
+	s->o->tls.no_starttls = 2;	/* refused: as good as not offered (RFC 8460 4.3.2.1) */
 	if (p->tls->plain_after_refusal) {
 		/* SPEC 7: the built-in opportunistic TLS goes on in plaintext,
 		 * as Postfix's "may" does (RFC 3207 4.1) */

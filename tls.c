@@ -640,6 +640,10 @@ tls_start(struct conn *c, const struct tls_policy *pol, struct tls_pending *tp,
 		    vr != X509_V_OK ? X509_verify_cert_error_string(vr) : "");
 		TRACE("tls: MTA-STS testing: the certificate %s%s", f->tls.audit == TLS_CERT_OK ?
 		    "verifies with the name" : "would fail enforce: ", f->tls.audit_detail);
+		/* enforce asks TLS 1.2 at least (the mandatory levels' minimum) */
+		f->tls.audit_old_tls = SSL_version(ssl) < TLS1_2_VERSION;
+		if (f->tls.audit_old_tls)
+			TRACE("tls: MTA-STS testing: %s would fail enforce (TLS 1.2 at least)", SSL_get_version(ssl));
 	}
 	if (!cert && (pol->level >= TLS_VERIFY || pol->fingerprint || dane)) {
 		r = dane ? T_TLSA_MISSING : T_TLS_NOCERT;

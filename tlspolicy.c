@@ -131,6 +131,7 @@ apply_sts(struct tls_policy *pol, const struct tls_sts *sts, const char *mxname,
 		}
 		TRACE("mta-sts: testing: %s is not listed by the policy of %s (enforce would skip it)",
 		    mxname, sts->domain);
+		pol->sts_audit_unlisted = 1;
 	}
 	if (sts->mode == MTASTS_TESTING) {
 		/* as without a policy; tls.c checks and traces the certificate */
@@ -227,8 +228,12 @@ tls_decide(const struct tls_facts *in, struct tls_policy *out)
 		return v;
 
 	/* 4. DANE (RFC 7672): only for a secure peer, and where no line says
-	 * '/', '%' or '!' (the compatibility files never stop it) */
-	if (in->peer_secure && !out->no_tlsa) {
+	 * '/', '%' or '!' (the compatibility files never stop it); never for
+	 * the TLS-RPT report sender, whose reports must arrive despite the
+	 * failures they report (RFC 8460 3): it keeps the lines' TLS */
+	if (in->report_sender && first && in->peer_secure && !out->no_tlsa)
+		TRACE("tls: the TLS-RPT report sender: no DANE for %s (RFC 8460 3)", in->mxname);
+	if (in->peer_secure && !out->no_tlsa && !in->report_sender) {
 		if (!dane)
 			return TLS_WANT_TLSA;
 		if (dane->failed)
@@ -253,7 +258,7 @@ tls_decide(const struct tls_facts *in, struct tls_policy *out)
 		out->tlsa_base = out->tlsa_other_name = NULL;
 	}
 	usable_dane = out->tlsa_count > 0;
-	if (in->sts && v == TLS_GO) {	/* a peer not tried needs no MTA-STS */
+	if (in->sts && !in->report_sender && v == TLS_GO) {	/* a peer not tried needs none */
 		if (usable_dane)
 			TRACE("mta-sts: %s has usable TLSA records: DANE decides, not MTA-STS", in->mxname);
 		else if (apply_sts(out, in->sts, in->mxname, &fallback, &plain_retry) != 0)
@@ -293,7 +298,7 @@ tls_webpki_policy(struct tls_policy *out, const char *ca)
 }
 
 enum tls_sts_use
-tls_sts_use(const struct route *route, int qmtp_route, const struct ctl_tlsdest *named)
+tls_sts_use(const struct route *route, int qmtp_route, const struct ctl_tlsdest *named, int report_sender)
 {
 	if (route && route->relay[0])
 		return TLS_STS_ROUTE_RELAY;
@@ -302,5 +307,7 @@ tls_sts_use(const struct route *route, int qmtp_route, const struct ctl_tlsdest 
 	if (named && (named->no_starttls || named->mandatory || named->fingerprint || named->smtps ||
 	    named->qmtps))
 		return TLS_STS_NAMED_LINE;
+	if (report_sender)
+		return TLS_STS_REPORT_SENDER;
 	return TLS_STS_USE;
 }

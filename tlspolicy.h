@@ -64,6 +64,7 @@ struct tls_policy {
 	 * chain and name checked as enforce would, traced, nothing refused */
 	int mtasts;
 	int sts_audit;
+	int sts_audit_unlisted;	/* testing: the policy does not list the peer (TLS-RPT) */
 	/* https.c: the end of the stream must be a close_notify (an EOF
 	 * without one is a read error, not the end of a body framed by the
 	 * connection's end: a truncation attack leaves none) */
@@ -104,6 +105,8 @@ struct tls_facts {
 	int route_smtps;		/* the route said "s<port>" */
 	int qmtp_route;			/* qmtproutes */
 	int credentials;		/* AUTH credentials apply */
+	int report_sender;		/* the sender is control/tlsrptsender: RFC 8460 3 wants
+					 * its reports delivered despite DANE or MTA-STS */
 	/* the peer */
 	const char *mxname;		/* its name, for the transcript */
 	int peer_secure;		/* its address answer validated: DANE may apply */
@@ -138,14 +141,17 @@ void tls_webpki_policy(struct tls_policy *out, const char *ca);
  * STARTTLS on its port); a tlsdestinations line naming the destination
  * that says '!', makes TLS mandatory or pins it. A route with an empty
  * relay still goes to the MX hosts, and a '/' line only stops TLSA
- * lookups: there the policy holds.
+ * lookups: there the policy holds. Nor does it apply to the TLS-RPT
+ * report sender's mail (RFC 8460 3: delivered despite TLS failures).
  */
 enum tls_sts_use {
 	TLS_STS_USE = 0,
 	TLS_STS_ROUTE_RELAY,
 	TLS_STS_ROUTE_QMTP,
-	TLS_STS_NAMED_LINE
+	TLS_STS_NAMED_LINE,
+	TLS_STS_REPORT_SENDER
 };
-enum tls_sts_use tls_sts_use(const struct route *route, int qmtp_route, const struct ctl_tlsdest *named);
+enum tls_sts_use tls_sts_use(const struct route *route, int qmtp_route, const struct ctl_tlsdest *named,
+    int report_sender);
 
 #endif

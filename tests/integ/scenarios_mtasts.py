@@ -169,7 +169,7 @@ S += [
         checks=[delivered("pf-tls"),
                 sts_no_policy("sts-html.qrtest", r"mta-sts: fetch failed: mta-sts\.sts-html\.qrtest: HTTP 200: "
                               r"the media type is not text/plain"),
-                sts_trace(r"tls-rpt: sts sts-html\.qrtest sts-policy-invalid")]),
+                sts_trace(r"tls-rpt: sts sts-html\.qrtest sts-policy-fetch-error")]),
     # the web server is down and nothing is cached: no policy
     Scn("sts-web-down-nothing-cached", "sts-down2.qrtest", ["a@sts-down2.qrtest"], control=STS_CTL, env=STS_TR,
         expect_rcpts=[r], final=K_pf(STS_IP65),

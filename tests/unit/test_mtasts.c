@@ -263,11 +263,27 @@ test_cache(void)
 	n = mtasts_cache_format(&P, "example.org", text, sizeof text);
 	CHECK(n > 0 && strcmp(text, "# qmail-remote MTA-STS policy of example.org\nid: id20260101\n"
 	    "fetched: 1800000000\nexpires: 1800086400\nversion: STSv1\nmode: enforce\n"
-	    "max_age: 86400\nmx: mx1.example.org\nmx: *.example.org\n# end\n") == 0, "cache format:\n%s", text);
-	/* the cache file is a policy with the cache's lines: it reads back */
+	    "max_age: 86400\nmx: mx1.example.org\nmx: *.example.org\nserved: version: STSv1\n"
+	    "served: mode: enforce\nserved: max_age: 86400\nserved: mx: mx1.example.org\n"
+	    "served: mx: *.example.org\n# end\n") == 0, "cache format:\n%s", text);
+	/* the cache file is a policy with the cache's lines: it reads back,
+	 * the lines as served included (TLS-RPT's policy-string) */
 	CHECK(mtasts_parse(text, n, &back, 1, &why) == 0 && strcmp(back.id, P.id) == 0 &&
 	    back.fetched == P.fetched && back.expires == P.expires && back.mode == P.mode &&
-	    back.npatterns == 2, "cache reads back: %s", why);
+	    back.npatterns == 2 && back.nserved == 5 && back.servedlen == P.servedlen &&
+	    memcmp(back.served, P.served, P.servedlen) == 0, "cache reads back: %s", why);
+	/* served as served: CRLF ends, an extension in UTF-8, the order kept,
+	 * empty lines and control bytes not kept as such */
+	{
+		static const char crlf[] = "version: STSv1\r\n\r\nmx: b.example\r\nowner: Zo\xc3\xab\x01\r\n"
+		    "mode: testing\r\nmax_age: 60\r\nmx: a.example";
+
+		CHECK(mtasts_parse(crlf, sizeof crlf - 1, &back, 0, &why) == 0 && back.nserved == 6 &&
+		    back.servedlen == sizeof "version: STSv1\0mx: b.example\0owner: Zo\xc3\xab?\0mode: testing\0"
+		    "max_age: 60\0mx: a.example" && memcmp(back.served, "version: STSv1\0mx: b.example\0"
+		    "owner: Zo\xc3\xab?\0mode: testing\0max_age: 60\0mx: a.example", back.servedlen) == 0,
+		    "served lines as served (%zu)", back.servedlen);
+	}
 	/* a cache file needs its id, fetched and expires */
 	CHECK(mtasts_parse(policy, sizeof policy - 1, &back, 1, &why) == -1, "cache without id accepted");
 
