@@ -37,6 +37,10 @@ RPT_SRC4, RPT_SRC6 = "192.0.2.10", "2001:db8::10"
 RPT_PF_TLS = "mx-tls.qrtest"          # pf-tls's EHLO name, on every address
 RPT_CTL = {"tlsrpt": RPT_SOCK + "\n"}
 RPT_POLICIES = os.path.join(bedlib.HERE, "mtasts", "policies")
+# The contract has "h" the MX's EHLO name and no failure-reason-code ("f"
+# string); Postfix (smtp_tlsrpt.c) sends the whole first EHLO reply and
+# OpenSSL's reason. TLSRPT_BED_AS_POSTFIX=1 checks Postfix's form instead.
+RPT_AS_POSTFIX = os.environ.get("TLSRPT_BED_AS_POSTFIX") == "1"
 
 # the client's start and end time (time.time(), the collector's clock: the
 # kernel's receive time of each datagram) on every Ctx: the datagrams of a
@@ -101,6 +105,17 @@ class RptOpt:
         return "optional(%r)" % (self.v,) if self.v is not None else "optional(any string)"
 
 
+class RptEhlo:
+    """"h": the contract's form is the EHLO name (the first word of the
+    reply's first line); with TLSRPT_BED_AS_POSTFIX=1, Postfix's form: the
+    whole first EHLO reply, its lines (codes and all) joined by CRLF"""
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return ("the EHLO reply of %r" if RPT_AS_POSTFIX else "%r") % self.name
+
+
 class RptOneOf:
     def __init__(self, *vs):
         self.vs = vs
@@ -110,35 +125,37 @@ class RptOneOf:
 
 
 def rpt_match(want, got, path):
-    """None if got is what want describes, else why not"""
+    """[] if got is what want describes, else every difference"""
     if isinstance(want, RptOneOf):
-        if any(rpt_match(w, got, path) is None for w in want.vs):
-            return None
-        return "%s: %r is %r" % (path, got, want)
+        if any(not rpt_match(w, got, path) for w in want.vs):
+            return []
+        return ["%s: %r is not %r" % (path, got, want)]
+    if isinstance(want, RptEhlo):
+        if not RPT_AS_POSTFIX:
+            return rpt_match(want.name, got, path)
+        lines = got.split("\r\n") if isinstance(got, str) else [""]
+        if re.match(r"250[- ]%s( |$)" % re.escape(want.name), lines[0]) and \
+                all(re.match(r"250[- ]", l) for l in lines):
+            return []
+        return ["%s: %r is not %r" % (path, got, want)]
     if isinstance(want, RptOpt):
-        return None if want.v is None and isinstance(got, str) else rpt_match(want.v, got, path)
+        return [] if want.v is None and isinstance(got, str) else rpt_match(want.v, got, path)
     if isinstance(want, dict):
         if not isinstance(got, dict):
-            return "%s: %r, want an object" % (path, got)
+            return ["%s: %r, want an object" % (path, got)]
+        errs = []
         for k, w in want.items():
-            if k not in got:
-                if isinstance(w, RptOpt):
-                    continue
-                return "%s: no %r (want %r)" % (path, k, w)
-            e = rpt_match(w, got[k], "%s.%s" % (path, k))
-            if e:
-                return e
-        extra = [k for k in got if k not in want]
-        return "%s: key(s) %s not wanted: %r" % (path, ", ".join(extra), {k: got[k] for k in extra}) if extra else None
+            if k in got:
+                errs += rpt_match(w, got[k], "%s.%s" % (path, k))
+            elif not isinstance(w, RptOpt):
+                errs.append("%s: no %r (want %r)" % (path, k, w))
+        errs += ["%s: %r not wanted (%r)" % (path, k, got[k]) for k in got if k not in want]
+        return errs
     if isinstance(want, list):
         if not isinstance(got, list) or len(got) != len(want):
-            return "%s: %r, want %r" % (path, got, want)
-        for i, (w, g) in enumerate(zip(want, got)):
-            e = rpt_match(w, g, "%s[%d]" % (path, i))
-            if e:
-                return e
-        return None
-    return None if (want == got and type(want) is type(got)) else "%s: %r, want %r" % (path, got, want)
+            return ["%s: %r, want %r" % (path, got, want)]
+        return [e for i, (w, g) in enumerate(zip(want, got)) for e in rpt_match(w, g, "%s[%d]" % (path, i))]
+    return [] if (want == got and type(want) is type(got)) else ["%s: %r, want %r" % (path, got, want)]
 
 
 def rpt_show(lines):
@@ -160,13 +177,15 @@ def rpt_got(*want):
         if len(got) != len(ws):
             return "collector: %d datagram(s) during the run, want %d%s" % (
                 len(got), len(ws), (":\n" + rpt_show(got)) if got else "")
+        errs = []
         for i, (g, w) in enumerate(zip(got, ws)):
             if not g["ok"]:
-                return "collector refused datagram %d: %s\n%s" % (i + 1, g["why"], rpt_show([g]))
+                errs.append("collector refused datagram %d: %s\n%s" % (i + 1, g["why"], rpt_show([g])))
+                continue
             e = rpt_match(w, g["parsed"], "datagram %d" % (i + 1))
             if e:
-                return "%s\n%s" % (e, rpt_show([g]))
-        return None
+                errs.append("%s\n%s" % ("\n    ".join(e), rpt_show([g])))
+        return "\n    ".join(errs) or None
     return chk
 
 
@@ -180,8 +199,12 @@ def rpt_dg(dom, policy, pr=None):
 
 
 def rpt_fd(code, mx, ip, helo=RPT_PF_TLS, src=RPT_SRC4):
-    """a failure-detail: c, s, n, h, r, "a" if the client likes, no "f" """
-    return {"c": code, "s": src, "n": mx, "h": helo, "r": ip, "a": RptOpt()}
+    """a failure-detail: c, s, n, h, r, "a" if the client likes, no "f"
+    (but for TLSRPT_BED_AS_POSTFIX=1)"""
+    fd = {"c": code, "s": src, "n": mx, "h": RptEhlo(helo), "r": ip, "a": RptOpt()}
+    if RPT_AS_POSTFIX:
+        fd["f"] = RptOpt()
+    return fd
 
 
 def _rpt_policy(ptype, pdom, extra, fail):
@@ -268,10 +291,12 @@ def rpt_asked_with_mx(dom):
     return chk
 
 
-def rpt_not_asked(what=r"_smtp\._tls\."):
+def rpt_not_asked(what=r"_smtp\._tls\.", some=True):
+    """no question matching what; with some, other questions (so the
+    scenario did use qlog)"""
     def chk(c):
         qs = rpt_questions(c)
-        if not qs:
+        if not qs and some:
             return "qlog logged no question during the run (is the scenario's dnscache %s?)" % RPT_DNS
         bad = [q for q in qs if re.match(what, q[3])]
         return "qlog: asked %r" % bad if bad else None
@@ -341,7 +366,7 @@ S += [
                          "policies": [{"policy-type": RptOneOf(1, 9),
                                        "policy-domain": RptOneOf("mx-dane-bogus.qrtest", "dane-bogus.qrtest"),
                                        "failure-details": [{"c": 305, "s": RptOpt(RPT_SRC4),
-                                                            "n": "mx-dane-bogus.qrtest", "h": RptOpt(RPT_PF_TLS),
+                                                            "n": "mx-dane-bogus.qrtest", "h": RptOpt(RptEhlo(RPT_PF_TLS)),
                                                             "r": RptOpt("192.0.2.60"), "a": RptOpt()}],
                                        "t": 1, "f": 1}]}), nd("pf-tls")]),
 ]
@@ -365,6 +390,14 @@ S += [
         control=ctl(STS_CTL, RPT_CTL), final=z_subject("mx-wrongname.qrtest", "sts-wrongname.qrtest"),
         checks=[rpt_got(lambda: rpt_dg("sts-wrongname.qrtest", rpt_sts(
             "sts-wrongname.qrtest", rpt_fd(202, "mx-wrongname.qrtest", "192.0.2.61")))), nd("pf-tls")]),
+    Scn("tlsrpt-sts-enforce-expired-204", "rpt-sts-expired.qrtest", ["a@rpt-sts-expired.qrtest"],
+        control=ctl(STS_CTL, RPT_CTL), final=z_chain("mx-expired.qrtest", "rpt-sts-expired.qrtest", rb"[^\n]+"),
+        checks=[rpt_got(lambda: rpt_dg("rpt-sts-expired.qrtest", rpt_sts(
+            "rpt-sts-expired.qrtest", rpt_fd(204, "mx-expired.qrtest", "192.0.2.62")))), nd("pf-tls")]),
+    Scn("tlsrpt-sts-enforce-self-signed-203", "rpt-sts-self.qrtest", ["a@rpt-sts-self.qrtest"],
+        control=ctl(STS_CTL, RPT_CTL), final=z_chain("mx-selfsigned.qrtest", "rpt-sts-self.qrtest", rb"[^\n]+"),
+        checks=[rpt_got(lambda: rpt_dg("rpt-sts-self.qrtest", rpt_sts(
+            "rpt-sts-self.qrtest", rpt_fd(203, "mx-selfsigned.qrtest", "192.0.2.63")))), nd("pf-tls")]),
     Scn("tlsrpt-sts-enforce-no-starttls-201", "sts-notls.qrtest", ["a@sts-notls.qrtest"],
         control=ctl(STS_CTL, RPT_CTL), final=z_nostarttls("mx-notls.qrtest", "sts-notls.qrtest"),
         checks=[rpt_got(lambda: rpt_dg("sts-notls.qrtest", rpt_sts(
@@ -395,6 +428,14 @@ S += [
         control=ctl(STS_CTL, RPT_CTL), expect_rcpts=[r], final=RPT_K60,
         checks=[rpt_got(lambda: rpt_dg("rpt-sts-testmx.qrtest", rpt_sts(
             "rpt-sts-testmx.qrtest", rpt_fd(205, "mx-tls.qrtest", "192.0.2.60")))), delivered("pf-tls")]),
+    Scn("tlsrpt-sts-testing-expired-204", "rpt-sts-testexp.qrtest", ["a@rpt-sts-testexp.qrtest"],
+        control=ctl(STS_CTL, RPT_CTL), expect_rcpts=[r], final=K_tls(rb"192\.0\.2\.62"),
+        checks=[rpt_got(lambda: rpt_dg("rpt-sts-testexp.qrtest", rpt_sts(
+            "rpt-sts-testexp.qrtest", rpt_fd(204, "mx-expired.qrtest", "192.0.2.62")))), delivered("pf-tls")]),
+    Scn("tlsrpt-sts-testing-self-signed-203", "rpt-sts-testself.qrtest", ["a@rpt-sts-testself.qrtest"],
+        control=ctl(STS_CTL, RPT_CTL), expect_rcpts=[r], final=K_tls(rb"192\.0\.2\.63"),
+        checks=[rpt_got(lambda: rpt_dg("rpt-sts-testself.qrtest", rpt_sts(
+            "rpt-sts-testself.qrtest", rpt_fd(203, "mx-selfsigned.qrtest", "192.0.2.63")))), delivered("pf-tls")]),
     # both (not listed, and a certificate for another name): one failure for
     # the session; the contract does not say which
     Scn("tlsrpt-sts-testing-not-listed-and-wrong-name", "sts-testing.qrtest", ["a@sts-testing.qrtest"],
@@ -512,7 +553,7 @@ S += [
     Scn("tlsrpt-no-control-file-no-query", "dane-ee.qrtest", ["a@dane-ee.qrtest"], dnscache=RPT_DNS,
         expect_rcpts=[r], final=RPT_K60_DANE, checks=[rpt_got(), rpt_not_asked(), delivered("pf-tls")]),
     Scn("tlsrpt-address-literal-no-query", "[192.0.2.60]", ["a@tls.qrtest"], control=RPT_CTL, dnscache=RPT_DNS,
-        expect_rcpts=[r], final=RPT_K60, checks=[rpt_got(), rpt_not_asked(), delivered("pf-tls")]),
+        expect_rcpts=[r], final=RPT_K60, checks=[rpt_got(), rpt_not_asked(some=False), delivered("pf-tls")]),
     Scn("tlsrpt-route-to-relay-no-query", "tls.qrtest", ["a@tls.qrtest"],
         control=ctl(RPT_CTL, route(["tls.qrtest:mx-tls.qrtest"])), dnscache=RPT_DNS, expect_rcpts=[r],
         final=RPT_K60, checks=[rpt_got(), rpt_not_asked(), delivered("pf-tls")]),
@@ -526,7 +567,7 @@ S += [
 ]
 
 # ---------------------------------------------------------------- the report sender
-RPT_EXEMPT = rpt_sender("Sender@CLIENT.qrtest")      # the scenarios' SENDER, in other case
+RPT_EXEMPT = rpt_sender("sender@CLIENT.QRtest")      # the scenarios' SENDER, its domain in other case
 S += [
     Scn("tlsrpt-sender-exempt-dane-fails-delivered", "dane-bad.qrtest", ["a@dane-bad.qrtest"],
         control=ctl(RPT_CTL, RPT_EXEMPT), expect_rcpts=[r], final=RPT_K60,
@@ -538,6 +579,10 @@ S += [
     Scn("tlsrpt-sender-exempt-named-line-holds", "notls.qrtest", ["a@notls.qrtest"],
         control=ctl(RPT_CTL, RPT_EXEMPT, tlsdest("notls.qrtest:")),
         final=z_nostarttls("mx-notls.qrtest", "notls.qrtest"), checks=[rpt_got(), nd("pf-tls")]),
+    # the contract: the whole address compared without regard to case
+    Scn("tlsrpt-sender-exempt-local-part-any-case", "dane-bad.qrtest", ["a@dane-bad.qrtest"],
+        control=ctl(RPT_CTL, rpt_sender("SENDER@client.qrtest")), expect_rcpts=[r], final=RPT_K60,
+        checks=[rpt_got(), delivered("pf-tls")]),
     # the sender exempts, not the file: another sender is held and reported
     Scn("tlsrpt-sender-other-not-exempt", "dane-bad.qrtest", ["a@dane-bad.qrtest"],
         control=ctl(RPT_CTL, rpt_sender("tlsrpt-noreply@client.qrtest")),
