@@ -24,7 +24,7 @@ LIBSRC = attempt.c auth.c control.c ctlgrammar.c ctllookup.c dane.c dns.c dnscon
 	message.c mtasts.c name.c ossl.c peers.c qmtp.c report.c smtp.c str.c stuff.c tcpconnect.c tcpto.c tls.c tlspolicy.c \
 	tlsrpt.c trace.c substdio/conn.c
 LIBOBJ = $(LIBSRC:%.c=$(O)/%.o)
-UNITS = test_str test_tcpconnect test_stuff test_smtp test_session test_report test_dns test_control test_qmtp test_auth test_idn test_tcpto test_mtasts test_tlspolicy test_name
+UNITS = test_str test_tcpconnect test_stuff test_smtp test_session test_report test_dns test_control test_qmtp test_auth test_idn test_tcpto test_mtasts test_tlspolicy test_name test_tlsrpt
 UNITBIN = $(UNITS:%=$(O)/tests/%)
 
 all: qmail-remote
@@ -176,7 +176,7 @@ lint:
 	  --enable=warning,style,portability,performance --suppress=variableScope \
 	  $(CPPFLAGS) -DQR_STATIC $(STATIC_SRC)
 
-FUZZERS = fuzz_dns fuzz_control fuzz_reply fuzz_qmtp fuzz_sasl fuzz_idn fuzz_session fuzz_mtasts fuzz_https
+FUZZERS = fuzz_dns fuzz_control fuzz_reply fuzz_qmtp fuzz_sasl fuzz_idn fuzz_session fuzz_mtasts fuzz_https fuzz_tlsrpt
 # `make check` runs a 10-second smoke of each; issue-sized runs: make fuzz FUZZ_SECONDS=600
 FUZZ_SECONDS ?= 60
 FUZZCC = clang

@@ -1085,6 +1085,10 @@ test_text_files(void)
 	CHECK(text(&cfg, "clientcert", "/c.pem\n", &err) == 0 && streq(cfg.clientcert, "/c.pem"), "clientcert");
 	CHECK(text(&cfg, "clientkey", "/k.pem\n", &err) == 0 && streq(cfg.clientkey, "/k.pem"), "clientkey");
 	CHECK(text(&cfg, "smtproutes", "", &err) == 0 && cfg.smtproutes_count == 0, "empty smtproutes");
+	CHECK(text(&cfg, "tlsrpt", "/run/tlsrpt/tlsrpt.sock\n", &err) == 0 && streq(cfg.tlsrpt, "/run/tlsrpt/tlsrpt.sock"),
+	    "tlsrpt");
+	CHECK(text(&cfg, "tlsrptsender", "# reportd's sender_address\ntlsrpt-noreply@example.net\n", &err) == 0 &&
+	    streq(cfg.tlsrptsender, "tlsrpt-noreply@example.net"), "tlsrptsender");
 	CHECK(ctl_parse_text(&cfg, "nosuchfile", "", 0, &err) == -1 && streq(err.why, "unknown control file"), "unknown name");
 	ctl_free(&cfg);
 
@@ -1104,6 +1108,24 @@ test_text_files(void)
 	expect_error("authsenders", "\n\n\njoe@example.com:\n", 4, "missing relay");
 	expect_error("domainips", "x.example:192.0.2.1%nosuchif0\n", 1, "no such interface");
 	expect_error("domaincerts", "x.example\n", 1, "missing ':'");
+	/* sun_path holds 108 bytes with the NUL: 107 fit, 108 do not */
+	expect_error("tlsrpt", "run/tlsrpt.sock\n", 1, "must be an absolute path");
+	{
+		char path[200];
+
+		memset(path, 'a', sizeof path);
+		path[0] = '/';
+		memcpy(path + 108, "\n", 2);
+		expect_error("tlsrpt", path, 1, "socket path too long");
+		memcpy(path + 107, "\n", 2);
+		ctl_init(&cfg);
+		CHECK(text(&cfg, "tlsrpt", path, &err) == 0 && strlen(cfg.tlsrpt) == 107, "tlsrpt: 107 bytes fit");
+		ctl_free(&cfg);
+	}
+	expect_error("tlsrptsender", "tlsrpt\n", 1, "must be an address, local@domain");
+	expect_error("tlsrptsender", "@example.net\n", 1, "must be an address, local@domain");
+	expect_error("tlsrptsender", "tlsrpt@\n", 1, "must be an address, local@domain");
+	expect_error("tlsrptsender", "a b@example.net\n", 1, "must be an address, local@domain");
 }
 
 /* ---- ctl_load on directories ---- */

@@ -113,7 +113,7 @@ control(const char *top, size_t l, int c, int s, struct config *cfg)
 
 struct row {
 	size_t l;
-	int c, s, r, creds, dn, m;
+	int c, s, r, creds, dn, m, rs;
 };
 
 /* The decision for one row, as qmail-remote.c's decide_tls() makes it. */
@@ -145,6 +145,7 @@ decide(const struct config *cfg, const struct row *w, struct tls_policy *pol)
 	in.route_smtps = ROUTES[w->r].smtps;
 	in.qmtp_route = ROUTES[w->r].qmtp;
 	in.credentials = w->creds;
+	in.report_sender = w->rs;
 	in.mxname = "mx.example.org";
 	in.peer_secure = w->dn != D_INSECURE;
 	if (w->m != M_NONE) {
@@ -185,9 +186,9 @@ format(char *buf, size_t size, const struct row *w, enum tls_verdict v, const st
 		strcat(lines, strlen(LINES[w->l][i]) > 30 ? "%example.org:=<sha256>" : LINES[w->l][i]);
 	}
 	(void)snprintf(buf, size,
-	    "%s %s %s %s %s %s %s -> %s %s port%u%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s\n",
+	    "%s %s %s %s %s %s %s%s -> %s %s port%u%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s\n",
 	    lines[0] ? lines : "(none)", COMPAT[w->c], w->s ? "strict2" : "-", ROUTES[w->r].name,
-	    w->creds ? "creds" : "-", DANE[w->dn], STS[w->m], VERDICT[v], LEVEL[p->level], p->port,
+	    w->creds ? "creds" : "-", DANE[w->dn], STS[w->m], w->rs ? " report-sender" : "", VERDICT[v], LEVEL[p->level], p->port,
 	    p->qmtp ? " qmtp" : "", p->smtps ? " smtps" : "", p->load_ca ? " ca=" : "",
 	    p->load_ca ? ca : "", p->check_name ? " name" : "",
 	    p->exact_name ? " exact" : "", p->partial_wildcards ? " partial" : "", p->dns_id ? " dns-id" : "",
@@ -211,9 +212,9 @@ rules(const struct row *w, enum tls_verdict v, const struct tls_policy *p, const
 	int slash = last[0] == '/' && !strchr(last, '*');	/* TLSA off, nothing more */
 	int bang = last[0] == '!';
 	int pinned = strchr(last, '%') != NULL;
-	int lookup = w->dn != D_INSECURE && !p->no_tlsa;
+	int lookup = w->dn != D_INSECURE && !p->no_tlsa && !w->rs;	/* never for the report sender */
 	int dane_usable = lookup && (w->dn == D_USABLE || (w->dn == D_OPENSSL_NONE && w->m == M_NONE));
-	int enforce = w->m == M_ENFORCE_LISTED || w->m == M_ENFORCE_UNLISTED;
+	int enforce = (w->m == M_ENFORCE_LISTED || w->m == M_ENFORCE_UNLISTED) && !w->rs;
 
 	CHECK(v != TLS_WANT_TLSA && v != TLS_BROKEN, "%s: verdict %s", row, VERDICT[v]);
 	/* the fallback: opportunistic TLS only, never with credentials, never
@@ -262,7 +263,7 @@ rules(const struct row *w, enum tls_verdict v, const struct tls_policy *p, const
 			    !p->partial_wildcards, "%s: enforce is not verified TLS", row);
 	}
 	/* MTA-STS testing refuses nothing: level and fallback as without it */
-	if (w->m == M_TESTING_LISTED || w->m == M_TESTING_UNLISTED) {
+	if ((w->m == M_TESTING_LISTED || w->m == M_TESTING_UNLISTED) && !w->rs) {
 		CHECK(v == vnone && p->level == none->level && p->retry_after_error == none->retry_after_error &&
 		    p->plain_after_refusal == none->plain_after_refusal, "%s: testing changed the outcome", row);
 		CHECK(dane_usable || p->tlsa_count || p->sts_audit || v != TLS_GO, "%s: testing does not audit", row);
@@ -270,6 +271,29 @@ rules(const struct row *w, enum tls_verdict v, const struct tls_policy *p, const
 	/* a check that needs anchors loads them, DANE never */
 	CHECK(!p->load_ca || !p->tlsa_count, "%s: CA loaded for DANE", row);
 	CHECK(p->level < TLS_VERIFY || p->tlsa_count || p->load_ca, "%s: verify without a CA", row);
+}
+
+/* The TLS-RPT report sender (RFC 8460 3, SPEC 13): its mail goes as the
+ * same row would with no DANE and no MTA-STS -- the lines' TLS, whatever
+ * they say, holds -- so no DANE or MTA-STS failure can defer it. */
+static void
+report_sender_rule(const struct config *cfg, const struct row *w, enum tls_verdict v, const struct tls_policy *p,
+    const char *row)
+{
+	static struct tls_policy bare;
+	struct row b = *w;
+	char bare_row[640];
+	enum tls_verdict vb;
+
+	b.dn = D_INSECURE;
+	b.m = M_NONE;
+	b.rs = 0;
+	vb = decide(cfg, &b, &bare);
+	format(bare_row, sizeof bare_row, &b, vb, &bare);
+	CHECK(v != TLS_SKIP_TLSA_FAILED && v != TLS_SKIP_STS_UNLISTED && !p->tlsa_count && !p->mtasts && !p->sts_audit,
+	    "%s: DANE or MTA-STS for the report sender", row);
+	CHECK(strcmp(strstr(row, " -> "), strstr(bare_row, " -> ")) == 0,
+	    "%s: the report sender's TLS is not the lines' alone:\n  want%s", row, strstr(bare_row, " -> "));
 }
 
 static int
@@ -312,7 +336,7 @@ main(int argc, char **argv)
 	static char table[1 << 20];
 	static struct config cfg;
 	static struct tls_policy pol, none;
-	char top[] = "/tmp/test_tlspolicy.XXXXXX", row[512];
+	char top[] = "/tmp/test_tlspolicy.XXXXXX", row[640];
 	size_t used = 0, rows = 0, decisions = 0;
 	int print_ref = argc == 2 && strcmp(argv[1], "--ref") == 0;
 	struct row w;
@@ -329,7 +353,8 @@ main(int argc, char **argv)
 		for (w.r = 0; w.r < (int)NROUTES; ++w.r)
 		for (w.creds = 0; w.creds < 2; ++w.creds)
 		for (w.dn = 0; w.dn < NDANE; ++w.dn)
-		for (w.m = 0; w.m < NSTS; ++w.m) {
+		for (w.m = 0; w.m < NSTS; ++w.m)
+		for (w.rs = 0; w.rs < 2; ++w.rs) {
 			struct row plain = w;
 
 			plain.m = M_NONE;
@@ -337,14 +362,16 @@ main(int argc, char **argv)
 			v = decide(&cfg, &w, &pol);
 			format(row, sizeof row, &w, v, &pol);
 			rules(&w, v, &pol, &none, vnone, row);
+			if (w.rs)
+				report_sender_rule(&cfg, &w, v, &pol, row);
 			++decisions;
 			/* the reference: all of DANE x MTA-STS for each line set
 			 * (MX, no credentials, no compatibility files), and
 			 * sweeps of the files, strictness, routes, credentials */
-			if ((w.c == C_NONE && !w.s && w.r == 0 && !w.creds) ||
+			if ((w.c == C_NONE && !w.s && w.r == 0 && !w.creds) || (!w.rs && (
 			    (w.dn == D_INSECURE && w.m == M_NONE && w.r == 0 && !w.creds) ||
 			    (w.dn == D_INSECURE && w.m == M_NONE && w.c == C_NONE && !w.s) ||
-			    (w.dn == D_USABLE && w.m == M_ENFORCE_LISTED && w.r == 0 && !w.creds && w.s)) {
+			    (w.dn == D_USABLE && w.m == M_ENFORCE_LISTED && w.r == 0 && !w.creds && w.s)))) {
 				size_t k = strlen(row);
 
 				if (used + k < sizeof table) {
@@ -362,7 +389,7 @@ main(int argc, char **argv)
 		fwrite(table, 1, used, stdout);
 		return 0;
 	}
-	CHECK(decisions == 62400, "decisions: %zu", decisions);
+	CHECK(decisions == 124800, "decisions: %zu", decisions);
 	CHECK(compare_with_ref(table, used) == 0, "the table (%zu rows) matches %s", rows, REF_FILE);
 	return check_done();
 }
