@@ -504,6 +504,16 @@ S += [
     # TLS negotiated, then the server refused (421: no client certificate): a TLS success
     Scn("tlsrpt-nopolicy-tls-then-421-success", "ccert.qrtest", ["a@ccert.qrtest"], control=RPT_CTL,
         final=Z_CCERT_NONE, checks=[rpt_got(rpt_dg("ccert.qrtest", rpt_nopolicy("ccert.qrtest")))]),
+    # two sessions (TLS made mandatory by a named line, no STARTTLS at either
+    # MX): two datagrams, each with its own server's EHLO reply
+    Scn("tlsrpt-two-sessions-own-ehlo", "rpt-ehlo2.qrtest", ["a@rpt-ehlo2.qrtest"],
+        control=ctl(RPT_CTL, tlsdest("rpt-ehlo2.qrtest:")),
+        final=z_nostarttls("mx-plain4.qrtest", "rpt-ehlo2.qrtest"),
+        checks=[rpt_got(rpt_dg("rpt-ehlo2.qrtest", rpt_nopolicy("rpt-ehlo2.qrtest",
+                                                                rpt_fd(201, "mx-notls.qrtest", "192.0.2.65"))),
+                        rpt_dg("rpt-ehlo2.qrtest", rpt_nopolicy("rpt-ehlo2.qrtest", rpt_fd(
+                            201, "mx-plain4.qrtest", "192.0.2.25", helo="mx-plain.qrtest")))),
+                nd("pf-tls"), nd("pf-plain")]),
     # connections that end before EHLO (refused; a 554 greeting) are no sessions
     Scn("tlsrpt-refused-mx-unreported", "rpt-refusenext.qrtest", ["a@rpt-refusenext.qrtest"], control=RPT_CTL,
         expect_rcpts=[r], final=RPT_K60,
