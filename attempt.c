@@ -98,11 +98,11 @@ report_tls(const struct attempt *a, int what, int fd)
 	r.record = d->rpt_record;
 	r.record_len = d->rpt_record_len;
 	r.receiving_ip = a->text;
-	if (fd >= 0) {
+	if (fd >= 0) {	/* a session: this connection's facts (a skip has none) */
 		local_address(fd, local);
 		r.sending_ip = local;
+		r.ehlo = a->o->tls.ehlo[0] ? a->o->tls.ehlo : NULL;
 	}
-	r.ehlo = a->o->tls.ehlo[0] ? a->o->tls.ehlo : NULL;
 	tlsrpt_note(&r, d->rpt_socket);
 }
 
