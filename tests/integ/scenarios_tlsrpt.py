@@ -227,7 +227,8 @@ def rpt_sts(dom, fail=None, lines=None, mx=None):
     if lines is None:
         lines = rpt_sts_lines(dom)
     if mx is None:
-        mx = [l.split(":", 1)[1].strip() for l in lines if l.startswith("mx:")]
+        mx = [l.split(":", 1)[1].strip() for l in (lines.vs[0] if isinstance(lines, RptOneOf) else lines)
+              if l.startswith("mx:")]
     return _rpt_policy(2, dom, {"policy-string": lines, "mx-host": mx}, fail)
 
 
@@ -386,6 +387,11 @@ S += [
         checks=[rpt_got(lambda: rpt_dg("sts-many.qrtest", rpt_sts(
             "sts-many.qrtest", lines=rpt_sts_lines("sts-many.qrtest") + ["mx:h%04x" % i for i in range(7200)]))),
             delivered("pf-tls")]),
+    # the lines as served: a blank and a tab at the end of a line are the policy's
+    Scn("tlsrpt-sts-enforce-lines-trailing-blanks", "rpt-sts-blanks.qrtest", ["a@rpt-sts-blanks.qrtest"],
+        control=ctl(STS_CTL, RPT_CTL), expect_rcpts=[r], final=K_sts(IP60),
+        checks=[rpt_got(lambda: rpt_dg("rpt-sts-blanks.qrtest", rpt_sts(
+            "rpt-sts-blanks.qrtest", mx=["mx-tls.qrtest"]))), delivered("pf-tls")]),
     Scn("tlsrpt-sts-enforce-wrong-name-202", "sts-wrongname.qrtest", ["a@sts-wrongname.qrtest"],
         control=ctl(STS_CTL, RPT_CTL), final=z_subject("mx-wrongname.qrtest", "sts-wrongname.qrtest"),
         checks=[rpt_got(lambda: rpt_dg("sts-wrongname.qrtest", rpt_sts(
@@ -471,7 +477,28 @@ def rpt_sts_cached():
     return errs
 
 
-SPECIAL += [("tlsrpt-sts-cached-policy-same-datagram", rpt_sts_cached)]
+def rpt_sts_old_cache():
+    """A cache file written before the cache kept the lines as served (no
+    "served:" lines: what an upgrade finds), same id as the TXT record: no
+    fetch; the contract's sts policy still has its policy-string, the
+    policy's lines (here the cached fields, the only ones known)."""
+    d = sts_dir("tlsrpt-oldcache")
+    now = int(time.time())
+    with open(os.path.join(d, "sts-enforce.qrtest"), "w") as f:
+        f.write(sts_cache_text("sts-enforce.qrtest", "20260101T000000", now - 60, now + 86400, "enforce", 86400,
+                               ["mx-tls.qrtest"]))
+    return sts_run(Scn("tlsrpt-sts-cache-without-served-lines", "sts-enforce.qrtest", ["a@sts-enforce.qrtest"],
+                       control=ctl(STS_CTL, RPT_CTL), env=TRACE, stsdir=d, expect_rcpts=[r], final=K_sts(IP60),
+                       checks=[rpt_got(lambda: rpt_dg("sts-enforce.qrtest", rpt_sts(
+                           "sts-enforce.qrtest", lines=RptOneOf(
+                               rpt_sts_lines("sts-enforce.qrtest"),
+                               ["version: STSv1", "mode: enforce", "max_age: 86400", "mx: mx-tls.qrtest"])))),
+                               sts_trace(r"mta-sts: policy of sts-enforce\.qrtest cached"),
+                               trace_lacks(r"mta-sts: fetching"), delivered("pf-tls")]))[0]
+
+
+SPECIAL += [("tlsrpt-sts-cached-policy-same-datagram", rpt_sts_cached),
+            ("tlsrpt-sts-cache-without-served-lines", rpt_sts_old_cache)]
 
 # ---------------------------------------------------------------- no policy
 S += [
