@@ -177,8 +177,13 @@ add_served(struct mtasts_policy *p, const char *v, size_t n)
 
 	if (p->servedlen + n + 1 > sizeof p->served)
 		return;
-	for (i = 0; i < n; i++)	/* a NUL or a line end would end it early */
-		p->served[p->servedlen++] = (unsigned char)v[i] < 0x20 && v[i] != '\t' ? '?' : v[i];
+	for (i = 0; i < n; i++) {	/* a NUL or a line end would end it early */
+		char c = v[i];
+
+		if ((unsigned char)c < 0x20 && c != '\t')
+			c = '?';
+		p->served[p->servedlen++] = c;
+	}
 	p->served[p->servedlen++] = '\0';
 	p->nserved++;
 }

@@ -140,8 +140,11 @@ reason_code(const char *text)
 
 	if (!text || !text[0])
 		return NULL;
-	for (i = 0; text[i] && i + 1 < sizeof code; i++)
-		code[i] = text[i] == ' ' ? '_' : text[i];
+	for (i = 0; text[i] && i + 1 < sizeof code; i++) {
+		code[i] = text[i];
+		if (code[i] == ' ')
+			code[i] = '_';
+	}
 	code[i] = '\0';
 	return code;
 }
@@ -320,7 +323,7 @@ jstr(struct jbuf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
-	char esc[7];
+	char esc[7] = "\\u00";
 	size_t i, k;
 
 	put(b, "\"", 1);
@@ -335,7 +338,6 @@ jstr(struct jbuf *b, const char *s, size_t n)
 		case '\r': put(b, "\\r", 2); continue;
 		}
 		if (u[i] < 0x20 || u[i] == 0x7f) {
-			memcpy(esc, "\\u00", 4);
 			esc[4] = hex[u[i] >> 4];
 			esc[5] = hex[u[i] & 15];
 			put(b, esc, 6);
