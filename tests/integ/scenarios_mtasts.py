@@ -116,7 +116,10 @@ S += [
                           r"mta-sts: testing: mx-wrongname\.qrtest is not listed by the policy of "
                           r"sts-testing\.qrtest \(enforce would skip it\)",
                           r"tls: MTA-STS testing: the certificate would fail enforce: hostname mismatch",
-                          r"tls-rpt: sts sts-testing\.qrtest certificate-host-mismatch mx mx-wrongname\.qrtest")]),
+                          # not listed and the wrong name: what enforce would have
+                          # refused first (it skips the host unseen) is what counts
+                          r"tls-rpt: sts sts-testing\.qrtest validation-failure mx mx-wrongname\.qrtest "
+                          r"ip 192\.0\.2\.61: the policy does not list this MX host")]),
     # testing refuses nothing: a '+*' line (chain only) is not made to
     # check the name by testing's audit
     Scn("sts-testing-plus-star-wrong-name-delivers", "sts-testing.qrtest", ["a@sts-testing.qrtest"],
@@ -385,7 +388,10 @@ def sts_id_change():
     text = open(path).read()
     want = re.compile(r"# qmail-remote MTA-STS policy of sts-enforce\.qrtest\nid: 20260101T000000\n"
                       r"fetched: (\d+)\nexpires: (\d+)\nversion: STSv1\nmode: enforce\nmax_age: 86400\n"
-                      r"mx: mx-tls\.qrtest\n# end\n")
+                      r"mx: mx-tls\.qrtest\n"
+                      # the lines as served, for TLS-RPT's policy-string (issue 24)
+                      r"served: version: STSv1\nserved: mode: enforce\nserved: mx: mx-tls\.qrtest\n"
+                      r"served: max_age: 86400\n# end\n")
     m = want.fullmatch(text)
     if not m or int(m.group(2)) - int(m.group(1)) != 86400:
         errs.append("cache file:\n%s" % text)
