@@ -652,7 +652,8 @@ fetch(const char *domain, const char *id, const char *cafile, time_t now)
 }
 
 enum mtasts_action
-mtasts_decide(const struct mtasts_policy *cache, const char *txt_id, time_t now, const char **fetch_id)
+mtasts_decide(const struct mtasts_policy *cache, const char *txt_id, time_t now, int want_served,
+    const char **fetch_id)
 {
 	long long refresh;
 
@@ -663,9 +664,10 @@ mtasts_decide(const struct mtasts_policy *cache, const char *txt_id, time_t now,
 		return txt_id ? MTASTS_ACT_FETCH : MTASTS_ACT_NONE;
 	if (txt_id && strcmp(txt_id, cache->id) != 0)
 		return MTASTS_ACT_FETCH;	/* a new policy */
-	if (cache->nserved == 0) {
-		/* written before the lines as served were kept (TLS-RPT's
-		 * policy-string): fetched again, once; it holds meanwhile */
+	if (cache->nserved == 0 && want_served) {
+		/* written before the lines as served were kept, and a TLS-RPT
+		 * datagram needs them (its policy-string): fetched again, once;
+		 * it holds meanwhile */
 		*fetch_id = cache->id;
 		return MTASTS_ACT_FETCH;
 	}
@@ -680,7 +682,7 @@ mtasts_decide(const struct mtasts_policy *cache, const char *txt_id, time_t now,
 
 const struct mtasts_policy *
 mtasts_discover(const char *host, enum dns_status txtst, const struct dns_txtset *txt,
-    const char *cafile, const char *dir, time_t now, enum tlsrpt_type *failure)
+    const char *cafile, const char *dir, time_t now, int want_served, enum tlsrpt_type *failure)
 {
 	char id[MTASTS_ID_MAX + 1], domain[DNS_NAME_MAX + 2];
 	const char *why = NULL, *fid = NULL;
@@ -719,7 +721,7 @@ mtasts_discover(const char *host, enum dns_status txtst, const struct dns_txtset
 		TRACE("mta-sts: the cached policy of %s expired at %s", domain, utc(cached.expires));
 
 	/* RFC 8461 5.1: the same id, unexpired and refreshed lately: no fetch */
-	act = mtasts_decide(c > 0 ? &cached : NULL, have_id ? id : NULL, now, &fid);
+	act = mtasts_decide(c > 0 ? &cached : NULL, have_id ? id : NULL, now, want_served, &fid);
 	if (act == MTASTS_ACT_CACHED) {
 		if (!have_id)
 			TRACE("mta-sts: no usable TXT record for %s: the cached policy stays in force", domain);
@@ -732,7 +734,8 @@ mtasts_discover(const char *host, enum dns_status txtst, const struct dns_txtset
 	}
 	if (have_cache && have_id)
 		TRACE("mta-sts: cached policy id %s, TXT id %s: %s", cached.id, id,
-		    strcmp(id, cached.id) ? "fetching the new one" : "refreshing it");
+		    strcmp(id, cached.id) ? "fetching the new one" : cached.nserved == 0 && want_served ?
+		    "fetching it again: its lines as served were not kept" : "refreshing it");
 	else if (have_cache)	/* RFC 8461 3.3, 10.2: hidden or not, a policy is refreshed */
 		TRACE("mta-sts: no usable TXT record for %s: refreshing the cached policy (id %s, fetched %s)",
 		    domain, cached.id, utc(cached.fetched));

@@ -112,16 +112,20 @@ enum mtasts_action {
  * not the TXT record is visible (then under the cached id): an attacker
  * who hides the record must not keep a policy from being refreshed until
  * it expires (RFC 8461 10.2). An expired one counts for nothing.
+ * want_served: a TLS-RPT datagram will carry the policy's lines as
+ * served; a cache file written before they were kept is then fetched
+ * again (once), else used as it is.
  */
 enum mtasts_action mtasts_decide(const struct mtasts_policy *cache, const char *txt_id, time_t now,
-    const char **fetch_id);
+    int want_served, const char **fetch_id);
 
 /*
  * RFC 8461 5.1, for the policy domain host (the host argument in its one
  * form, name.h: A-labels, lower case, no trailing dot):
  * txtst and txt are the TXT lookup at _mta-sts.host made with the MX
  * lookup; cafile the CA store for the HTTPS fetch (control/mtastsca); dir
- * the cache directory. Does as mtasts_decide() says: fetches
+ * the cache directory; want_served as for mtasts_decide(). Does as
+ * mtasts_decide() says: fetches
  * https://mta-sts.domain/.well-known/mta-sts.txt (and keeps it) or uses
  * the cached policy; a failed fetch leaves an unexpired cached policy in
  * force and is noted (mtasts_fail_note). The policy in force (static
@@ -130,7 +134,7 @@ enum mtasts_action mtasts_decide(const struct mtasts_policy *cache, const char *
  * sts-policy-invalid, sts-webpki-invalid), else TLSRPT_SUCCESS.
  */
 const struct mtasts_policy *mtasts_discover(const char *host, enum dns_status txtst,
-    const struct dns_txtset *txt, const char *cafile, const char *dir, time_t now,
+    const struct dns_txtset *txt, const char *cafile, const char *dir, time_t now, int want_served,
     enum tlsrpt_type *failure);
 
 #endif

@@ -143,6 +143,11 @@ class Conn:
             pass
 
     # -- the session ---------------------------------------------------------
+    def ehlo_name(self):
+        """the name in the EHLO and HELO replies (tlsrpt/hostilesrv.py's
+        hostile names replace it)"""
+        return HOST.encode()
+
     def run(self):
         m = self.mode
         if m == "stall":
@@ -175,9 +180,9 @@ class Conn:
             if verb == b"EHLO":
                 self.send(b"250-%s\r\n250-PIPELINING\r\n250-SIZE 52428800\r\n"
                           b"250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n"
-                          b"250 SMTPUTF8\r\n" % HOST.encode())
+                          b"250 SMTPUTF8\r\n" % self.ehlo_name())
             elif verb == b"HELO":
-                self.send(b"250 %s\r\n" % HOST.encode())
+                self.send(b"250 %s\r\n" % self.ehlo_name())
             elif verb == b"MAIL" and m in ("rejmailstall", "stallread"):
                 self.send(b"554 5.7.1 sender rejected by faultsrv\r\n" if m == "rejmailstall"
                           else b"250 2.1.0 Ok\r\n")
@@ -298,7 +303,9 @@ def listen(endpoint, rcvbuf=None):
     return s
 
 
-def main(argv):
+def main(argv, modes=MODES, conn_class=None, prog="faultsrv.py"):
+    """ENDPOINT=MODE arguments: one listener each, its connections
+    conn_class (Conn, or a subclass with modes of its own)"""
     lifetime, logdir, specs = 900.0, None, []
     i = 0
     while i < len(argv):
@@ -308,23 +315,23 @@ def main(argv):
         if a == "--logdir":
             logdir = argv[i + 1]; i += 2; continue
         if a in ("-h", "--help"):
-            print(__doc__ + "\nmodes:\n" + "\n".join("  %-9s %s" % kv for kv in MODES.items()))
+            print(__doc__ + "\nmodes:\n" + "\n".join("  %-9s %s" % kv for kv in modes.items()))
             return 0
         ep, _, mode = a.rpartition("=")
-        if mode not in MODES or not ep:
-            print("faultsrv.py: bad argument %r (want ENDPOINT=MODE)" % a, file=sys.stderr)
+        if mode not in modes or not ep:
+            print("%s: bad argument %r (want ENDPOINT=MODE)" % (prog, a), file=sys.stderr)
             return 2
         specs.append((ep, mode))
         i += 1
     if not specs:
-        print("faultsrv.py: nothing to listen on", file=sys.stderr)
+        print("%s: nothing to listen on" % prog, file=sys.stderr)
         return 2
     if logdir:
         os.makedirs(logdir, exist_ok=True)
     for ep, mode in specs:
         lsock = listen(ep, 4096 if mode in SMALL_RCVBUF else None)
-        threading.Thread(target=serve, args=(lsock, mode, logdir), daemon=True).start()
-    print("faultsrv.py: listening, exiting after %g s" % lifetime, file=sys.stderr, flush=True)
+        threading.Thread(target=serve, args=(lsock, mode, logdir, conn_class), daemon=True).start()
+    print("%s: listening, exiting after %g s" % (prog, lifetime), file=sys.stderr, flush=True)
     time.sleep(lifetime)
     return 0
 

@@ -418,6 +418,7 @@ static const struct dcase {
 	const char *txt;		/* the TXT record's id, NULL: none visible */
 	enum mtasts_action want;
 	const char *fetch_id;
+	int report;			/* 1: a TLS-RPT datagram wants the lines as served; 2: either way */
 } dcases[] = {
 	{ "nothing", 0, NULL, 0, 0, 0, NULL, MTASTS_ACT_NONE, NULL },
 	{ "new domain", 0, NULL, 0, 0, 0, "a1", MTASTS_ACT_FETCH, "a1" },
@@ -441,22 +442,34 @@ static const struct dcase {
 	/* fetched in the future (a clock set back): kept until it expires */
 	{ "fetched later than now", 1, "a1", NOW + 100, NOW + DAY, DAY, NULL, MTASTS_ACT_CACHED, NULL },
 	/* 2: a cache file without "served:" lines (written before TLS-RPT):
-	 * fetched again, fresh or not, under its id */
-	{ "fresh, no served lines", 2, "a1", NOW - 60, NOW + 7 * DAY, 7 * DAY, "a1", MTASTS_ACT_FETCH, "a1" },
-	{ "hidden, no served lines", 2, "a1", NOW - 60, NOW + 7 * DAY, 7 * DAY, NULL, MTASTS_ACT_FETCH, "a1" },
-	{ "expired, no served lines", 2, "a1", NOW - 7 * DAY, NOW, 7 * DAY, NULL, MTASTS_ACT_NONE, NULL },
+	 * fetched again, fresh or not, under its id, when a datagram wants
+	 * them; otherwise used as any cached policy */
+	{ "fresh, no served lines, reporting", 2, "a1", NOW - 60, NOW + 7 * DAY, 7 * DAY, "a1", MTASTS_ACT_FETCH, "a1", 1 },
+	{ "hidden, no served lines, reporting", 2, "a1", NOW - 60, NOW + 7 * DAY, 7 * DAY, NULL, MTASTS_ACT_FETCH, "a1", 1 },
+	{ "expired, no served lines, reporting", 2, "a1", NOW - 7 * DAY, NOW, 7 * DAY, NULL, MTASTS_ACT_NONE, NULL, 1 },
+	{ "new id, no served lines, reporting", 2, "a1", NOW - 60, NOW + 7 * DAY, 7 * DAY, "b2", MTASTS_ACT_FETCH, "b2", 1 },
+	{ "fresh, no served lines", 2, "a1", NOW - 60, NOW + 7 * DAY, 7 * DAY, "a1", MTASTS_ACT_CACHED, NULL, 0 },
+	{ "hidden, no served lines", 2, "a1", NOW - 60, NOW + 7 * DAY, 7 * DAY, NULL, MTASTS_ACT_CACHED, NULL, 0 },
+	{ "hidden, no served lines, a day old", 2, "a1", NOW - DAY, NOW + 6 * DAY, 7 * DAY, NULL, MTASTS_ACT_FETCH, "a1", 0 },
+	{ "expired, no served lines", 2, "a1", NOW - 7 * DAY, NOW, 7 * DAY, NULL, MTASTS_ACT_NONE, NULL, 0 },
 };
 
 static void
 test_decide(void)
 {
 	static const char *const act[] = { "none", "cached", "fetch" };
-	size_t i;
+	size_t k;
 
-	for (i = 0; i < sizeof dcases / sizeof dcases[0]; i++) {
-		const struct dcase *c = &dcases[i];
+	/* each row once per report value; rows with served lines (or no
+	 * cache) must not care whether a datagram wants them */
+	for (k = 0; k < 2 * (sizeof dcases / sizeof dcases[0]); k++) {
+		const struct dcase *c = &dcases[k / 2];
+		int report = (int)(k % 2);
 		const char *fid = "unset";
 		enum mtasts_action got;
+
+		if (c->cached == 2 && report != c->report)
+			continue;
 
 		memset(&P, 0, sizeof P);
 		if (c->cached) {
@@ -467,10 +480,10 @@ test_decide(void)
 			P.mode = MTASTS_ENFORCE;
 			P.nserved = c->cached == 1;
 		}
-		got = mtasts_decide(c->cached ? &P : NULL, c->txt, (time_t)NOW, &fid);
+		got = mtasts_decide(c->cached ? &P : NULL, c->txt, (time_t)NOW, report, &fid);
 		CHECK(got == c->want && (got != MTASTS_ACT_FETCH || (fid && strcmp(fid, c->fetch_id) == 0)),
-		    "decide %s: %s (id %s), want %s (id %s)", c->name, act[got], got == MTASTS_ACT_FETCH && fid ? fid : "-",
-		    act[c->want], c->fetch_id ? c->fetch_id : "-");
+		    "decide %s (report %d): %s (id %s), want %s (id %s)", c->name, report, act[got],
+		    got == MTASTS_ACT_FETCH && fid ? fid : "-", act[c->want], c->fetch_id ? c->fetch_id : "-");
 	}
 }
 
