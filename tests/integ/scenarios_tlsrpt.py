@@ -460,6 +460,24 @@ S += [
 ]
 
 
+def rpt_sts_missing(dom, code):
+    """a policy announced (TXT id=) and not had: sts, no policy-string and
+    no mx-host (there is no policy to quote), the session at mx-notls
+    (no STARTTLS, delivered in plaintext as without a policy) counted
+    against it with the reason the policy could not be had"""
+    return Scn("tlsrpt-sts-%s-%d" % (dom.split(".")[0][4:], code), dom, ["a@" + dom],
+               control=ctl(STS_CTL, RPT_CTL), expect_rcpts=[r], final=RPT_K65,
+               checks=[rpt_got(rpt_dg(dom, _rpt_policy(2, dom, {}, rpt_fd(code, "mx-notls.qrtest", "192.0.2.65")))),
+                       delivered("pf-tls"), received("pf-tls", tls=False)])
+
+
+# the policy fetch (RFC 8460 4.3.2.2): HTTP 404 and a text/html policy are
+# sts-policy-fetch-error, a policy host whose certificate does not name it
+# sts-webpki-invalid, a policy that does not parse sts-policy-invalid
+S += [rpt_sts_missing("sts-404.qrtest", 301), rpt_sts_missing("sts-html.qrtest", 301),
+      rpt_sts_missing("sts-webpki.qrtest", 303), rpt_sts_missing("sts-malformed.qrtest", 302)]
+
+
 def rpt_sts_cached():
     """The policy from the cache gives the same datagram as the fetched one
     (the cache keeps the lines as served): byte for byte, so tlsrpt-collectd
