@@ -257,7 +257,7 @@ alabel_key(struct config *cfg, const char **key, size_t prefix, char *why, size_
 	size_t len;
 	char *p;
 
-	if (!*key || name_is_ascii(*key + prefix))
+	if (!*key || name_is_ascii(*key + prefix, strlen(*key + prefix)))
 		return 0;
 	if (name_form(*key + prefix, &n, &reason) != 0) {
 		str_append(why, why_size, str_copy(why, why_size, "no A-label form: "),

@@ -143,7 +143,7 @@ key_form(char *s, int leading_dot, int address_ok, struct ip_address *ip)
 {
 	struct name n = { .kind = NAME_NONE };
 
-	if (name_is_ascii(s))
+	if (name_is_ascii(s, strlen(s)))
 		(void)name_form(s, &n, NULL);
 	if (address_ok && n.kind == NAME_ADDRESS) {
 		*ip = n.ip;
@@ -154,18 +154,9 @@ key_form(char *s, int leading_dot, int address_ok, struct ip_address *ip)
 		return -1;
 	if (n.kind == NAME_HOST)
 		memcpy(s, n.text, strlen(n.text) + 1);	/* never longer */
-	else if (name_is_ascii(s))
+	else if (name_is_ascii(s, strlen(s)))
 		return -1;	/* cannot be: check_name() takes no address */
 	return 0;
-}
-
-/* "1.2.3.4", "::1" or the bracketed forms of ip_scan_literal. */
-static int
-scan_ip(const char *s, struct ip_address *ip)
-{
-	if (s[0] == '[')
-		return ip_scan_literal(s, ip);
-	return ip_scan(s, ip);
 }
 
 /* ---- routes: smtproutes, qmtproutes, authsenders ---- */
@@ -276,7 +267,7 @@ parse_credentials(char *user, char *pass, char *localip, int semicolon_form, int
 
 	if (user && *user == '\0' && pass && *pass && !localip && semicolon_form) {
 		/* ";42||2001::fefe" (seed 000): no credentials, a local address */
-		if (scan_ip(pass, &ip) != 0)
+		if (ip_scan_any(pass, &ip) != 0)
 			return (*why = "password without user", -1);
 		localip = pass;
 		pass = NULL;
@@ -292,7 +283,7 @@ parse_credentials(char *user, char *pass, char *localip, int semicolon_form, int
 		return (*why = "password without user", -1);
 	}
 	if (localip && *localip) {
-		if (scan_ip(localip, &r->localip) != 0)
+		if (ip_scan_any(localip, &r->localip) != 0)
 			return (*why = "bad local IP address", -1);
 		r->has_localip = 1;
 	}
@@ -465,7 +456,7 @@ ctl_parse_domainip(char *line, struct ctl_domainip *out, const char **why)
 		*pct++ = '\0';
 	if (*f[0] == '\0')
 		return (*why = "missing local IP address", -1);
-	if (scan_ip(f[0], &out->localip) != 0)
+	if (ip_scan_any(f[0], &out->localip) != 0)
 		return (*why = "bad IP address", -1);
 	if (pct) {
 		if (*pct == '\0' || strlen(pct) >= IF_NAMESIZE || strchr(pct, '/') || has_space_or_ctl(pct))
@@ -768,7 +759,7 @@ ctl_parse_tlsdest(char *line, struct ctl_tlsdest *out, int *is_default, const ch
 int
 ctl_parse_ipme(const char *line, struct ip_address *ip, const char **why)
 {
-	if (scan_ip(line, ip) != 0)
+	if (ip_scan_any(line, ip) != 0)
 		return (*why = "bad IP address", -1);
 	return 0;
 }

@@ -76,17 +76,6 @@ fail(char *out, size_t size, const char **why, const char *text)
 	return -1;
 }
 
-static int
-is_ascii(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; ++i)
-		if ((unsigned char)s[i] >= 0x80)
-			return 0;
-	return 1;
-}
-
 /* Label and name lengths of an ASCII result; one leading dot (".suffix")
  * and one trailing dot allowed. NULL when fine, or the reason. */
 static const char *
@@ -149,7 +138,7 @@ idn_host_to_ascii(const char *utf8, char *out, size_t size, const char **why)
 		return 0;
 	}
 
-	if (is_ascii(utf8, len)) {
+	if (name_is_ascii(utf8, len)) {
 		/* what qmail-remote always did (lowercase), "xn--" labels too:
 		 * DNS judges them, as it did for classic qmail -- IDNA2008
 		 * refuses A-labels registered under IDNA2003 that resolve
@@ -170,7 +159,7 @@ idn_host_to_ascii(const char *utf8, char *out, size_t size, const char **why)
 			return fail(out, size, why, lib.strerror(rc));
 		}
 		len = strnlen((const char *)a, IDN_HOST_SIZE);
-		if (len >= size || len >= IDN_HOST_SIZE || !is_ascii((const char *)a, len)) {
+		if (len >= size || len >= IDN_HOST_SIZE || !name_is_ascii((const char *)a, len)) {
 			lib.free(a);
 			return fail(out, size, why, "name too long");
 		}
@@ -203,7 +192,7 @@ idn_address_to_ascii(const char *addr, char *out, size_t size, const char **why)
 	if (len > IDN_ADDRESS_MAX)
 		return fail(out, size, why, "address too long");
 	at = strrchr(addr, '@');	/* a quoted local part may hold '@' */
-	if (at == NULL || at[1] == '\0' || is_ascii(at + 1, strlen(at + 1))) {
+	if (at == NULL || at[1] == '\0' || name_is_ascii(at + 1, strlen(at + 1))) {
 		if (len >= size)
 			return fail(out, size, why, "address too long");
 		memcpy(out, addr, len + 1);
@@ -239,7 +228,7 @@ idn_envelope_scan(struct idn_envelope *env, const char *sender,
 			too_long = (int)k;
 		at = strrchr(addr, '@');
 		local = at ? (size_t)(at - addr) : strlen(addr);
-		if (!is_ascii(addr, local)) {
+		if (!name_is_ascii(addr, local)) {
 			/* RFC 6531 3.2: no A-label form exists for a local part */
 			env->needs_smtputf8 = 1;
 			env->domains_only = 0;
@@ -248,7 +237,7 @@ idn_envelope_scan(struct idn_envelope *env, const char *sender,
 			env->idn_error = NULL;
 			return;
 		}
-		if (at == NULL || is_ascii(at + 1, strlen(at + 1)))
+		if (at == NULL || name_is_ascii(at + 1, strlen(at + 1)))
 			continue;
 		dom = at + 1;
 		if (last_dom == NULL || strcmp(dom, last_dom) != 0 ||

@@ -40,6 +40,12 @@ ip_scan_literal(const char *s, struct ip_address *ip)
 	return ip_scan(inner, ip);
 }
 
+int
+ip_scan_any(const char *s, struct ip_address *ip)
+{
+	return s[0] == '[' ? ip_scan_literal(s, ip) : ip_scan(s, ip);
+}
+
 size_t
 ip_fmt(char *buf, const struct ip_address *ip)
 {

@@ -19,6 +19,8 @@ struct ip_address {
 int ip_scan(const char *s, struct ip_address *ip);
 /* Like ip_scan, but s may be "[a.b.c.d]", "[v6]" or "[IPv6:v6]" (RFC 5321 literal). */
 int ip_scan_literal(const char *s, struct ip_address *ip);
+/* Either: s bare (ip_scan) or bracketed (ip_scan_literal). */
+int ip_scan_any(const char *s, struct ip_address *ip);
 /* Writes the text form, NUL-terminated, into buf (IP_FMT_MAX bytes); returns its length. */
 size_t ip_fmt(char *buf, const struct ip_address *ip);
 int ip_equal(const struct ip_address *a, const struct ip_address *b);

@@ -26,10 +26,12 @@ name_lower(char *s)
 }
 
 int
-name_is_ascii(const char *s)
+name_is_ascii(const char *s, size_t len)
 {
-	for (; *s; ++s)
-		if ((unsigned char)*s >= 0x80)
+	size_t i;
+
+	for (i = 0; i < len; ++i)
+		if ((unsigned char)s[i] >= 0x80)
 			return 0;
 	return 1;
 }
@@ -43,7 +45,7 @@ address_form(const char *s, struct ip_address *ip)
 	/* a name is refused before inet_pton is asked (a large smtproutes) */
 	if (s[0] != '[' && s[strspn(s, "0123456789abcdefABCDEF.:")] != '\0')
 		return -1;
-	if ((s[0] == '[' ? ip_scan_literal(s, ip) : ip_scan(s, ip)) != 0)
+	if (ip_scan_any(s, ip) != 0)
 		return -1;
 	/* one destination, one key: the v4-mapped form is the IPv4 address */
 	if (ip->af == AF_INET6 && memcmp(ip->addr, v4_mapped, sizeof v4_mapped) == 0) {
@@ -94,7 +96,7 @@ name_form(const char *s, struct name *out, const char **why)
 	out->text[len] = '\0';
 	name_lower(out->text);
 	out->kind = NAME_HOST;
-	if (name_is_ascii(out->text))
+	if (name_is_ascii(out->text, len))
 		return 0;
 	memcpy(utf8, out->text, len + 1);
 	if ((rc = idn_host_to_ascii(utf8, out->text, sizeof out->text, why)) != 0) {

@@ -63,8 +63,9 @@ name_lower_byte(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
-/* s has no byte >= 0x80: its one form needs no libidn2 and is no longer
- * than s (the control files' grammars write such keys in place). */
-int name_is_ascii(const char *s);
+/* The len bytes at s hold no byte >= 0x80: its one form needs no
+ * libidn2 and is no longer than s (the control files' grammars write such
+ * keys in place); idn.c asks it of names, addresses and their parts. */
+int name_is_ascii(const char *s, size_t len);
 
 #endif

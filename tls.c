@@ -328,7 +328,7 @@ is_address(const char *name)
 {
 	struct ip_address ip;
 
-	return ip_scan(name, &ip) == 0 || ip_scan_literal(name, &ip) == 0;
+	return ip_scan_any(name, &ip) == 0;
 }
 
 /*
