@@ -520,8 +520,7 @@ setup_dane(int fd, const struct tls_policy *pol, const char *servername, struct 
 	    "unauthenticated (RFC 7672 2.2)", pol->tlsa_count);
 	SSL_free(ssl);
 	unusable = *pol;
-	unusable.tlsa = NULL;
-	unusable.tlsa_count = 0;
+	tls_drop_tlsa(&unusable);	/* and the CA a '+' line or tlsstrictness needs */
 	return setup(fd, &unusable, servername, f, dane);
 }
 

@@ -155,6 +155,14 @@ apply_sts(struct tls_policy *pol, const struct tls_sts *sts, const char *mxname,
 	return 0;
 }
 
+/* A chain is verified (or audited) and no DANE record brings the
+ * anchors: CA material is loaded. */
+static int
+needs_ca(const struct tls_policy *p)
+{
+	return (p->level >= TLS_VERIFY || p->sts_audit) && p->tlsa_count == 0;
+}
+
 enum tls_verdict
 tls_decide(const struct tls_facts *in, struct tls_policy *out)
 {
@@ -253,8 +261,7 @@ tls_decide(const struct tls_facts *in, struct tls_policy *out)
 	if (in->sts && out->tlsa_count > 0 && dane->none_usable) {
 		TRACE("mta-sts: OpenSSL can use none of the %zu TLSA record(s) of %s: the policy decides",
 		    out->tlsa_count, in->mxname);
-		out->tlsa = NULL;
-		out->tlsa_count = 0;
+		tls_drop_tlsa(out);
 		out->tlsa_base = out->tlsa_other_name = NULL;
 	}
 	usable_dane = out->tlsa_count > 0;
@@ -266,7 +273,7 @@ tls_decide(const struct tls_facts *in, struct tls_policy *out)
 	}
 
 	/* 6. what a check needs */
-	out->load_ca = (out->level >= TLS_VERIFY || out->sts_audit) && out->tlsa_count == 0;
+	out->load_ca = needs_ca(out);
 	out->check_name = out->level >= TLS_NAME || (out->sts_audit && out->level < TLS_VERIFY);
 	if (out->sts_audit && out->level < TLS_NAME)
 		out->dns_id = 1;	/* testing's audit: what enforce would ask */
@@ -283,6 +290,14 @@ tls_decide(const struct tls_facts *in, struct tls_policy *out)
 		}
 	}
 	return v;
+}
+
+void
+tls_drop_tlsa(struct tls_policy *p)
+{
+	p->tlsa = NULL;
+	p->tlsa_count = 0;
+	p->load_ca = needs_ca(p);
 }
 
 void

@@ -130,6 +130,14 @@ enum tls_verdict {
  */
 enum tls_verdict tls_decide(const struct tls_facts *facts, struct tls_policy *out);
 
+/*
+ * p without its TLSA records, which OpenSSL can use none of (RFC 7672 2.2:
+ * TLS stays mandatory, unauthenticated by DANE): the policy's own checks
+ * are left, with the CA material they need -- decided here, as in
+ * tls_decide(). The TLSA base domain stays (SNI) unless the caller drops it.
+ */
+void tls_drop_tlsa(struct tls_policy *p);
+
 /* The policy of the MTA-STS policy fetch (RFC 8461 3.3): the chain
  * against ca and the host's name as a DNS-ID, the stream's end a
  * close_notify. */

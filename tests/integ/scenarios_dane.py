@@ -112,6 +112,17 @@ S += [
                 # in the RRset's order, which is DNSSEC's canonical one
                 trace_has(r"tls: DANE: TLSA 3 1 1 \(20 bytes of data\) unusable: dane tlsa bad digest length"),
                 trace_has(r"tls: DANE: TLSA 3 1 9 \(32 bytes of data\) unusable: dane tlsa bad matching type")]),
+    # ... and the admin's line asks for a verified chain: its CA is loaded for
+    # the check the unusable records leave to it (not DANE's "no CA")
+    Scn("dane-openssl-refuses-all-records-plus-line-verifies", "dane-unusable.qrtest", ["a@dane-unusable.qrtest"],
+        control=tlsdest("+*:" + CA), env=TRACE, expect_rcpts=[r], final=K_tls(IP60),
+        checks=[delivered("pf-tls"), received("pf-tls"),
+                trace_has(r"tls: DANE: OpenSSL can use none of the 2 TLSA record\(s\): TLS mandatory, "
+                          r"unauthenticated \(RFC 7672 2\.2\)",
+                          r"tls: certificate verified")]),
+    Scn("dane-openssl-refuses-all-records-plus-line-other-ca", "dane-unusable.qrtest", ["a@dane-unusable.qrtest"],
+        control=tlsdest("+*:" + CA2), final=z_chain("mx-dane-ee-unusable.qrtest", "dane-unusable.qrtest", rb"[^\n]+"),
+        checks=[not_delivered("pf-tls")]),
     Scn("dane-openssl-refuses-all-records-no-starttls", "dane-unusable-notls.qrtest",
         ["a@dane-unusable-notls.qrtest"],
         final=z_nostarttls("mx-dane-ee-unusable-notls.qrtest", "dane-unusable-notls.qrtest"),

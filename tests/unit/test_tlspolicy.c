@@ -330,6 +330,25 @@ remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 	return remove(path);
 }
 
+/* Records OpenSSL takes none of at the handshake (tls.c drops them with
+ * tls_drop_tlsa()) leave the checks records of usages 0 and 1 only leave:
+ * the same level, name check and CA material (a '+' line's CA loaded). */
+static void
+unusable_rule(const struct config *cfg, const struct row *w, const struct tls_policy *p, const char *row)
+{
+	static struct tls_policy dropped, pkix;
+	struct row other = *w;
+
+	other.dn = D_PKIX_ONLY;
+	(void)decide(cfg, &other, &pkix);
+	dropped = *p;
+	tls_drop_tlsa(&dropped);
+	CHECK(dropped.tlsa_count == 0 && dropped.level == pkix.level && dropped.check_name == pkix.check_name &&
+	    dropped.load_ca == pkix.load_ca, "%s: without its unusable records: level %d name %d ca %d, "
+	    "want those of usages 0/1 only: %d %d %d", row, (int)dropped.level, dropped.check_name, dropped.load_ca,
+	    (int)pkix.level, pkix.check_name, pkix.load_ca);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -364,6 +383,8 @@ main(int argc, char **argv)
 			rules(&w, v, &pol, &none, vnone, row);
 			if (w.rs)
 				report_sender_rule(&cfg, &w, v, &pol, row);
+			if (w.dn == D_OPENSSL_NONE && v == TLS_GO && pol.tlsa_count > 0)
+				unusable_rule(&cfg, &w, &pol, row);
 			++decisions;
 			/* the reference: all of DANE x MTA-STS for each line set
 			 * (MX, no credentials, no compatibility files), and
