@@ -76,7 +76,7 @@ report_tls(const struct attempt *a, int what, int fd)
 	char local[IP_FMT_MAX];
 	const char *why = NULL;
 
-	if (d->report_sender || (!trace_on && !(d->rpt_socket && d->rpt_record)))
+	if (d->report_sender || (!trace_on && !d->rpt_record))
 		return;
 	if (d->sp.plaintext_only && what == TLSRPT_SESSION) {
 		TRACE("tls-rpt: not counted: the retry without TLS (the failed handshake was)");
@@ -269,9 +269,7 @@ attempt(struct attempt *a, struct delivery *d, const struct peer *pr, int plaint
 		report_die('Z', T_CONTROL, "tlshosts/ or notlshosts/: unreadable");
 	case TLS_SKIP_TLSA_FAILED:
 		outcome_set(a->o, 'Z', T_TLSA_LOOKUP, NULL);
-		str_copy(a->o->host, sizeof a->o->host, text);
-		str_copy(a->o->mxname, sizeof a->o->mxname, pr->name);
-		str_copy(a->o->domain, sizeof a->o->domain, d->host);
+		outcome_peer(a->o, text, pr->name, d->host);
 		report_tls(a, TLSRPT_SKIP_TLSA_FAILED, -1);
 		return ATTEMPT_FAILED;
 	case TLS_SKIP_STS_UNLISTED: {
@@ -279,9 +277,7 @@ attempt(struct attempt *a, struct delivery *d, const struct peer *pr, int plaint
 
 		earlier = *a->o;
 		outcome_set(a->o, 'Z', T_STS_MX, NULL);
-		str_copy(a->o->host, sizeof a->o->host, text);
-		str_copy(a->o->mxname, sizeof a->o->mxname, pr->name);
-		str_copy(a->o->domain, sizeof a->o->domain, d->host);
+		outcome_peer(a->o, text, pr->name, d->host);
 		report_tls(a, TLSRPT_SKIP_STS_UNLISTED, -1);
 		/* a host the policy lists failed before: that explains the
 		 * deferral, not skipping this one (the transcript has both);

@@ -13,6 +13,10 @@
 
 #define CTL_PATH_MAX	4096
 #define TLSRPT_SOCKET_PATH_MAX	108	/* struct sockaddr_un's sun_path on Linux */
+/* the ports the lines name and the TLS decision knows by number */
+#define SMTPS_PORT	465	/* RFC 8314: TLS from the first byte */
+#define QMTP_PORT	209	/* cr.yp.to/proto/qmtp.txt */
+#define QMTPS_PORT	6209	/* s/qmail: QMTP over TLS from the first byte */
 
 struct ctl_error {
 	char file[64];		/* control file name relative to CONTROLDIR */

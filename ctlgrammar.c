@@ -177,7 +177,7 @@ parse_port(const char *s, int qmtp, unsigned *port, int *tls, const char **why)
 	if (scan_ulong(s, CTL_PORT_MAX, &v) != 0 || v == 0)
 		return (*why = "invalid port", -1);
 	*port = (unsigned)v;
-	if ((!qmtp && v == 465) || (qmtp && v == 6209))
+	if ((!qmtp && v == SMTPS_PORT) || (qmtp && v == QMTPS_PORT))
 		*tls = 1;
 	return 0;
 }
@@ -655,7 +655,7 @@ apply_fields(struct tlsfields *tf, struct ctl_tlsdest *d, const char **why)
 	if (tf->port && *tf->port) {
 		if (parse_port(tf->port, 0, &d->port, &d->smtps, why) != 0)
 			return -1;
-		if (d->port == 6209) {
+		if (d->port == QMTPS_PORT) {
 			d->qmtps = 1;
 			d->smtps = 0;
 		}

@@ -68,7 +68,8 @@ struct delivery {
 	const char *sts_ca;
 	enum tlsrpt_type sts_failure;		/* a policy announced and not had: why */
 	/* TLS-RPT (RFC 8460): control/tlsrpt's socket (NULL: no reports,
-	 * no query); the domain's TLSRPT record (NULL: it asks for none) */
+	 * no query; so for the report sender); the domain's TLSRPT record
+	 * (NULL: it asks for none, or no query): non-NULL, a datagram goes */
 	const char *rpt_socket;
 	struct dns_txtset rpt_txt;
 	const char *rpt_record;

@@ -247,7 +247,7 @@ main(int argc, char **argv)
 	choose_local();
 	if (d.sts)
 		d.sts_policy = mtasts_discover(d.host_name.text, d.sts_txtst, &d.sts_txt, d.sts_ca, MTASTS_DIR,
-		    time(NULL), d.rpt_socket && d.rpt_record && !d.report_sender, &d.sts_failure);
+		    time(NULL), d.rpt_record != NULL, &d.sts_failure);
 
 	/* the walk: each peer in order, the same one again without TLS where
 	 * the policy allowed it; the first final outcome ends it (attempt()) */

@@ -265,18 +265,14 @@ qmtp_deliver(struct conn *c, const struct session_params *p, struct outcome *f)
 
 	f->critical = 0;
 	memset(&f->tls, 0, sizeof f->tls);
-	str_copy(f->host, sizeof f->host, p->host);
-	str_copy(f->mxname, sizeof f->mxname, p->mxname ? p->mxname : p->host);
-	str_copy(f->domain, sizeof f->domain, p->domain ? p->domain : "");
+	outcome_peer(f, p->host, p->mxname, p->domain);
 
 	if (message_spool(p->msg) != 0) {
 		outcome_set(f, 'Z', T_READ, NULL);
 		return NEXT_FINAL;	/* a local problem: no other host does better */
 	}
-	if (start_tls(c, p, f) != 0) {
-		f->next = NEXT_PEER;	/* not a byte of the package sent */
-		return NEXT_PEER;
-	}
+	if (start_tls(c, p, f) != 0)
+		return NEXT_PEER;	/* not a byte of the package sent */
 	if (send_package(c, p, f) != 0)
 		return NEXT_FINAL;
 
@@ -317,8 +313,7 @@ qmtp_deliver(struct conn *c, const struct session_params *p, struct outcome *f)
 		outcome_set(f, temporary ? 'Z' : 'D', T_GIVINGUP, NULL);
 		return NEXT_FINAL;
 	}
-	outcome_set(f, 'K', T_ACCEPTED, NULL);	/* tls.cipher, tls.dane: tls_start() */
-	f->tls.mtasts = p->tls && p->tls->mtasts;
+	outcome_set(f, 'K', T_ACCEPTED, NULL);	/* the TLS facts: tls_start() */
 	f->said = accepted_said;
 	return NEXT_FINAL;
 }

@@ -8,9 +8,6 @@
 #include <stddef.h>
 #include "session.h"
 
-#define QMTP_PORT	209
-#define QMTPS_PORT	6209	/* s/qmail: TLS from the first byte */
-
 /*
  * One response netstring: status byte + text. qmail-qmtpd sends about 25
  * bytes; a limit keeps a hostile server from making us read megabytes,

@@ -98,6 +98,14 @@ sb_said(struct sbuf *b, const struct said *said)
 }
 
 void
+outcome_peer(struct outcome *f, const char *host, const char *mxname, const char *domain)
+{
+	str_copy(f->host, sizeof f->host, host);
+	str_copy(f->mxname, sizeof f->mxname, mxname ? mxname : host);
+	str_copy(f->domain, sizeof f->domain, domain ? domain : "");
+}
+
+void
 outcome_set(struct outcome *f, char letter, enum report_text text, const char *detail)
 {
 	size_t n = 0;

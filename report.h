@@ -128,6 +128,9 @@ struct outcome {
 /* The outcome's letter, text and detail; no reply, next NEXT_FINAL (the
  * caller sets another), tls untouched. */
 void outcome_set(struct outcome *f, char letter, enum report_text text, const char *detail);
+/* The peer the outcome is about, for the texts: its address, its name
+ * (NULL: the address) and the host argument (NULL: ""). */
+void outcome_peer(struct outcome *f, const char *host, const char *mxname, const char *domain);
 
 /* r/h/s for one recipient, in argv order (recip only shows on a terminal);
  * tls_fell_back: a refusal that asked for TLS after a fallback to

@@ -686,7 +686,6 @@ accepted_facts(struct session *s)
 
 	o->tls_fell_back = s->tls_fell_back;	/* "TLS to H failed; sent without TLS." */
 	o->auth_skipped = s->auth_skipped;
-	o->tls.mtasts = s->p->tls && s->p->tls->mtasts;	/* tls.cipher, tls.dane: tls_start() */
 }
 
 /* Sends one AUTH line; the transcript shows only what it is, never it. */
@@ -719,7 +718,7 @@ authenticate(struct session *s)
 
 	said.code = 0;
 	said.len = 0;
-	m = auth_choose(s->ehlo.auth, tls_describe(c) != NULL || p->peer_loopback);
+	m = auth_choose(s->ehlo.auth, tls_active(c) || p->peer_loopback);
 	if (m == AUTH_NONE) {
 		TRACE("auth: %s", report_auth_text(AUTH_ERR_NOMECH));
 		s->auth_skipped = 1;
@@ -791,9 +790,7 @@ smtp_deliver(struct conn *c, const struct session_params *p, struct outcome *f)
 	s.o = f;
 	s.tls_fell_back = p->plaintext_only;	/* the retry after a failed handshake */
 	memset(&f->tls, 0, sizeof f->tls);
-	str_copy(f->host, sizeof f->host, p->host);
-	str_copy(f->mxname, sizeof f->mxname, p->mxname ? p->mxname : p->host);
-	str_copy(f->domain, sizeof f->domain, p->domain ? p->domain : "");
+	outcome_peer(f, p->host, p->mxname, p->domain);
 
 	/* a retry without TLS exists only where the policy allows one: the
 	 * caller never asks otherwise, and this keeps it so */

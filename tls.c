@@ -633,8 +633,7 @@ tls_start(struct conn *c, const struct tls_policy *pol, struct tls_pending *tp,
 	vr = SSL_get_verify_result(ssl);
 	if (pol->sts_audit && pol->level < TLS_VERIFY && !dane) {
 		/* MTA-STS testing: what enforce would have said, refusing nothing */
-		f->tls.audit = !cert ? TLS_CERT_NONE : vr == X509_V_ERR_HOSTNAME_MISMATCH ? TLS_CERT_NAME :
-		    cert_problem(vr);
+		f->tls.audit = !cert ? TLS_CERT_NONE : cert_problem(vr);
 		str_copy(f->tls.audit_detail, sizeof f->tls.audit_detail,
 		    vr != X509_V_OK ? X509_verify_cert_error_string(vr) : "");
 		TRACE("tls: MTA-STS testing: the certificate %s%s", f->tls.audit == TLS_CERT_OK ?
@@ -679,6 +678,7 @@ tls_start(struct conn *c, const struct tls_policy *pol, struct tls_pending *tp,
 		TRACE("tls: certificate verified%s", pol->level >= TLS_NAME ? " with the name" : "");
 	}
 	f->tls.dane = dane > 0;	/* and it authenticated the peer: checked above */
+	f->tls.mtasts = pol->mtasts;	/* an enforce policy held the session */
 	X509_free(cert);
 	c->ctx = ssl;
 	c->ops = &tls_ops;
@@ -705,14 +705,8 @@ tls_close(struct conn *c)
 	c->ops = &conn_plain_ops;
 }
 
-const char *
-tls_describe(const struct conn *c)
+int
+tls_active(const struct conn *c)
 {
-	static char description[128];
-
-	if (c->ops != &tls_ops)
-		return NULL;
-	(void)snprintf(description, sizeof description, "%s %s", SSL_get_version(c->ctx),
-	    SSL_get_cipher_name(c->ctx));
-	return description;
+	return c->ops == &tls_ops;
 }

@@ -43,9 +43,8 @@ void tls_prepare(struct tls_pending *tp, int fd, const struct tls_policy *pol, c
 void tls_discard(struct tls_pending *tp);
 /* Sends close_notify (best effort) and frees the session. */
 void tls_close(struct conn *c);
-/* "TLSv1.3 TLS_AES_256_GCM_SHA384" while c speaks TLS (valid until the
- * next call), else NULL. */
-const char *tls_describe(const struct conn *c);
+/* Does c speak TLS now (a handshake done, not closed)? */
+int tls_active(const struct conn *c);
 /*
  * How many of pol's TLSA records OpenSSL would take (as tls_start() adds
  * them), for a caller that must know before connecting whether DANE will

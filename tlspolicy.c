@@ -17,10 +17,6 @@
 #include "tlspolicy.h"
 #include "trace.h"
 
-#define QMTP_PORT	209	/* cr.yp.to/proto/qmtp.txt */
-#define QMTPS_PORT	6209	/* seed 000: QMTP over TLS */
-#define SMTPS_PORT	465	/* RFC 8314 */
-
 /* What a line says, for the decision below (the ports are read apart). */
 static void
 apply_rule(struct tls_policy *pol, const struct ctl_tlsdest *t, int *plain_retry)
